@@ -1,0 +1,9 @@
+export type * from './types.ts';
+export * from './errors.ts';
+export { DEFAULT_MAX_EVENT_BYTES } from './validation.ts';
+export { createSqliteEventStore, type SqliteEventStoreOptions } from './sqlite/sqliteEventStore.ts';
+export {
+  connectEventStoreDb,
+  createEventStoreDbEventStore,
+  type EventStoreDbEventStoreOptions,
+} from './eventstoredb/eventStoreDbEventStore.ts';

@@ -1,0 +1,229 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import {
+  EventStoreClosedError,
+  EventStoreUnavailableError,
+  InvalidEventError,
+  StreamNotFoundError,
+  WrongExpectedRevisionError,
+} from '../errors.ts';
+import { createPollingSubscription } from '../pollingSubscription.ts';
+import type {
+  AppendOptions,
+  AppendResult,
+  EventStore,
+  EventToAppend,
+  ExpectedRevision,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  Subscription,
+  SubscribeToAllOptions,
+} from '../types.ts';
+import {
+  assertExpectedRevision,
+  assertMaxCount,
+  assertPosition,
+  assertReadStreamOptions,
+  assertStreamId,
+  DEFAULT_MAX_EVENT_BYTES,
+  serialiseBatch,
+  type SerialisedEvent,
+} from '../validation.ts';
+import { migrate } from './schema.ts';
+
+export interface SqliteEventStoreOptions {
+  /** Largest serialised event (data + metadata) accepted, in bytes. Default 1 MiB. */
+  readonly maxEventBytes?: number;
+  /** How often a subscription at the head looks for appends made by other processes. Default 50 ms. */
+  readonly pollIntervalMs?: number;
+  /** Events a subscription reads per page while catching up. Default 512. */
+  readonly pageSize?: number;
+  /** How long a writer waits for another process's write lock before failing. Default 10 s. */
+  readonly busyTimeoutMs?: number;
+}
+
+interface EventRow {
+  position: bigint;
+  stream_id: string;
+  revision: bigint;
+  event_id: string;
+  type: string;
+  data: string;
+  metadata: string;
+  recorded_at: bigint;
+}
+
+const toRecordedEvent = (row: EventRow): RecordedEvent => ({
+  eventId: row.event_id,
+  streamId: row.stream_id,
+  type: row.type,
+  data: JSON.parse(row.data) as unknown,
+  metadata: JSON.parse(row.metadata) as Record<string, unknown>,
+  revision: row.revision,
+  position: row.position,
+  recordedAt: new Date(Number(row.recorded_at)),
+});
+
+const checkExpected = (streamId: string, expected: ExpectedRevision, actual: bigint | undefined): void => {
+  const ok =
+    expected === 'any' ||
+    (expected === 'no_stream' && actual === undefined) ||
+    (expected === 'stream_exists' && actual !== undefined) ||
+    (typeof expected === 'bigint' && actual === expected);
+  if (!ok) throw new WrongExpectedRevisionError(streamId, expected, actual ?? 'none');
+};
+
+const isBusy = (error: unknown): boolean =>
+  error instanceof Error && 'code' in error && (error.code === 'SQLITE_BUSY' || error.code === 'SQLITE_LOCKED');
+
+/**
+ * The embedded event store: one SQLite file in WAL mode with
+ * `synchronous=FULL`, so an append is on disk before it is acknowledged. A
+ * batch is one `BEGIN IMMEDIATE` transaction; the unique (stream, revision)
+ * key keeps revisions exact even across processes sharing the file.
+ */
+export const createSqliteEventStore = (path: string, options: SqliteEventStoreOptions = {}): EventStore => {
+  const maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
+  const pollIntervalMs = options.pollIntervalMs ?? 50;
+  const pageSize = options.pageSize ?? 512;
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.defaultSafeIntegers(true);
+  migrate(db);
+
+  const lastRevision = db.prepare<[string], { revision: bigint }>(
+    'SELECT revision FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1',
+  );
+  const head = db.prepare<[], { position: bigint | null }>('SELECT MAX(position) AS position FROM events');
+  const insert = db.prepare(
+    'INSERT INTO events (position, stream_id, revision, event_id, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  const readForwards = db.prepare<[string, bigint, number], EventRow>(
+    'SELECT * FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision ASC LIMIT ?',
+  );
+  const readBackwards = db.prepare<[string, bigint, number], EventRow>(
+    'SELECT * FROM events WHERE stream_id = ? AND revision <= ? ORDER BY revision DESC LIMIT ?',
+  );
+  const readFromPosition = db.prepare<[bigint, number], EventRow>(
+    'SELECT * FROM events WHERE position >= ? ORDER BY position ASC LIMIT ?',
+  );
+
+  const append = db.transaction(
+    (streamId: string, expected: ExpectedRevision, batch: SerialisedEvent[], recordedAt: number): AppendResult => {
+      const actual = lastRevision.get(streamId)?.revision;
+      checkExpected(streamId, expected, actual);
+      let revision = actual ?? -1n;
+      let position = head.get()?.position ?? -1n;
+      for (const event of batch) {
+        revision += 1n;
+        position += 1n;
+        insert.run(position, streamId, revision, event.eventId, event.type, event.data, event.metadata, recordedAt);
+      }
+      return { nextExpectedRevision: revision, position };
+    },
+  );
+
+  let closed = false;
+  let inProcessHead = -1n;
+  const waiters = new Set<() => void>();
+  const subscriptions = new Set<Subscription>();
+
+  const assertOpen = (): void => {
+    if (closed) throw new EventStoreClosedError();
+  };
+
+  const readPage = (fromPosition: bigint, maxCount: number): RecordedEvent[] =>
+    closed ? [] : readFromPosition.all(fromPosition, maxCount).map(toRecordedEvent);
+
+  const waitForAppend = (after: bigint, stop: AbortSignal): Promise<void> =>
+    new Promise((resolve) => {
+      if (inProcessHead >= after || stop.aborted || closed) return resolve();
+      const done = (): void => {
+        clearTimeout(timer);
+        waiters.delete(done);
+        stop.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, pollIntervalMs);
+      waiters.add(done);
+      stop.addEventListener('abort', done, { once: true });
+    });
+
+  const store: EventStore = {
+    async appendToStream(streamId: string, events: readonly EventToAppend[], appendOptions: AppendOptions = {}) {
+      assertOpen();
+      assertStreamId(streamId);
+      const expected = assertExpectedRevision(appendOptions.expectedRevision ?? 'any');
+      const batch = serialiseBatch(events, maxEventBytes);
+      let result: AppendResult;
+      try {
+        result = append.immediate(streamId, expected, batch, Date.now());
+      } catch (error) {
+        if (isBusy(error)) {
+          throw new EventStoreUnavailableError(
+            'The SQLite event store stayed locked by another writer past busyTimeoutMs; nothing was written.',
+            { cause: error },
+          );
+        }
+        if (error instanceof Error && 'code' in error && error.code === 'SQLITE_CONSTRAINT_UNIQUE') {
+          if (error.message.includes('event_id')) {
+            throw new InvalidEventError(undefined, 'An event with one of these eventIds is already recorded.');
+          }
+          // Another connection took this revision between our check and insert; not possible
+          // under BEGIN IMMEDIATE, but the unique key is the guarantee, so report it as what it is.
+          throw new WrongExpectedRevisionError(streamId, expected, lastRevision.get(streamId)?.revision ?? 'none');
+        }
+        throw error;
+      }
+      if (result.position > inProcessHead) inProcessHead = result.position;
+      for (const wake of [...waiters]) wake();
+      return result;
+    },
+
+    async readStream(streamId: string, readOptions: ReadStreamOptions = {}) {
+      assertOpen();
+      assertStreamId(streamId);
+      assertReadStreamOptions(readOptions);
+      const limit = readOptions.maxCount ?? -1;
+      const rows =
+        readOptions.direction === 'backwards'
+          ? readBackwards.all(streamId, readOptions.from ?? BigInt(Number.MAX_SAFE_INTEGER), limit)
+          : readForwards.all(streamId, readOptions.from ?? 0n, limit);
+      if (rows.length === 0 && lastRevision.get(streamId) === undefined) {
+        throw new StreamNotFoundError(streamId);
+      }
+      return rows.map(toRecordedEvent);
+    },
+
+    async readAll(readOptions: ReadAllOptions = {}) {
+      assertOpen();
+      assertMaxCount(readOptions.maxCount);
+      const from = assertPosition(readOptions.fromPosition);
+      return readPage(from, readOptions.maxCount ?? -1);
+    },
+
+    subscribeToAll(subscribeOptions: SubscribeToAllOptions = {}) {
+      assertOpen();
+      const from = assertPosition(subscribeOptions.fromPosition);
+      const subscription = createPollingSubscription({ readPage, waitForAppend }, from, pageSize, () =>
+        subscriptions.delete(subscription),
+      );
+      subscriptions.add(subscription);
+      return subscription;
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      for (const subscription of [...subscriptions]) subscription.close();
+      for (const wake of [...waiters]) wake();
+      db.close();
+    },
+  };
+  return store;
+};

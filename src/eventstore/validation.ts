@@ -1,0 +1,115 @@
+import { randomUUID } from 'node:crypto';
+import { inspect } from 'node:util';
+import { InvalidEventError } from './errors.ts';
+import type { EventToAppend, ExpectedRevision, ReadStreamOptions } from './types.ts';
+
+/** Default largest serialised event (data + metadata), in bytes. */
+export const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
+
+/** How a bad value is shown in an error message. */
+const show = (value: unknown): string => (typeof value === 'bigint' ? `${value}n` : inspect(value, { depth: 0 }));
+
+const isArray = (value: unknown): boolean => Array.isArray(value);
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** An event checked and serialised once, ready for any adapter. */
+export interface SerialisedEvent {
+  readonly eventId: string;
+  readonly type: string;
+  readonly data: string;
+  readonly metadata: string;
+}
+
+const toJson = (value: unknown, index: number, what: string): string => {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch (error) {
+    throw new InvalidEventError(
+      index,
+      `its ${what} is not JSON-serialisable (${error instanceof Error ? error.message : String(error)}).`,
+    );
+  }
+  if (json === undefined) {
+    throw new InvalidEventError(index, `its ${what} is not JSON-serialisable (got ${typeof value}).`);
+  }
+  return json;
+};
+
+export const assertStreamId = (streamId: unknown): void => {
+  if (typeof streamId !== 'string' || streamId.length === 0 || streamId.length > 1000) {
+    throw new InvalidEventError(undefined, 'A stream id must be a non-empty string of at most 1000 characters.');
+  }
+  if (streamId.startsWith('$')) {
+    throw new InvalidEventError(
+      undefined,
+      `Stream id "${streamId}" starts with "$", which is reserved for system streams.`,
+    );
+  }
+};
+
+export const assertExpectedRevision = (expected: unknown): ExpectedRevision => {
+  if (expected === 'any' || expected === 'no_stream' || expected === 'stream_exists') return expected;
+  if (typeof expected === 'bigint' && expected >= 0n) return expected;
+  throw new InvalidEventError(
+    undefined,
+    `expectedRevision must be 'any', 'no_stream', 'stream_exists' or a bigint ≥ 0n, not ${show(expected)}.`,
+  );
+};
+
+export const assertReadStreamOptions = (options: ReadStreamOptions): void => {
+  if (options.from !== undefined && (typeof options.from !== 'bigint' || options.from < 0n)) {
+    throw new InvalidEventError(undefined, `readStream "from" must be a bigint ≥ 0n, not ${show(options.from)}.`);
+  }
+  assertMaxCount(options.maxCount);
+};
+
+export const assertMaxCount = (maxCount: unknown): void => {
+  if (maxCount !== undefined && (typeof maxCount !== 'number' || !Number.isInteger(maxCount) || maxCount < 0)) {
+    throw new InvalidEventError(undefined, `maxCount must be a whole number ≥ 0, not ${show(maxCount)}.`);
+  }
+};
+
+export const assertPosition = (position: unknown): bigint => {
+  if (position === undefined) return 0n;
+  if (typeof position === 'bigint' && position >= 0n) return position;
+  throw new InvalidEventError(undefined, `fromPosition must be a bigint ≥ 0n, not ${show(position)}.`);
+};
+
+/**
+ * Checks a whole batch before anything is written, so a bad event rejects the
+ * batch and writes nothing.
+ */
+export const serialiseBatch = (
+  events: readonly EventToAppend[],
+  maxEventBytes: number = DEFAULT_MAX_EVENT_BYTES,
+): SerialisedEvent[] => {
+  if (!isArray(events) || events.length === 0) {
+    throw new InvalidEventError(undefined, 'An append needs a non-empty array of events.');
+  }
+  return events.map((event, index) => {
+    if (event === null || typeof event !== 'object') {
+      throw new InvalidEventError(index, 'it is not an object with type, data and metadata.');
+    }
+    if (typeof event.type !== 'string' || event.type.trim().length === 0) {
+      throw new InvalidEventError(index, 'its type must be a non-empty string.');
+    }
+    if (event.eventId !== undefined && (typeof event.eventId !== 'string' || !UUID.test(event.eventId))) {
+      throw new InvalidEventError(index, `its eventId must be a UUID, not ${show(event.eventId)}.`);
+    }
+    const data = toJson(event.data, index, 'data');
+    const metadata = toJson(event.metadata ?? {}, index, 'metadata');
+    if (metadata[0] !== '{') {
+      throw new InvalidEventError(index, 'its metadata must be a JSON object.');
+    }
+    const bytes = Buffer.byteLength(data) + Buffer.byteLength(metadata);
+    if (bytes > maxEventBytes) {
+      throw new InvalidEventError(
+        index,
+        `it is ${bytes} bytes serialised, over the limit of ${maxEventBytes} bytes (maxEventBytes).`,
+      );
+    }
+    return { eventId: event.eventId ?? randomUUID(), type: event.type, data, metadata };
+  });
+};
