@@ -33,11 +33,19 @@ export default tseslint.config(
       ],
       'no-restricted-globals': [
         'error',
-        { name: 'Date', message: 'Time comes in command metadata, not from the clock.' },
         { name: 'setTimeout', message: 'The domain has no timers; durable timers are scheduler jobs.' },
+        { name: 'setInterval', message: 'The domain has no timers; durable timers are scheduler jobs.' },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+          message: 'Time comes in command metadata, not from the clock.',
+        },
       ],
       'no-restricted-properties': [
         'error',
+        { object: 'Date', property: 'now', message: 'Time comes in command metadata, not from the clock.' },
         { object: 'Math', property: 'random', message: 'Ids and randomness come in command metadata.' },
         { object: 'crypto', property: 'randomUUID', message: 'Ids come in command metadata.' },
       ],

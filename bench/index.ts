@@ -1,6 +1,7 @@
 // npm run bench -- <name> [--quick]: runs one benchmark (or all, without a name).
 const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void> }>> = {
   eventstore: () => import('./eventstore.ts'),
+  surge: () => import('./surge.ts'),
 };
 
 const [name, ...args] = process.argv.slice(2).filter((a) => a !== '--');

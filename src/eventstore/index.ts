@@ -7,3 +7,4 @@ export {
   createEventStoreDbEventStore,
   type EventStoreDbEventStoreOptions,
 } from './eventstoredb/eventStoreDbEventStore.ts';
+export { createInMemorySnapshotStore, createSqliteSnapshotStore, type SnapshotStore } from './snapshotStore.ts';

@@ -16,7 +16,7 @@ export const migrate = (db: BetterSqlite3.Database): void => {
       position    INTEGER PRIMARY KEY,
       stream_id   TEXT    NOT NULL,
       revision    INTEGER NOT NULL,
-      event_id    TEXT    NOT NULL UNIQUE,
+      event_id    TEXT    NOT NULL,
       type        TEXT    NOT NULL,
       data        TEXT    NOT NULL,
       metadata    TEXT    NOT NULL,

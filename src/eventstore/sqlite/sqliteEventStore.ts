@@ -4,7 +4,6 @@ import Database from 'better-sqlite3';
 import {
   EventStoreClosedError,
   EventStoreUnavailableError,
-  InvalidEventError,
   StreamNotFoundError,
   WrongExpectedRevisionError,
 } from '../errors.ts';
@@ -171,9 +170,6 @@ export const createSqliteEventStore = (path: string, options: SqliteEventStoreOp
           );
         }
         if (error instanceof Error && 'code' in error && error.code === 'SQLITE_CONSTRAINT_UNIQUE') {
-          if (error.message.includes('event_id')) {
-            throw new InvalidEventError(undefined, 'An event with one of these eventIds is already recorded.');
-          }
           // Another connection took this revision between our check and insert; not possible
           // under BEGIN IMMEDIATE, but the unique key is the guarantee, so report it as what it is.
           throw new WrongExpectedRevisionError(streamId, expected, lastRevision.get(streamId)?.revision ?? 'none');

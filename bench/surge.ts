@@ -1,0 +1,112 @@
+// npm run bench -- surge [--listeners N] [--clients N] [--quick]
+// 100,000 distinct listeners join one headliner room (cap 5,000) through the
+// command path on the SQLite file store, in-process: once through the mailbox
+// (group commit), once with batching off. Prints a line each and the ratio.
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createRoomCommands, toRoomEvent } from '../src/commands/index.ts';
+import { replay, roomStreamId } from '../src/domain/index.ts';
+import { createSqliteEventStore, createSqliteSnapshotStore } from '../src/eventstore/index.ts';
+import { makeTempDir } from '../test/support/tempDir.ts';
+import { env, report, rssMb } from './report.ts';
+
+interface SurgeResult {
+  admitted: number;
+  rooms: number;
+  overcap: number;
+  rate: number;
+  p50: number;
+  p99: number;
+  rss: number;
+}
+
+const percentile = (sorted: Float64Array, p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
+
+const surge = async (listeners: number, clients: number, capacity: number, batched: boolean): Promise<SurgeResult> => {
+  const dir = makeTempDir('bench-surge');
+  const file = join(dir.path, 'spillway.db');
+  const store = createSqliteEventStore(file);
+  const snapshots = createSqliteSnapshotStore(file);
+  const commands = createRoomCommands(store, snapshots, { maxBatch: batched ? 1000 : 1 });
+  try {
+    const at = new Date().toISOString();
+    await commands.send({
+      type: 'OpenRoom',
+      data: { roomId: 'headliner', title: 'Headliner', capacity, maxOverflowRooms: 1000 },
+      metadata: { actor: 'mod', at },
+    });
+    const latencies = new Float64Array(listeners);
+    let next = 0;
+    let admitted = 0;
+    const started = performance.now();
+    // Each client joins one listener after another, as fast as it is answered.
+    const client = async (): Promise<void> => {
+      while (next < listeners) {
+        const i = next++;
+        const sent = performance.now();
+        await commands.send({
+          type: 'JoinRoom',
+          data: { roomId: 'headliner' },
+          metadata: { actor: `listener-${i}`, at },
+        });
+        latencies[i] = performance.now() - sent;
+        admitted += 1;
+      }
+    };
+    await Promise.all(Array.from({ length: clients }, client));
+    const seconds = (performance.now() - started) / 1000;
+    const rss = rssMb();
+    await commands.close();
+
+    // Caps are checked on the log, not on what the writer believes.
+    const family = replay((await store.readStream(roomStreamId('headliner'))).map(toRoomEvent));
+    const { seats, settings } = family.snapshot.context;
+    let overcap = Math.max(0, seats.listeners - settings.capacity);
+    for (const [roomId, room] of seats.overflow) {
+      const own = replay((await store.readStream(roomStreamId(roomId))).map(toRoomEvent));
+      overcap +=
+        Math.max(0, room.listeners - room.capacity) + Math.max(0, own.snapshot.context.seats.listeners - room.capacity);
+    }
+    latencies.sort();
+    return {
+      admitted,
+      rooms: 1 + seats.overflow.size,
+      overcap,
+      rate: admitted / seconds,
+      p50: percentile(latencies, 0.5),
+      p99: percentile(latencies, 0.99),
+      rss,
+    };
+  } finally {
+    await snapshots.close();
+    await store.close();
+    dir.remove();
+  }
+};
+
+const line = (name: string, r: SurgeResult): string =>
+  `surge ${name}: admitted=${r.admitted} rooms=${r.rooms} overcap=${r.overcap} rate=${Math.round(r.rate)}/s p50=${r.p50.toFixed(1)}ms p99=${r.p99.toFixed(1)}ms rss=${r.rss}MB`;
+
+export const run = async (args: string[]): Promise<void> => {
+  const { values } = parseArgs({
+    args,
+    options: {
+      listeners: { type: 'string' },
+      clients: { type: 'string' },
+      capacity: { type: 'string' },
+      quick: { type: 'boolean' },
+    },
+  });
+  const listeners = Number(values.listeners ?? (values.quick ? 10_000 : 100_000));
+  const clients = Number(values.clients ?? 1000);
+  const capacity = Number(values.capacity ?? 5000);
+  report(
+    `surge bench on ${env()}: ${listeners} listeners, ${clients} concurrent clients, cap ${capacity}, SQLite synchronous=FULL`,
+  );
+  const batched = await surge(listeners, clients, capacity, true);
+  report(line('batched', batched));
+  const unbatched = await surge(listeners, clients, capacity, false);
+  report(line('unbatched', unbatched));
+  report(`surge ratio: ${(batched.rate / unbatched.rate).toFixed(1)}`);
+};

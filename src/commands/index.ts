@@ -1,0 +1,3 @@
+export { createRoomCommands, type CommandResult, type RoomCommandOptions, type RoomCommands } from './roomCommands.ts';
+export { CommandPathClosedError, ConcurrencyConflictError, UnknownRoomEventError } from './errors.ts';
+export { loadRoom, toRoomEvent, type LoadedRoom } from './roomLoader.ts';

@@ -1,0 +1,264 @@
+import { randomUUID } from 'node:crypto';
+import {
+  DomainError,
+  execute,
+  familyRootOf,
+  mirrorToOverflowRooms,
+  roomStreamId,
+  TransitionRefusedError,
+  type MirroredEvent,
+  type RoomCommand,
+  type RoomEvent,
+} from '../domain/index.ts';
+import {
+  WrongExpectedRevisionError,
+  type EventStore,
+  type EventToAppend,
+  type SnapshotStore,
+} from '../eventstore/index.ts';
+import { CommandPathClosedError, ConcurrencyConflictError } from './errors.ts';
+import { loadRoom, saveRoomSnapshot, type LoadedRoom } from './roomLoader.ts';
+
+export interface RoomCommandOptions {
+  /** Commands decided together and appended as one batch, at most. Default 1,000; 1 turns batching off. */
+  readonly maxBatch?: number;
+  /** Reload-and-retry rounds after another process wrote first. Default 5. */
+  readonly maxRetries?: number;
+  /** A snapshot after this many new events in a room's stream. Default 1,000. */
+  readonly snapshotEvery?: number;
+  /** Told when an overflow room's stream could not be appended to (it is tried again next turn). */
+  readonly onMirrorError?: (roomId: string, error: unknown) => void;
+}
+
+/** What a command did: its events, and where the log holds them. */
+export interface CommandResult {
+  /** The main room of the family the command went to. */
+  readonly roomId: string;
+  readonly events: readonly RoomEvent[];
+  /** The stream revision and log position of the batch that recorded them (the latest, for an empty result). */
+  readonly revision: bigint;
+  readonly position: bigint;
+}
+
+interface Pending {
+  readonly command: RoomCommand;
+  readonly resolve: (result: CommandResult) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+interface Decided {
+  readonly pending: Pending;
+  readonly events: RoomEvent[];
+  readonly metadata: Record<string, unknown>;
+}
+
+interface Mirrored {
+  readonly mirrored: MirroredEvent;
+  readonly metadata: Record<string, unknown>;
+}
+
+const metadataOf = (command: RoomCommand, commandId: string): Record<string, unknown> => ({
+  actor: command.metadata.actor,
+  occurredAt: command.metadata.at,
+  correlationId: command.metadata.correlationId ?? commandId,
+  causationId: commandId,
+  command: command.type,
+  schemaVersion: 1,
+});
+
+/**
+ * The command path: load, decide, append. Each room family has a mailbox:
+ * while one append is in flight, later commands queue; the next turn decides
+ * all of them against the in-memory state and appends their events as one
+ * batch with one expected revision (group commit). Each caller gets its own
+ * result or its own error. Overflow rooms' own streams are appended after the
+ * main room's, mirroring what it decided.
+ */
+export const createRoomCommands = (store: EventStore, snapshots: SnapshotStore, options: RoomCommandOptions = {}) => {
+  const maxBatch = options.maxBatch ?? 1000;
+  const maxRetries = options.maxRetries ?? 5;
+  const snapshotEvery = BigInt(options.snapshotEvery ?? 1000);
+
+  interface Mailbox {
+    readonly roomId: string;
+    room: LoadedRoom | undefined;
+    lastSnapshot: bigint;
+    readonly queue: Pending[];
+    running: Promise<void> | undefined;
+    /** Mirror events whose append to an overflow room's stream failed, to try again. */
+    unmirrored: Mirrored[];
+  }
+  const mailboxes = new Map<string, Mailbox>();
+  let closing = false;
+
+  const mailboxOf = (roomId: string): Mailbox => {
+    let mailbox = mailboxes.get(roomId);
+    if (!mailbox) {
+      mailbox = { roomId, room: undefined, lastSnapshot: -1n, queue: [], running: undefined, unmirrored: [] };
+      mailboxes.set(roomId, mailbox);
+    }
+    return mailbox;
+  };
+
+  /**
+   * Decides a batch against the room's state, evolving it as it goes. Refusals
+   * are only collected: they are answered once the batch is in the log, since
+   * a retry after a conflict decides everything again on fresher state.
+   */
+  const decideBatch = (room: LoadedRoom, batch: Pending[]) => {
+    const decided: Decided[] = [];
+    const refused: Array<{ pending: Pending; error: unknown }> = [];
+    const mirrored: Mirrored[] = [];
+    for (let i = 0; i < batch.length; i += 1) {
+      const pending = batch[i]!;
+      try {
+        const { state, events } = execute(room.state, pending.command);
+        room.state = state;
+        const metadata = metadataOf(pending.command, randomUUID());
+        for (const event of events) {
+          for (const m of mirrorToOverflowRooms(state, event, pending.command.metadata.at)) {
+            mirrored.push({ mirrored: m, metadata });
+          }
+        }
+        decided.push({ pending, events, metadata });
+      } catch (error) {
+        if (error instanceof TransitionRefusedError && error.stateChanged) {
+          // The state is half-way through a command: it must be read again, and this command fails.
+          return { stale: { pending, error, rest: batch.filter((p) => p !== pending) } } as const;
+        }
+        refused.push({ pending, error });
+      }
+    }
+    return { decided, refused, mirrored } as const;
+  };
+
+  /**
+   * Appends what the main room decided for its overflow rooms to their own
+   * streams. The main room's stream is the truth and this is its mirror,
+   * written only from here, so it needs no revision check; a failure is kept
+   * and tried again on the next turn rather than failing commands that are
+   * already recorded.
+   */
+  const appendMirrored = async (mailbox: Mailbox, fresh: Mirrored[]): Promise<void> => {
+    mailbox.unmirrored.push(...fresh);
+    const byRoom = new Map<string, EventToAppend[]>();
+    for (const { mirrored, metadata } of mailbox.unmirrored) {
+      const list = byRoom.get(mirrored.roomId) ?? [];
+      list.push({ type: mirrored.event.type, data: mirrored.event.data, metadata });
+      byRoom.set(mirrored.roomId, list);
+    }
+    try {
+      for (const [roomId, events] of byRoom) {
+        await store.appendToStream(roomStreamId(roomId), events);
+        mailbox.unmirrored = mailbox.unmirrored.filter((m) => m.mirrored.roomId !== roomId);
+      }
+    } catch (error) {
+      options.onMirrorError?.(mailbox.roomId, error);
+    }
+  };
+
+  /** One turn: decide everything queued, append it as one batch, answer each caller. */
+  const turn = async (mailbox: Mailbox): Promise<void> => {
+    const batch = mailbox.queue.splice(0, maxBatch);
+    for (let attempt = 1; ; attempt += 1) {
+      mailbox.room ??= await loadRoom(store, snapshots, mailbox.roomId);
+      const room = mailbox.room;
+      const before = room.revision;
+      const outcome = decideBatch(room, batch);
+      if (outcome.stale) {
+        mailbox.room = undefined;
+        outcome.stale.pending.reject(outcome.stale.error);
+        mailbox.queue.unshift(...outcome.stale.rest);
+        return;
+      }
+      const { decided, refused, mirrored } = outcome;
+      const events: EventToAppend[] = [];
+      for (const { events: own, metadata } of decided) {
+        for (const event of own) events.push({ type: event.type, data: event.data, metadata });
+      }
+      let revision = before;
+      let position = -1n;
+      if (events.length > 0) {
+        try {
+          const result = await store.appendToStream(roomStreamId(mailbox.roomId), events, {
+            expectedRevision: before < 0n ? 'no_stream' : before,
+          });
+          revision = result.nextExpectedRevision;
+          position = result.position;
+        } catch (error) {
+          // The in-memory state ran ahead of the log: drop it and read the log again.
+          mailbox.room = undefined;
+          if (error instanceof WrongExpectedRevisionError && attempt < maxRetries) continue;
+          const failure =
+            error instanceof WrongExpectedRevisionError ? new ConcurrencyConflictError(mailbox.roomId, attempt) : error;
+          for (const pending of batch) pending.reject(failure);
+          return;
+        }
+        room.revision = revision;
+      }
+      if (mirrored.length > 0 || mailbox.unmirrored.length > 0) await appendMirrored(mailbox, mirrored);
+      for (const { pending, events: own } of decided)
+        pending.resolve({ roomId: mailbox.roomId, events: own, revision, position });
+      for (const { pending, error } of refused) pending.reject(error);
+      // Amortised: a snapshot costs the roster's size, so it waits for at least as many new events.
+      const due = BigInt(Math.max(Number(snapshotEvery), room.state.roster.members.size));
+      if (room.revision - mailbox.lastSnapshot >= due) {
+        mailbox.lastSnapshot = room.revision;
+        await saveRoomSnapshot(snapshots, mailbox.roomId, room);
+      }
+      return;
+    }
+  };
+
+  const drain = (mailbox: Mailbox): void => {
+    if (mailbox.running || mailbox.queue.length === 0) return;
+    mailbox.running = (async () => {
+      try {
+        while (mailbox.queue.length > 0) await turn(mailbox);
+      } catch (error) {
+        // Loading failed (the store is unreachable, say): everyone waiting hears it.
+        mailbox.room = undefined;
+        for (const pending of mailbox.queue.splice(0)) pending.reject(error);
+      } finally {
+        mailbox.running = undefined;
+      }
+    })();
+  };
+
+  return {
+    /** Sends a command to its room's mailbox; resolves once its events are in the log. */
+    send(command: RoomCommand): Promise<CommandResult> {
+      if (closing) return Promise.reject(new CommandPathClosedError());
+      const roomId = command?.data?.roomId;
+      if (typeof roomId !== 'string' || roomId.length === 0) {
+        return Promise.reject(new DomainError('INVALID_COMMAND', 'A command needs a roomId.'));
+      }
+      const root = familyRootOf(roomId);
+      // Commands for an overflow room go to its family's main room, which decides for the family.
+      const routed =
+        root === roomId ? command : ({ ...command, data: { ...command.data, roomId: root } } as RoomCommand);
+      return new Promise<CommandResult>((resolve, reject) => {
+        const mailbox = mailboxOf(root);
+        mailbox.queue.push({ command: routed, resolve, reject });
+        drain(mailbox);
+      });
+    },
+
+    /** The room's state as this writer holds it (loading it if needed). */
+    async load(roomId: string): Promise<LoadedRoom> {
+      return loadRoom(store, snapshots, roomId);
+    },
+
+    /** Takes no more commands, and resolves once every queued one is answered. */
+    async close(): Promise<void> {
+      closing = true;
+      for (;;) {
+        const running = [...mailboxes.values()].map((m) => m.running).filter((r) => r !== undefined);
+        if (running.length === 0) return;
+        await Promise.all(running);
+      }
+    },
+  };
+};
+
+export type RoomCommands = ReturnType<typeof createRoomCommands>;

@@ -1,0 +1,57 @@
+/** What someone asks of a room, in the imperative. Who and when come in the metadata. */
+
+export interface CommandMetadata {
+  /** The user issuing the command (already authenticated by the caller). */
+  readonly actor: string;
+  /** When it was issued, ISO 8601: the domain never reads a clock. */
+  readonly at: string;
+  readonly correlationId?: string;
+}
+
+type Of<Type extends string, Data> = { readonly type: Type; readonly data: Data; readonly metadata: CommandMetadata };
+type ForRoom<T = object> = { readonly roomId: string } & T;
+type RoomOptions = {
+  readonly title: string;
+  readonly capacity?: number;
+  readonly speakerCapacity?: number;
+  readonly maxOverflowRooms?: number;
+};
+
+export type ScheduleRoom = Of<'ScheduleRoom', ForRoom<RoomOptions & { startsAt: string }>>;
+/** Opens a new room (the actor becomes its moderator) or a scheduled one. */
+export type OpenRoom = Of<'OpenRoom', ForRoom<Partial<RoomOptions>>>;
+/** The actor joins as a listener: in the main room if it has a seat, else in an overflow room. */
+export type JoinRoom = Of<'JoinRoom', ForRoom>;
+export type LeaveRoom = Of<'LeaveRoom', ForRoom>;
+export type RaiseHand = Of<'RaiseHand', ForRoom>;
+/** Lowers the actor's hand, or, from a moderator, someone else's. */
+export type LowerHand = Of<'LowerHand', ForRoom<{ userId?: string }>>;
+export type InviteToSpeak = Of<'InviteToSpeak', ForRoom<{ userId: string }>>;
+export type AcceptInvite = Of<'AcceptInvite', ForRoom>;
+/** A moderator moves a speaker to the audience, or a speaker steps down themselves. */
+export type MoveToAudience = Of<'MoveToAudience', ForRoom<{ userId: string }>>;
+export type AddModerator = Of<'AddModerator', ForRoom<{ userId: string }>>;
+export type AnnounceHeadliner = Of<'AnnounceHeadliner', ForRoom<{ userId: string; expectedAudience: number }>>;
+export type MarkHeadlinerArrived = Of<'MarkHeadlinerArrived', ForRoom>;
+export type EndRoom = Of<'EndRoom', ForRoom>;
+
+export type RoomCommand =
+  | ScheduleRoom
+  | OpenRoom
+  | JoinRoom
+  | LeaveRoom
+  | RaiseHand
+  | LowerHand
+  | InviteToSpeak
+  | AcceptInvite
+  | MoveToAudience
+  | AddModerator
+  | AnnounceHeadliner
+  | MarkHeadlinerArrived
+  | EndRoom;
+
+export type RoomCommandType = RoomCommand['type'];
+
+export const DEFAULT_CAPACITY = 5000;
+export const DEFAULT_SPEAKER_CAPACITY = 50;
+export const DEFAULT_MAX_OVERFLOW_ROOMS = 100;

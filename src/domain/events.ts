@@ -1,0 +1,105 @@
+/**
+ * What happens in a room, as facts in the past tense. A room's stream holds
+ * its whole life; an overflow room's stream mirrors what its parent's stream
+ * decided for it (the parent's stream is where seats are counted).
+ */
+
+export interface RoomSettings {
+  readonly title: string;
+  /** Listener seats in this room (speakers and moderators are counted apart). */
+  readonly capacity: number;
+  /** Speaker places on the main room's stage. */
+  readonly speakerCapacity: number;
+  /** Overflow rooms this room may spawn at most. */
+  readonly maxOverflowRooms: number;
+}
+
+type Of<Type extends string, Data> = { readonly type: Type; readonly data: Data };
+type InRoom<T = object> = { readonly roomId: string } & T;
+
+export type RoomScheduled = Of<'RoomScheduled', InRoom<RoomSettings & { by: string; startsAt: string }>>;
+export type RoomOpened = Of<
+  'RoomOpened',
+  InRoom<RoomSettings & { by: string | null; parentRoomId: string | null; at: string }>
+>;
+export type ListenerAdmitted = Of<'ListenerAdmitted', InRoom<{ userId: string }>>;
+export type ListenerRedirectedToOverflow = Of<
+  'ListenerRedirectedToOverflow',
+  InRoom<{ userId: string; overflowRoomId: string }>
+>;
+/** A member of the family left; `fromRoomId` is the room of the family they were in. */
+export type ListenerLeft = Of<'ListenerLeft', InRoom<{ userId: string; fromRoomId: string }>>;
+export type OverflowRoomSpawned = Of<'OverflowRoomSpawned', InRoom<{ overflowRoomId: string; capacity: number }>>;
+export type OverflowRoomDrained = Of<'OverflowRoomDrained', InRoom<{ overflowRoomId: string }>>;
+export type RoomBecameFull = Of<'RoomBecameFull', InRoom>;
+export type RoomHadSeatsAgain = Of<'RoomHadSeatsAgain', InRoom>;
+export type HandRaised = Of<'HandRaised', InRoom<{ userId: string }>>;
+export type HandLowered = Of<'HandLowered', InRoom<{ userId: string; by: string }>>;
+export type SpeakerInvited = Of<'SpeakerInvited', InRoom<{ userId: string; by: string }>>;
+/** The invited user is on stage now; `fromRoomId` is where they listened, if anywhere. */
+export type SpeakerInviteAccepted = Of<'SpeakerInviteAccepted', InRoom<{ userId: string; fromRoomId: string | null }>>;
+/** A speaker (on the main room's stage) left the room altogether. */
+export type SpeakerLeft = Of<'SpeakerLeft', InRoom<{ userId: string }>>;
+/** A speaker left the stage; the placement event that follows seats them in the audience. */
+export type SpeakerMovedToAudience = Of<'SpeakerMovedToAudience', InRoom<{ userId: string; by: string }>>;
+export type ModeratorAdded = Of<'ModeratorAdded', InRoom<{ userId: string; by: string }>>;
+export type HeadlinerAnnounced = Of<
+  'HeadlinerAnnounced',
+  InRoom<{ userId: string; expectedAudience: number; by: string }>
+>;
+/** The headliner is on stage; `fromRoomId` is where they listened, if anywhere. */
+export type HeadlinerArrived = Of<'HeadlinerArrived', InRoom<{ userId: string; fromRoomId: string | null }>>;
+export type RoomEnded = Of<
+  'RoomEnded',
+  InRoom<{ by: string | null; reason: 'ended' | 'parentEnded' | 'drained'; at: string }>
+>;
+
+export type RoomEvent =
+  | RoomScheduled
+  | RoomOpened
+  | ListenerAdmitted
+  | ListenerRedirectedToOverflow
+  | ListenerLeft
+  | OverflowRoomSpawned
+  | OverflowRoomDrained
+  | RoomBecameFull
+  | RoomHadSeatsAgain
+  | HandRaised
+  | HandLowered
+  | SpeakerInvited
+  | SpeakerInviteAccepted
+  | SpeakerLeft
+  | SpeakerMovedToAudience
+  | ModeratorAdded
+  | HeadlinerAnnounced
+  | HeadlinerArrived
+  | RoomEnded;
+
+export type RoomEventType = RoomEvent['type'];
+
+export const ROOM_EVENT_TYPES: readonly RoomEventType[] = [
+  'RoomScheduled',
+  'RoomOpened',
+  'ListenerAdmitted',
+  'ListenerRedirectedToOverflow',
+  'ListenerLeft',
+  'OverflowRoomSpawned',
+  'OverflowRoomDrained',
+  'RoomBecameFull',
+  'RoomHadSeatsAgain',
+  'HandRaised',
+  'HandLowered',
+  'SpeakerInvited',
+  'SpeakerInviteAccepted',
+  'SpeakerLeft',
+  'SpeakerMovedToAudience',
+  'ModeratorAdded',
+  'HeadlinerAnnounced',
+  'HeadlinerArrived',
+  'RoomEnded',
+];
+
+export const isRoomEvent = (event: { type: string }): event is RoomEvent =>
+  (ROOM_EVENT_TYPES as readonly string[]).includes(event.type);
+
+export const roomStreamId = (roomId: string): string => `room-${roomId}`;

@@ -1,0 +1,47 @@
+/**
+ * Who sits where in a room family, kept outside the machine's context so that
+ * a join costs O(1): `evolve` updates these in place instead of copying them.
+ * The room machine's guards read the counts through its context, which holds
+ * a reference to the same ledger. A ledger belongs to one aggregate.
+ */
+
+export interface OverflowSeats {
+  listeners: number;
+  readonly capacity: number;
+  open: boolean;
+}
+
+export interface SeatLedger {
+  /** Listeners seated in this room (the main room, for a family's ledger). */
+  listeners: number;
+  /** The overflow rooms this room spawned, by id, in spawn order. */
+  readonly overflow: Map<string, OverflowSeats>;
+}
+
+export type MemberRole = 'listener' | 'speaker';
+
+export interface Member {
+  /** The room of the family the user is in: the main room or one of its overflow rooms. */
+  roomId: string;
+  role: MemberRole;
+}
+
+/** Everyone present in a family, and the raised hands in the order they went up. */
+export interface Roster {
+  readonly members: Map<string, Member>;
+  readonly hands: Set<string>;
+}
+
+export const emptyLedger = (): SeatLedger => ({ listeners: 0, overflow: new Map() });
+export const emptyRoster = (): Roster => ({ members: new Map(), hands: new Set() });
+
+/** The open overflow room with the most free seats, or undefined when all are full or none is open. */
+export const roomiestOverflow = (ledger: SeatLedger): [string, OverflowSeats] | undefined => {
+  let best: [string, OverflowSeats] | undefined;
+  for (const entry of ledger.overflow) {
+    const seats = entry[1];
+    if (!seats.open || seats.listeners >= seats.capacity) continue;
+    if (!best || seats.capacity - seats.listeners > best[1].capacity - best[1].listeners) best = entry;
+  }
+  return best;
+};

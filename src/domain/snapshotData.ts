@@ -1,0 +1,39 @@
+import { roomMachine, type RoomContext } from './roomMachine.ts';
+import type { RoomState } from './room.ts';
+import type { Member, OverflowSeats } from './seats.ts';
+
+/** A room's state as plain JSON, for snapshots. A cache: the events stay the truth. */
+export interface RoomSnapshotData {
+  readonly version: 1;
+  readonly value: unknown;
+  readonly context: Omit<RoomContext, 'seats'>;
+  readonly listeners: number;
+  readonly overflow: Array<[string, OverflowSeats]>;
+  readonly members: Array<[string, Member]>;
+  readonly hands: string[];
+}
+
+export const toSnapshotData = (state: RoomState): RoomSnapshotData => {
+  const { seats, ...context } = state.snapshot.context;
+  return {
+    version: 1,
+    value: state.snapshot.value,
+    context,
+    listeners: seats.listeners,
+    overflow: [...seats.overflow].map(([id, room]) => [id, { ...room }]),
+    members: [...state.roster.members].map(([id, member]) => [id, { ...member }]),
+    hands: [...state.roster.hands],
+  };
+};
+
+export const fromSnapshotData = (data: RoomSnapshotData): RoomState => {
+  const seats = { listeners: data.listeners, overflow: new Map(data.overflow.map(([id, room]) => [id, { ...room }])) };
+  const snapshot = roomMachine.resolveState({
+    value: data.value as never,
+    context: { ...data.context, seats },
+  });
+  return {
+    snapshot,
+    roster: { members: new Map(data.members.map(([id, m]) => [id, { ...m }])), hands: new Set(data.hands) },
+  };
+};

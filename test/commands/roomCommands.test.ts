@@ -1,0 +1,208 @@
+import { join as joinPath } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  CommandPathClosedError,
+  ConcurrencyConflictError,
+  createRoomCommands,
+  loadRoom,
+  toRoomEvent,
+} from '../../src/commands/index.ts';
+import type { DomainError} from '../../src/domain/index.ts';
+import { replay, roomStreamId, toSnapshotData, type RoomCommand } from '../../src/domain/index.ts';
+import {
+  createInMemorySnapshotStore,
+  createSqliteEventStore,
+  createSqliteSnapshotStore,
+  type EventStore,
+  type SnapshotStore,
+} from '../../src/eventstore/index.ts';
+import { makeTempDir } from '../support/tempDir.ts';
+
+const at = '2026-11-28T21:00:00.000Z';
+const open = (roomId: string, capacity: number, extra: Record<string, unknown> = {}): RoomCommand => ({
+  type: 'OpenRoom',
+  data: { roomId, title: 'Headliner live', capacity, ...extra },
+  metadata: { actor: 'mod', at },
+});
+const join = (roomId: string, actor: string): RoomCommand => ({
+  type: 'JoinRoom',
+  data: { roomId },
+  metadata: { actor, at },
+});
+const leave = (roomId: string, actor: string): RoomCommand => ({
+  type: 'LeaveRoom',
+  data: { roomId },
+  metadata: { actor, at },
+});
+
+describe('the command path on the SQLite store', () => {
+  let cleanups: Array<() => Promise<void> | void> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+    cleanups = [];
+  });
+  const stores = (): { store: EventStore; snapshots: SnapshotStore; file: string } => {
+    const dir = makeTempDir('commands');
+    const file = joinPath(dir.path, 'spillway.db');
+    const store = createSqliteEventStore(file);
+    const snapshots = createSqliteSnapshotStore(file);
+    cleanups.push(
+      () => dir.remove(),
+      () => store.close(),
+      () => snapshots.close(),
+    );
+    return { store, snapshots, file };
+  };
+  const streamOf = async (store: EventStore, roomId: string) =>
+    (await store.readStream(roomStreamId(roomId))).map(toRoomEvent);
+
+  it('group-commits a crowd: every caller gets its own placement, caps are exact, few appends', async () => {
+    const { store, snapshots } = stores();
+    const commands = createRoomCommands(store, snapshots);
+    await commands.send(open('r', 100));
+    const users = Array.from({ length: 450 }, (_, i) => `u${i}`);
+    const results = await Promise.all(users.map((u) => commands.send(join('r', u))));
+    results.forEach((result, i) => {
+      const placed = result.events.find(
+        (e) => e.type === 'ListenerAdmitted' || e.type === 'ListenerRedirectedToOverflow',
+      );
+      expect(placed && 'userId' in placed.data ? placed.data.userId : undefined).toBe(users[i]);
+    });
+    expect(new Set(results.map((r) => r.position)).size).toBeLessThan(20);
+    const state = replay(await streamOf(store, 'r'));
+    expect(state.snapshot.context.seats.listeners).toBe(100);
+    expect([...state.snapshot.context.seats.overflow.values()].map((room) => room.listeners)).toEqual([
+      100, 100, 100, 50,
+    ]);
+    expect(state.roster.members.size).toBe(451);
+    await commands.close();
+  });
+
+  it('answers each caller with its own error while the rest of the batch succeeds', async () => {
+    const { store, snapshots } = stores();
+    const commands = createRoomCommands(store, snapshots);
+    await commands.send(open('r', 10));
+    const outcomes = await Promise.allSettled([
+      commands.send(join('r', 'a')),
+      commands.send(join('r', 'a')),
+      commands.send(join('r', 'b')),
+      commands.send(leave('r', 'nobody')),
+      commands.send(join('missing', 'c')),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected', 'rejected']);
+    const codes = outcomes.map((o) => (o.status === 'rejected' ? (o.reason as DomainError).code : 'ok'));
+    expect(codes).toEqual(['ok', 'ALREADY_IN_ROOM', 'ok', 'NOT_IN_ROOM', 'ROOM_NOT_FOUND']);
+    expect((await streamOf(store, 'r')).map((e) => e.type)).toEqual([
+      'RoomOpened',
+      'ListenerAdmitted',
+      'ListenerAdmitted',
+    ]);
+    await expect(store.readStream(roomStreamId('missing'))).rejects.toThrow(/does not exist/);
+  });
+
+  it('without batching, appends once per command', async () => {
+    const { store, snapshots } = stores();
+    const commands = createRoomCommands(store, snapshots, { maxBatch: 1 });
+    await commands.send(open('r', 100));
+    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => commands.send(join('r', `u${i}`))));
+    expect(new Set(results.map((r) => r.position)).size).toBe(30);
+  });
+
+  it('when another writer got there first, reloads and decides again', async () => {
+    const { store } = stores();
+    const first = createRoomCommands(store, createInMemorySnapshotStore());
+    const second = createRoomCommands(store, createInMemorySnapshotStore());
+    await first.send(open('r', 2));
+    await first.send(join('r', 'a'));
+    await second.send(join('r', 'b'));
+    // `first` still believes one seat is free: its append conflicts, it reloads, and places c in overflow.
+    const result = await first.send(join('r', 'c'));
+    expect(result.events.map((e) => e.type)).toEqual(['OverflowRoomSpawned', 'ListenerRedirectedToOverflow']);
+    const again = await first.send(join('r', 'b')).catch((e: unknown) => e);
+    expect((again as DomainError).code).toBe('ALREADY_IN_ROOM');
+    const state = replay(await streamOf(store, 'r'));
+    expect(state.snapshot.context.seats.listeners).toBe(2);
+    expect(state.roster.members.size).toBe(4);
+  });
+
+  it('gives up after its retries with a CONFLICT error, and writes nothing for that command', async () => {
+    const { store } = stores();
+    const stale = createRoomCommands(store, createInMemorySnapshotStore(), { maxRetries: 1 });
+    const other = createRoomCommands(store, createInMemorySnapshotStore());
+    await stale.send(open('r', 5));
+    await other.send(join('r', 'a'));
+    const error = await stale.send(join('r', 'z')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConcurrencyConflictError);
+    expect((error as ConcurrencyConflictError).code).toBe('CONFLICT');
+    expect((error as Error).message).toMatch(/nothing was written: try again/);
+    const members = replay(await streamOf(store, 'r')).roster.members;
+    expect(members.has('z')).toBe(false);
+    // The next command reloads and succeeds.
+    await stale.send(join('r', 'z'));
+    expect(replay(await streamOf(store, 'r')).roster.members.has('z')).toBe(true);
+  });
+
+  it('mirrors overflow rooms into their own streams, and routes their commands to the main room', async () => {
+    const { store, snapshots } = stores();
+    const commands = createRoomCommands(store, snapshots);
+    await commands.send(open('r', 2));
+    await Promise.all(['a', 'b', 'c', 'd', 'e'].map((u) => commands.send(join('r', u))));
+    const overflow = await streamOf(store, 'r.overflow-1');
+    expect(overflow.map((e) => e.type)).toEqual([
+      'RoomOpened',
+      'ListenerAdmitted',
+      'ListenerAdmitted',
+      'RoomBecameFull',
+    ]);
+    expect(overflow[0]?.data).toMatchObject({ parentRoomId: 'r', capacity: 2, by: null, at });
+    const left = await commands.send(leave('r.overflow-1', 'c'));
+    expect(left.roomId).toBe('r');
+    expect(left.events[0]).toEqual({
+      type: 'ListenerLeft',
+      data: { roomId: 'r', userId: 'c', fromRoomId: 'r.overflow-1' },
+    });
+    const mirrored = replay(await streamOf(store, 'r.overflow-1'));
+    const family = replay(await streamOf(store, 'r'));
+    expect(mirrored.snapshot.context.seats.listeners).toBe(
+      family.snapshot.context.seats.overflow.get('r.overflow-1')?.listeners,
+    );
+    expect(mirrored.snapshot.context.parentRoomId).toBe('r');
+    await commands.send({ type: 'EndRoom', data: { roomId: 'r' }, metadata: { actor: 'mod', at } });
+    for (const id of ['r.overflow-1', 'r.overflow-2']) {
+      const events = await streamOf(store, id);
+      expect(events.at(-1)).toMatchObject({ type: 'RoomEnded', data: { reason: 'parentEnded' } });
+    }
+    const refused = await commands.send(join('r.overflow-2', 'f')).catch((e: unknown) => e);
+    expect((refused as DomainError).code).toBe('ROOM_ENDED');
+  });
+
+  it('snapshots are only a cache: loading without them gives the same room as with them', async () => {
+    const { store, snapshots } = stores();
+    const commands = createRoomCommands(store, snapshots, { snapshotEvery: 10 });
+    await commands.send(open('r', 7));
+    for (let round = 0; round < 4; round += 1) {
+      await Promise.all(Array.from({ length: 20 }, (_, i) => commands.send(join('r', `u${round}-${i}`))));
+      await Promise.all(Array.from({ length: 5 }, (_, i) => commands.send(leave('r', `u${round}-${i * 3}`))));
+    }
+    expect(await snapshots.load(roomStreamId('r'))).toBeDefined();
+    const withSnapshot = await loadRoom(store, snapshots, 'r');
+    const withoutSnapshot = await loadRoom(store, createInMemorySnapshotStore(), 'r');
+    const fromZero = replay(await streamOf(store, 'r'));
+    expect(withSnapshot.revision).toBe(withoutSnapshot.revision);
+    expect(toSnapshotData(withSnapshot.state)).toEqual(toSnapshotData(withoutSnapshot.state));
+    expect(toSnapshotData(withSnapshot.state)).toEqual(toSnapshotData(fromZero));
+  });
+
+  it('close() answers everything queued, then refuses new commands', async () => {
+    const { store, snapshots } = stores();
+    const commands = createRoomCommands(store, snapshots);
+    await commands.send(open('r', 50));
+    const pending = Array.from({ length: 200 }, (_, i) => commands.send(join('r', `u${i}`)));
+    const closed = commands.close();
+    await expect(commands.send(join('r', 'late'))).rejects.toBeInstanceOf(CommandPathClosedError);
+    const results = await Promise.all(pending);
+    await closed;
+    expect(results).toHaveLength(200);
+    expect(replay(await streamOf(store, 'r')).roster.members.size).toBe(201);
+  });
+});

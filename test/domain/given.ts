@@ -1,0 +1,71 @@
+import { expect } from 'vitest';
+import {
+  DomainError,
+  execute,
+  replay,
+  type DomainErrorCode,
+  type RoomCommand,
+  type RoomEvent,
+  type RoomState,
+} from '../../src/domain/index.ts';
+
+export const AT = '2026-11-28T21:00:00.000Z';
+export const as = (actor: string) => ({ actor, at: AT });
+
+/** `given(events).when(command).then(events)` / `.thenThrows(code)`, after emmett's decider specs. */
+export const given = (...history: RoomEvent[]) => ({
+  when: (command: RoomCommand) => ({
+    then: (expected: RoomEvent[]): RoomState => {
+      const { state, events } = execute(replay(history), command);
+      expect(events).toEqual(expected);
+      return state;
+    },
+    thenThrows: (code: DomainErrorCode, message?: RegExp): DomainError => {
+      let thrown: unknown;
+      try {
+        execute(replay(history), command);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(DomainError);
+      const error = thrown as DomainError;
+      expect(error.code).toBe(code);
+      if (message) expect(error.message).toMatch(message);
+      return error;
+    },
+  }),
+});
+
+const settings = { title: 'Jazz at night', capacity: 3, speakerCapacity: 2, maxOverflowRooms: 2 };
+
+/** A live room "r" with capacity 3, moderated by "mod", and the events that made it. */
+export const opened = (overrides: Partial<typeof settings> = {}): RoomEvent => ({
+  type: 'RoomOpened',
+  data: { roomId: 'r', ...settings, ...overrides, by: 'mod', parentRoomId: null, at: AT },
+});
+
+export const admitted = (userId: string): RoomEvent => ({ type: 'ListenerAdmitted', data: { roomId: 'r', userId } });
+export const full = (roomId = 'r'): RoomEvent => ({ type: 'RoomBecameFull', data: { roomId } });
+export const spawned = (n: number, capacity = 3): RoomEvent => ({
+  type: 'OverflowRoomSpawned',
+  data: { roomId: 'r', overflowRoomId: `r.overflow-${n}`, capacity },
+});
+export const redirected = (userId: string, n: number): RoomEvent => ({
+  type: 'ListenerRedirectedToOverflow',
+  data: { roomId: 'r', userId, overflowRoomId: `r.overflow-${n}` },
+});
+export const left = (userId: string, fromRoomId = 'r'): RoomEvent => ({
+  type: 'ListenerLeft',
+  data: { roomId: 'r', userId, fromRoomId },
+});
+
+/** Room "r" (capacity 3) with a, b, c in the main room and d in overflow room 1. */
+export const spilling = (): RoomEvent[] => [
+  opened(),
+  admitted('a'),
+  admitted('b'),
+  admitted('c'),
+  full(),
+  spawned(1),
+  redirected('d', 1),
+];

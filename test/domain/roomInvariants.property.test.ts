@@ -1,0 +1,482 @@
+// Random interleavings of commands against one room family, checked after
+// every step: seats, stage, roster and machine regions stay consistent; a
+// refused command changes nothing; replaying the stream from zero gives the
+// live aggregate; and each overflow room's own (mirrored) stream agrees with
+// the main room's seat ledger.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  DomainError,
+  evolve,
+  execute,
+  initialState,
+  liveRegions,
+  mirrorToOverflowRooms,
+  replay,
+  roomStatus,
+  TransitionRefusedError,
+  type RoomCommand,
+  type RoomEvent,
+  type RoomState,
+} from '../../src/domain/index.ts';
+
+const ROOM = 'r';
+const OPENER = 'mod';
+const USERS = 30;
+const user = (i: number): string => `u${i % USERS}`;
+const atOf = (step: number): string => new Date(Date.UTC(2026, 10, 28, 21, 0, 0) + step * 1000).toISOString();
+
+// ---------------------------------------------------------------------------
+// Steps: who does what, resolved against the live state when the step runs, so
+// that "a member", "someone with a hand up" or "a moderator" name real people.
+
+type PickFrom = 'user' | 'member' | 'hand' | 'invited' | 'speaker' | 'mod' | 'headliner';
+interface Pick {
+  readonly from: PickFrom;
+  readonly i: number;
+}
+
+type Step =
+  | { readonly t: 'join' | 'leave' | 'raise' | 'accept'; readonly actor: Pick }
+  | { readonly t: 'lower'; readonly actor: Pick; readonly target: Pick | null }
+  | { readonly t: 'invite' | 'move' | 'addMod'; readonly actor: Pick; readonly target: Pick }
+  | { readonly t: 'announce'; readonly actor: Pick; readonly target: Pick; readonly expected: number }
+  | { readonly t: 'arrive' | 'end'; readonly actor: Pick }
+  | { readonly t: 'openerEnds' }
+  | { readonly t: 'wrongRoom'; readonly actor: Pick; readonly roomId: string };
+
+const pick = (...from: PickFrom[]): fc.Arbitrary<Pick> =>
+  fc.record({ from: fc.constantFrom(...from), i: fc.nat({ max: 1000 }) });
+
+const anyone = pick('user', 'user', 'member');
+const moderatorMostly = fc.oneof(
+  { arbitrary: pick('mod'), weight: 4 },
+  { arbitrary: pick('user', 'member'), weight: 1 },
+);
+
+const stepArb: fc.Arbitrary<Step> = fc.oneof(
+  { arbitrary: fc.record({ t: fc.constant('join' as const), actor: pick('user') }), weight: 30 },
+  {
+    arbitrary: fc.record({ t: fc.constant('leave' as const), actor: pick('member', 'member', 'user', 'speaker') }),
+    weight: 10,
+  },
+  { arbitrary: fc.record({ t: fc.constant('raise' as const), actor: pick('member', 'user') }), weight: 7 },
+  {
+    arbitrary: fc.record({
+      t: fc.constant('lower' as const),
+      actor: pick('hand', 'mod', 'member', 'user'),
+      target: fc.option(pick('hand', 'member'), { nil: null }),
+    }),
+    weight: 4,
+  },
+  {
+    arbitrary: fc.record({
+      t: fc.constant('invite' as const),
+      actor: moderatorMostly,
+      target: pick('hand', 'member', 'user'),
+    }),
+    weight: 8,
+  },
+  { arbitrary: fc.record({ t: fc.constant('accept' as const), actor: pick('invited', 'invited', 'user') }), weight: 7 },
+  {
+    arbitrary: fc.record({
+      t: fc.constant('move' as const),
+      actor: pick('mod', 'speaker', 'user'),
+      target: pick('speaker', 'speaker', 'user'),
+    }),
+    weight: 6,
+  },
+  { arbitrary: fc.record({ t: fc.constant('addMod' as const), actor: moderatorMostly, target: anyone }), weight: 2 },
+  {
+    arbitrary: fc.record({
+      t: fc.constant('announce' as const),
+      actor: moderatorMostly,
+      target: pick('member', 'user', 'speaker'),
+      expected: fc.nat({ max: 1_000_000 }),
+    }),
+    weight: 2,
+  },
+  { arbitrary: fc.record({ t: fc.constant('arrive' as const), actor: moderatorMostly }), weight: 3 },
+  // Mostly refused (not a moderator); ends the room if the user was made one.
+  { arbitrary: fc.record({ t: fc.constant('end' as const), actor: pick('user', 'member') }), weight: 1 },
+  {
+    arbitrary: fc.record({
+      t: fc.constant('wrongRoom' as const),
+      actor: anyone,
+      roomId: fc.constantFrom(`${ROOM}.overflow-1`, 'elsewhere'),
+    }),
+    weight: 1,
+  },
+);
+
+const resolve = (state: RoomState, { from, i }: Pick): string => {
+  const context = state.snapshot.context;
+  const list = ((): readonly string[] => {
+    switch (from) {
+      case 'user':
+        return [];
+      case 'member':
+        return [...state.roster.members.keys()].sort();
+      case 'hand':
+        return [...state.roster.hands];
+      case 'invited':
+        return context.invited;
+      case 'speaker':
+        return context.speakers;
+      case 'mod':
+        return context.moderators;
+      case 'headliner':
+        return context.headliner ? [context.headliner.userId] : [];
+    }
+  })();
+  return list.length > 0 ? list[i % list.length]! : user(i);
+};
+
+const commandOf = (state: RoomState, step: Step, at: string): RoomCommand => {
+  const metadata = { actor: 'actor' in step ? resolve(state, step.actor) : OPENER, at };
+  const roomId = ROOM;
+  switch (step.t) {
+    case 'join':
+      return { type: 'JoinRoom', data: { roomId }, metadata };
+    case 'leave':
+      return { type: 'LeaveRoom', data: { roomId }, metadata };
+    case 'raise':
+      return { type: 'RaiseHand', data: { roomId }, metadata };
+    case 'lower':
+      return step.target === null
+        ? { type: 'LowerHand', data: { roomId }, metadata }
+        : { type: 'LowerHand', data: { roomId, userId: resolve(state, step.target) }, metadata };
+    case 'invite':
+      return { type: 'InviteToSpeak', data: { roomId, userId: resolve(state, step.target) }, metadata };
+    case 'accept':
+      return { type: 'AcceptInvite', data: { roomId }, metadata };
+    case 'move':
+      return { type: 'MoveToAudience', data: { roomId, userId: resolve(state, step.target) }, metadata };
+    case 'addMod':
+      return { type: 'AddModerator', data: { roomId, userId: resolve(state, step.target) }, metadata };
+    case 'announce':
+      return {
+        type: 'AnnounceHeadliner',
+        data: { roomId, userId: resolve(state, step.target), expectedAudience: step.expected },
+        metadata,
+      };
+    case 'arrive':
+      return { type: 'MarkHeadlinerArrived', data: { roomId }, metadata };
+    case 'end':
+      return { type: 'EndRoom', data: { roomId }, metadata };
+    case 'openerEnds':
+      return { type: 'EndRoom', data: { roomId }, metadata: { actor: OPENER, at } };
+    case 'wrongRoom':
+      return { type: 'JoinRoom', data: { roomId: step.roomId }, metadata };
+  }
+};
+
+// ---------------------------------------------------------------------------
+// What can be observed of a state, as plain data (the ledger and roster are
+// updated in place, so a summary must copy them).
+
+const summarize = (state: RoomState) => {
+  const { seats, ...context } = state.snapshot.context;
+  return JSON.parse(
+    JSON.stringify({
+      value: state.snapshot.value,
+      status: state.snapshot.status,
+      context,
+      listeners: seats.listeners,
+      overflow: [...seats.overflow],
+      members: [...state.roster.members].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+      hands: [...state.roster.hands],
+    }),
+  ) as unknown;
+};
+
+const openOverflow = (state: RoomState): number =>
+  [...state.snapshot.context.seats.overflow.values()].filter((room) => room.open).length;
+
+/** No seat anywhere in the family, and no overflow room may be spawned: the one reason to refuse a join. */
+const familyIsFull = (state: RoomState): boolean => {
+  const { settings, seats } = state.snapshot.context;
+  return (
+    seats.listeners >= settings.capacity &&
+    [...seats.overflow.values()].every((room) => !room.open || room.listeners >= room.capacity) &&
+    openOverflow(state) >= settings.maxOverflowRooms
+  );
+};
+
+const MODERATOR_ONLY = new Set<RoomCommand['type']>([
+  'InviteToSpeak',
+  'AddModerator',
+  'AnnounceHeadliner',
+  'MarkHeadlinerArrived',
+  'EndRoom',
+]);
+
+/** The invariants of a family's live state (as opposed to how it got there). */
+const checkInvariants = (state: RoomState): void => {
+  const { roomId, settings, seats, speakers, moderators, invited } = state.snapshot.context;
+  const { members, hands } = state.roster;
+  const status = roomStatus(state);
+  expect(['live', 'ended']).toContain(status);
+
+  // Seats.
+  expect(seats.listeners).toBeGreaterThanOrEqual(0);
+  expect(seats.listeners).toBeLessThanOrEqual(settings.capacity);
+  for (const [id, room] of seats.overflow) {
+    expect(id).toMatch(/^r\.overflow-\d+$/);
+    expect(room.capacity).toBe(settings.capacity);
+    expect(room.listeners, `overflow ${id}`).toBeGreaterThanOrEqual(0);
+    expect(room.listeners, `overflow ${id}`).toBeLessThanOrEqual(room.capacity);
+    // An open overflow room always has someone in it: the last one out drains it.
+    if (room.open) expect(room.listeners, `open overflow ${id} is empty`).toBeGreaterThan(0);
+    else expect(room.listeners, `drained overflow ${id}`).toBe(0);
+  }
+  expect(openOverflow(state)).toBeLessThanOrEqual(settings.maxOverflowRooms);
+
+  // The stage.
+  expect(speakers.length).toBeLessThanOrEqual(settings.speakerCapacity);
+  expect(new Set(speakers).size).toBe(speakers.length);
+  expect(new Set(moderators).size).toBe(moderators.length);
+  expect(moderators).toContain(OPENER);
+  for (const id of invited) expect(speakers).not.toContain(id);
+
+  // The roster: one place per user; recounting it gives the ledger.
+  const counted = new Map<string, number>();
+  const onStage: string[] = [];
+  for (const [id, member] of members) {
+    if (member.role === 'speaker') {
+      expect(member.roomId, `speaker ${id}`).toBe(roomId);
+      onStage.push(id);
+      continue;
+    }
+    const room = member.roomId === roomId ? undefined : seats.overflow.get(member.roomId);
+    if (member.roomId !== roomId) {
+      expect(room, `${id} sits in unknown room ${member.roomId}`).toBeDefined();
+      expect(room!.open, `${id} sits in drained room ${member.roomId}`).toBe(true);
+    }
+    counted.set(member.roomId, (counted.get(member.roomId) ?? 0) + 1);
+  }
+  expect(counted.get(roomId) ?? 0, 'main room listeners, recounted').toBe(seats.listeners);
+  for (const [id, room] of seats.overflow)
+    expect(counted.get(id) ?? 0, `${id} listeners, recounted`).toBe(room.listeners);
+  expect([...onStage].sort()).toEqual([...speakers].sort());
+
+  // Hands are raised only by listeners present in the family.
+  for (const id of hands) expect(members.get(id)?.role, `hand of ${id}`).toBe('listener');
+
+  // The machine's regions say what the ledger says.
+  const regions = liveRegions(state);
+  if (status === 'live') {
+    expect(regions).not.toBeNull();
+    expect(regions!.capacity === 'full', 'capacity region').toBe(seats.listeners === settings.capacity);
+    expect(regions!.overflow === 'spilling', 'overflow region').toBe(openOverflow(state) > 0);
+  } else {
+    expect(regions).toBeNull();
+  }
+};
+
+// ---------------------------------------------------------------------------
+// Overflow rooms' own streams, folded from what the mirror produces event by event.
+
+interface OverflowStream {
+  state: RoomState;
+  readonly events: RoomEvent[];
+}
+
+const checkOverflowStreams = (family: RoomState, streams: Map<string, OverflowStream>): void => {
+  const { roomId, seats } = family.snapshot.context;
+  const familyEnded = roomStatus(family) === 'ended';
+  expect([...streams.keys()].sort()).toEqual([...seats.overflow.keys()].sort());
+  for (const [id, room] of seats.overflow) {
+    const own = streams.get(id)!.state;
+    const context = own.snapshot.context;
+    expect(context.roomId).toBe(id);
+    expect(context.parentRoomId).toBe(roomId);
+    expect(context.settings.capacity).toBe(room.capacity);
+    expect(context.seats.listeners, `${id}'s own stream: listeners`).toBe(room.listeners);
+    expect(roomStatus(own) === 'ended', `${id}'s own stream: ended`).toBe(familyEnded || !room.open);
+    const inHere = [...family.roster.members]
+      .filter(([, m]) => m.role === 'listener' && m.roomId === id)
+      .map(([u]) => u)
+      .sort();
+    expect([...own.roster.members.keys()].sort(), `${id}'s own stream: who is in it`).toEqual(inHere);
+    if (roomStatus(own) === 'live') {
+      expect(liveRegions(own)!.capacity === 'full', `${id}'s own capacity region`).toBe(
+        context.seats.listeners === context.settings.capacity,
+      );
+    }
+  }
+};
+
+// ---------------------------------------------------------------------------
+
+interface Scenario {
+  readonly capacity: number;
+  readonly speakerCapacity: number;
+  readonly maxOverflowRooms: number;
+  readonly steps: Step[];
+  /** Where the opener ends the room, if anywhere (as a fraction of the run). */
+  readonly endAt: number | null;
+  /** Steps after which the whole stream is replayed from zero. */
+  readonly cuts: number[];
+}
+
+const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
+  capacity: fc.integer({ min: 1, max: 5 }),
+  speakerCapacity: fc.integer({ min: 2, max: 4 }),
+  maxOverflowRooms: fc.integer({ min: 1, max: 4 }),
+  steps: fc.array(stepArb, { minLength: 50, maxLength: 300 }),
+  endAt: fc.option(fc.double({ min: 0.3, max: 1, noNaN: true }), { freq: 3, nil: null }),
+  cuts: fc.array(fc.nat(), { maxLength: 3 }),
+});
+
+interface Stats {
+  runs: number;
+  ended: number;
+  steps: number;
+  accepted: Map<string, number>;
+  refused: Map<string, number>;
+  maxOverflowSeen: number;
+  drained: number;
+}
+
+const bump = (map: Map<string, number>, key: string): void => {
+  map.set(key, (map.get(key) ?? 0) + 1);
+};
+
+const runScenario = (scenario: Scenario, stats: Stats): void => {
+  const { capacity, speakerCapacity, maxOverflowRooms } = scenario;
+  const steps: Step[] = [...scenario.steps];
+  if (scenario.endAt !== null) {
+    steps.splice(Math.floor(scenario.endAt * steps.length), 0, { t: 'openerEnds' });
+  }
+  const cuts = new Set(scenario.cuts.map((c) => c % steps.length));
+
+  const open: RoomCommand = {
+    type: 'OpenRoom',
+    data: { roomId: ROOM, title: 'Property room', capacity, speakerCapacity, maxOverflowRooms },
+    metadata: { actor: OPENER, at: atOf(0) },
+  };
+  let live = execute(initialState(), open);
+  let state = live.state;
+  const log: RoomEvent[] = [...live.events];
+  // A second, independent aggregate, evolved one event at a time: the state
+  // after each event is what the mirror reads.
+  let shadow = initialState();
+  const overflow = new Map<string, OverflowStream>();
+  const apply = (events: readonly RoomEvent[], at: string): void => {
+    for (const event of events) {
+      expect(shadow.snapshot.can(event), `replaying ${event.type}`).toBe(true);
+      shadow = evolve(shadow, event);
+      for (const { roomId, event: mirrored } of mirrorToOverflowRooms(shadow, event, at)) {
+        let stream = overflow.get(roomId);
+        if (!stream) {
+          stream = { state: initialState(), events: [] };
+          overflow.set(roomId, stream);
+        }
+        // Each overflow room's stream must be one its own machine accepts, event by event.
+        expect(stream.state.snapshot.can(mirrored), `${roomId} accepting mirrored ${mirrored.type}`).toBe(true);
+        stream.state = evolve(stream.state, mirrored);
+        stream.events.push(mirrored);
+      }
+    }
+  };
+  apply(live.events, atOf(0));
+  checkInvariants(state);
+
+  let endedAt: number | null = null;
+  steps.forEach((step, index) => {
+    const at = atOf(index + 1);
+    const command = commandOf(state, step, at);
+    const before = summarize(state);
+    const wasModerator = state.snapshot.context.moderators.includes(command.metadata.actor);
+    const wasMember = state.roster.members.has(command.metadata.actor);
+    const wasFull = familyIsFull(state);
+    const wasLive = roomStatus(state) === 'live';
+    let refusal: DomainError | undefined;
+    try {
+      live = execute(state, command);
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      refusal = error;
+    }
+    stats.steps += 1;
+
+    if (refusal) {
+      bump(stats.refused, `${command.type}:${refusal.code}`);
+      // The half-applied case would leave the aggregate corrupted: decide and the machine must agree.
+      if (refusal instanceof TransitionRefusedError) {
+        expect(refusal.stateChanged, `${command.type} half-applied: ${refusal.message}`).toBe(false);
+      }
+      expect(summarize(state), `refused ${command.type} (${refusal.code}) changed the state`).toEqual(before);
+      if (endedAt !== null) expect(refusal.code).toBe('ROOM_ENDED');
+      if (command.type === 'JoinRoom' && wasLive && command.data.roomId === ROOM && !wasMember) {
+        // The only reason to turn away a newcomer is a family with no seat left and no overflow room to spawn.
+        expect(refusal.code, 'JoinRoom refused').toBe('ROOM_FULL');
+        expect(wasFull, 'ROOM_FULL with a seat free somewhere').toBe(true);
+      }
+    } else {
+      expect(endedAt, `${command.type} accepted after the room ended`).toBeNull();
+      bump(stats.accepted, command.type);
+      if (MODERATOR_ONLY.has(command.type)) expect(wasModerator, `${command.type} by a non-moderator`).toBe(true);
+      if (
+        (command.type === 'LowerHand' || command.type === 'MoveToAudience') &&
+        command.data.userId !== undefined &&
+        command.data.userId !== command.metadata.actor
+      ) {
+        expect(wasModerator, `${command.type} for someone else by a non-moderator`).toBe(true);
+      }
+      state = live.state;
+      log.push(...live.events);
+      apply(live.events, at);
+      if (live.events.some((e) => e.type === 'RoomEnded')) endedAt = index;
+      if (live.events.some((e) => e.type === 'OverflowRoomDrained')) stats.drained += 1;
+    }
+
+    checkInvariants(state);
+    expect(summarize(shadow), 'the aggregate evolved event by event').toEqual(summarize(state));
+    checkOverflowStreams(state, overflow);
+    if (cuts.has(index))
+      expect(summarize(replay(log)), `replay from zero after step ${index}`).toEqual(summarize(state));
+  });
+
+  // Replaying the whole stream from zero gives the live aggregate; the same for each overflow room's own stream.
+  expect(summarize(replay(log))).toEqual(summarize(state));
+  for (const [id, stream] of overflow) {
+    expect(summarize(replay(stream.events)), `${id} replayed from zero`).toEqual(summarize(stream.state));
+  }
+  stats.runs += 1;
+  if (endedAt !== null) stats.ended += 1;
+  stats.maxOverflowSeen = Math.max(stats.maxOverflowSeen, state.snapshot.context.overflowSpawned);
+};
+
+describe('room invariants under random interleavings of commands', () => {
+  it('holds seats, stage, roster, replay and overflow mirror invariants after every step', () => {
+    const stats: Stats = {
+      runs: 0,
+      ended: 0,
+      steps: 0,
+      accepted: new Map(),
+      refused: new Map(),
+      maxOverflowSeen: 0,
+      drained: 0,
+    };
+    fc.assert(
+      fc.property(scenarioArb, (scenario) => runScenario(scenario, stats)),
+      { numRuns: Number(process.env.ROOM_PROPERTY_RUNS ?? 100) },
+    );
+    // The generator reaches the interesting places.
+    expect(stats.ended).toBeGreaterThan(0);
+    expect(stats.drained).toBeGreaterThan(0);
+    expect(stats.maxOverflowSeen).toBeGreaterThan(1);
+    for (const type of ['JoinRoom', 'LeaveRoom', 'AcceptInvite', 'MoveToAudience', 'MarkHeadlinerArrived', 'EndRoom']) {
+      expect(stats.accepted.get(type) ?? 0, `${type} never accepted`).toBeGreaterThan(0);
+    }
+    if (process.env.ROOM_PROPERTY_STATS) {
+      console.log({
+        ...stats,
+        accepted: Object.fromEntries(stats.accepted),
+        refused: Object.fromEntries(stats.refused),
+      });
+    }
+  });
+});
