@@ -50,6 +50,13 @@ export interface AppendResult {
   readonly position: bigint;
 }
 
+/** One stream's part of a multi-stream append. */
+export interface StreamWrite {
+  readonly streamId: string;
+  readonly events: readonly EventToAppend[];
+  readonly expectedRevision?: ExpectedRevision;
+}
+
 export type ReadDirection = 'forwards' | 'backwards';
 
 export interface ReadStreamOptions {
@@ -82,9 +89,17 @@ export interface Subscription extends AsyncIterable<RecordedEvent> {
 
 export interface EventStore {
   appendToStream(streamId: string, events: readonly EventToAppend[], options?: AppendOptions): Promise<AppendResult>;
+  /**
+   * Appends to several streams, in order. SQLite does it in one transaction
+   * (all or nothing, positions in this order); EventStoreDB stream by stream
+   * (an earlier stream stays written if a later one fails).
+   */
+  appendToStreams(writes: readonly StreamWrite[]): Promise<AppendResult[]>;
   /** Throws `StreamNotFoundError` when the stream has no events. */
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  /** The position of the last event in the log; -1n when the log is empty. */
+  headPosition(): Promise<bigint>;
   subscribeToAll(options?: SubscribeToAllOptions): Subscription;
   /** Ends every subscription and releases the store; safe to call twice. */
   close(): Promise<void>;

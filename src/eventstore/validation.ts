@@ -9,7 +9,8 @@ export const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
 /** How a bad value is shown in an error message. */
 const show = (value: unknown): string => (typeof value === 'bigint' ? `${value}n` : inspect(value, { depth: 0 }));
 
-const isArray = (value: unknown): boolean => Array.isArray(value);
+/** Array.isArray without narrowing a readonly array to any[]. */
+export const isArray = (value: unknown): boolean => Array.isArray(value);
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -345,6 +345,34 @@ export const eventStoreContract = (adapter: string, open: () => Promise<StoreUnd
       );
     });
 
+    describe('appendToStreams', () => {
+      it(
+        'appends to several streams in the order given, each with its own revision check',
+        withStore(async (store) => {
+          const main = streamName('room');
+          const overflow = streamName('room-overflow');
+          await store.appendToStream(main, [event('RoomOpened')]);
+          const results = await store.appendToStreams([
+            { streamId: main, events: [event('ListenerRedirectedToOverflow')], expectedRevision: 0n },
+            { streamId: overflow, events: [event('RoomOpened'), event('ListenerAdmitted')] },
+          ]);
+          expect(results.map((r) => r.nextExpectedRevision)).toEqual([1n, 1n]);
+          expect(results[1]!.position).toBeGreaterThan(results[0]!.position);
+          const all = await readAllOf(store, [main, overflow], (await store.readStream(main))[0]!.position);
+          expect(all.map((e) => e.type)).toEqual([
+            'RoomOpened',
+            'ListenerRedirectedToOverflow',
+            'RoomOpened',
+            'ListenerAdmitted',
+          ]);
+          await expect(
+            store.appendToStreams([{ streamId: main, events: [event('X')], expectedRevision: 0n }]),
+          ).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+          await expect(store.appendToStreams([])).rejects.toBeInstanceOf(InvalidEventError);
+        }),
+      );
+    });
+
     describe('the whole log', () => {
       it(
         'readAll returns every stream in commit order, from a position, at most maxCount',
@@ -366,6 +394,17 @@ export const eventStoreContract = (adapter: string, open: () => Promise<StoreUnd
         }),
       );
     });
+
+    it(
+      'headPosition is the position of the last event appended',
+      withStore(async (store) => {
+        const stream = streamName('room');
+        const first = await store.appendToStream(stream, [event('A'), event('B')]);
+        expect(await store.headPosition()).toBe(first.position);
+        const second = await store.appendToStream(streamName('other'), [event('C')]);
+        expect(await store.headPosition()).toBe(second.position);
+      }),
+    );
 
     describe('subscribeToAll', () => {
       it(

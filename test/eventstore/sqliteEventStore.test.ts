@@ -120,6 +120,23 @@ describe('SQLite event store on a shared file', () => {
     }
   });
 
+  it('appendToStreams is all or nothing: a failing revision check on a later stream writes none of them', async () => {
+    const store = createSqliteEventStore(tempFile());
+    try {
+      await store.appendToStream('room-a', [{ type: 'RoomOpened', data: {} }]);
+      await expect(
+        store.appendToStreams([
+          { streamId: 'room-b', events: [{ type: 'RoomOpened', data: {} }] },
+          { streamId: 'room-a', events: [{ type: 'X', data: {} }], expectedRevision: 5n },
+        ]),
+      ).rejects.toThrow(/room-a.*revision 5/);
+      await expect(store.readStream('room-b')).rejects.toThrow(/does not exist/);
+      expect(await store.headPosition()).toBe(0n);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('refuses a file written by a newer schema, naming the versions', async () => {
     const file = tempFile();
     const Database = (await import('better-sqlite3')).default;

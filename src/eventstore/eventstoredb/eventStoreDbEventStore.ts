@@ -22,12 +22,14 @@ import {
 } from '../errors.ts';
 import type {
   AppendOptions,
+  AppendResult,
   EventStore,
   EventToAppend,
   ExpectedRevision,
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
+  StreamWrite,
   Subscription,
   SubscribeToAllOptions,
 } from '../types.ts';
@@ -153,6 +155,17 @@ export const createEventStoreDbEventStore = (
       }
     },
 
+    async appendToStreams(writes: readonly StreamWrite[]) {
+      const results: AppendResult[] = [];
+      // EventStoreDB (this client) has no multi-stream transaction: stream by stream, in order.
+      for (const write of writes) {
+        results.push(
+          await store.appendToStream(write.streamId, write.events, { expectedRevision: write.expectedRevision }),
+        );
+      }
+      return results;
+    },
+
     async readStream(streamId: string, readOptions: ReadStreamOptions = {}) {
       assertOpen();
       assertStreamId(streamId);
@@ -184,6 +197,19 @@ export const createEventStoreDbEventStore = (
       const from = assertPosition(readOptions.fromPosition);
       try {
         return await readAllFrom(from, readOptions.maxCount ?? Number.MAX_SAFE_INTEGER);
+      } catch (error) {
+        throw translate(error);
+      }
+    },
+
+    async headPosition() {
+      assertOpen();
+      try {
+        for await (const resolved of client.readAll({ fromPosition: END, direction: BACKWARDS, maxCount: 50 })) {
+          const event = toRecordedEvent(resolved);
+          if (event) return event.position;
+        }
+        return -1n;
       } catch (error) {
         throw translate(error);
       }

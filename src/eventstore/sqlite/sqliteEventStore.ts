@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import {
   EventStoreClosedError,
   EventStoreUnavailableError,
+  InvalidEventError,
   StreamNotFoundError,
   WrongExpectedRevisionError,
 } from '../errors.ts';
@@ -18,6 +19,7 @@ import type {
   ReadStreamOptions,
   RecordedEvent,
   Subscription,
+  StreamWrite,
   SubscribeToAllOptions,
 } from '../types.ts';
 import {
@@ -27,6 +29,7 @@ import {
   assertReadStreamOptions,
   assertStreamId,
   DEFAULT_MAX_EVENT_BYTES,
+  isArray,
   serialiseBatch,
   type SerialisedEvent,
 } from '../validation.ts';
@@ -112,19 +115,27 @@ export const createSqliteEventStore = (path: string, options: SqliteEventStoreOp
     'SELECT * FROM events WHERE position >= ? ORDER BY position ASC LIMIT ?',
   );
 
-  const append = db.transaction(
-    (streamId: string, expected: ExpectedRevision, batch: SerialisedEvent[], recordedAt: number): AppendResult => {
-      const actual = lastRevision.get(streamId)?.revision;
-      checkExpected(streamId, expected, actual);
-      let revision = actual ?? -1n;
-      let position = head.get()?.position ?? -1n;
-      for (const event of batch) {
-        revision += 1n;
-        position += 1n;
-        insert.run(position, streamId, revision, event.eventId, event.type, event.data, event.metadata, recordedAt);
-      }
-      return { nextExpectedRevision: revision, position };
-    },
+  const appendOne = (
+    streamId: string,
+    expected: ExpectedRevision,
+    batch: SerialisedEvent[],
+    recordedAt: number,
+  ): AppendResult => {
+    const actual = lastRevision.get(streamId)?.revision;
+    checkExpected(streamId, expected, actual);
+    let revision = actual ?? -1n;
+    let position = head.get()?.position ?? -1n;
+    for (const event of batch) {
+      revision += 1n;
+      position += 1n;
+      insert.run(position, streamId, revision, event.eventId, event.type, event.data, event.metadata, recordedAt);
+    }
+    return { nextExpectedRevision: revision, position };
+  };
+  const append = db.transaction(appendOne);
+  const appendMany = db.transaction(
+    (writes: Array<{ streamId: string; expected: ExpectedRevision; batch: SerialisedEvent[] }>, recordedAt: number) =>
+      writes.map((w) => appendOne(w.streamId, w.expected, w.batch, recordedAt)),
   );
 
   let closed = false;
@@ -155,13 +166,31 @@ export const createSqliteEventStore = (path: string, options: SqliteEventStoreOp
 
   const store: EventStore = {
     async appendToStream(streamId: string, events: readonly EventToAppend[], appendOptions: AppendOptions = {}) {
+      const [result] = await store.appendToStreams([
+        { streamId, events, expectedRevision: appendOptions.expectedRevision },
+      ]);
+      return result!;
+    },
+
+    async appendToStreams(writes: readonly StreamWrite[]) {
       assertOpen();
-      assertStreamId(streamId);
-      const expected = assertExpectedRevision(appendOptions.expectedRevision ?? 'any');
-      const batch = serialiseBatch(events, maxEventBytes);
-      let result: AppendResult;
+      if (!isArray(writes) || writes.length === 0) {
+        throw new InvalidEventError(undefined, 'appendToStreams needs a non-empty array of stream writes.');
+      }
+      const checked = writes.map((w) => {
+        assertStreamId(w.streamId);
+        return {
+          streamId: w.streamId,
+          expected: assertExpectedRevision(w.expectedRevision ?? 'any'),
+          batch: serialiseBatch(w.events, maxEventBytes),
+        };
+      });
+      let results: AppendResult[];
       try {
-        result = append.immediate(streamId, expected, batch, Date.now());
+        results =
+          checked.length === 1
+            ? [append.immediate(checked[0]!.streamId, checked[0]!.expected, checked[0]!.batch, Date.now())]
+            : appendMany.immediate(checked, Date.now());
       } catch (error) {
         if (isBusy(error)) {
           throw new EventStoreUnavailableError(
@@ -172,13 +201,18 @@ export const createSqliteEventStore = (path: string, options: SqliteEventStoreOp
         if (error instanceof Error && 'code' in error && error.code === 'SQLITE_CONSTRAINT_UNIQUE') {
           // Another connection took this revision between our check and insert; not possible
           // under BEGIN IMMEDIATE, but the unique key is the guarantee, so report it as what it is.
-          throw new WrongExpectedRevisionError(streamId, expected, lastRevision.get(streamId)?.revision ?? 'none');
+          const first = checked[0]!;
+          throw new WrongExpectedRevisionError(
+            first.streamId,
+            first.expected,
+            lastRevision.get(first.streamId)?.revision ?? 'none',
+          );
         }
         throw error;
       }
-      if (result.position > inProcessHead) inProcessHead = result.position;
+      for (const result of results) if (result.position > inProcessHead) inProcessHead = result.position;
       for (const wake of [...waiters]) wake();
-      return result;
+      return results;
     },
 
     async readStream(streamId: string, readOptions: ReadStreamOptions = {}) {
@@ -201,6 +235,11 @@ export const createSqliteEventStore = (path: string, options: SqliteEventStoreOp
       assertMaxCount(readOptions.maxCount);
       const from = assertPosition(readOptions.fromPosition);
       return readPage(from, readOptions.maxCount ?? -1);
+    },
+
+    async headPosition() {
+      assertOpen();
+      return head.get()?.position ?? -1n;
     },
 
     subscribeToAll(subscribeOptions: SubscribeToAllOptions = {}) {
