@@ -6,7 +6,7 @@ import {
 } from './commands.ts';
 import { DomainError, invalidCommand, notAModerator, roomEnded, roomNotFound } from './errors.ts';
 import type { RoomEvent, RoomSettings } from './events.ts';
-import { roomStatus, type RoomState } from './room.ts';
+import { liveRegions, roomStatus, type RoomState } from './room.ts';
 import { roomiestOverflow } from './seats.ts';
 
 const MAX_CAPACITY = 1_000_000;
@@ -272,6 +272,12 @@ export const decide = (state: RoomState, command: RoomCommand): RoomEvent[] => {
         );
       }
       if (context.speakers.includes(headliner.userId)) return [];
+      if (liveRegions(state)?.headliner === 'present') {
+        throw new DomainError(
+          'HEADLINER_ALREADY_ARRIVED',
+          `The headliner of room ${roomId} has already arrived once; invite ${headliner.userId} to speak to bring them back on stage.`,
+        );
+      }
       requireStageRoom(state);
       const member = state.roster.members.get(headliner.userId);
       const fromRoomId = member?.role === 'listener' ? member.roomId : null;

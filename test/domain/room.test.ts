@@ -371,6 +371,16 @@ describe('the headliner', () => {
     expect(liveRegions(replay([opened(), announced]))?.headliner).toBe('awaited');
   });
 
+  it('arrives once: marking it again is nothing while on stage, and refused after they left the stage', () => {
+    const arrived: RoomEvent = { type: 'HeadlinerArrived', data: { roomId: 'r', userId: 'star', fromRoomId: null } };
+    given(opened(), announced, arrived)
+      .when({ type: 'MarkHeadlinerArrived', data: { roomId: 'r' }, metadata: as('mod') })
+      .then([]);
+    given(opened(), announced, arrived, { type: 'SpeakerLeft', data: { roomId: 'r', userId: 'star' } })
+      .when({ type: 'MarkHeadlinerArrived', data: { roomId: 'r' }, metadata: as('mod') })
+      .thenThrows('HEADLINER_ALREADY_ARRIVED', /invite star to speak/);
+  });
+
   it('refuses an arrival with no headliner announced, and announcements without the right', () => {
     given(opened())
       .when({ type: 'MarkHeadlinerArrived', data: { roomId: 'r' }, metadata: as('mod') })
