@@ -15,6 +15,7 @@ import {
   type EventStore,
   type EventToAppend,
   type SnapshotStore,
+  type StreamWrite,
 } from '../eventstore/index.ts';
 import { CommandPathClosedError, ConcurrencyConflictError } from './errors.ts';
 import { loadRoom, saveRoomSnapshot, type LoadedRoom } from './roomLoader.ts';
@@ -26,8 +27,6 @@ export interface RoomCommandOptions {
   readonly maxRetries?: number;
   /** A snapshot after this many new events in a room's stream. Default 1,000. */
   readonly snapshotEvery?: number;
-  /** Told when an overflow room's stream could not be appended to (it is tried again next turn). */
-  readonly onMirrorError?: (roomId: string, error: unknown) => void;
 }
 
 /** What a command did: its events, and where the log holds them. */
@@ -35,8 +34,12 @@ export interface CommandResult {
   /** The main room of the family the command went to. */
   readonly roomId: string;
   readonly events: readonly RoomEvent[];
-  /** The stream revision and log position of the batch that recorded them (the latest, for an empty result). */
+  /** The main room's stream revision after the batch that recorded them. */
   readonly revision: bigint;
+  /**
+   * The log position a reader must reach to see all of it, overflow rooms'
+   * streams included (-1n when the command recorded nothing).
+   */
   readonly position: bigint;
 }
 
@@ -71,7 +74,7 @@ const metadataOf = (command: RoomCommand, commandId: string): Record<string, unk
  * while one append is in flight, later commands queue; the next turn decides
  * all of them against the in-memory state and appends their events as one
  * batch with one expected revision (group commit). Each caller gets its own
- * result or its own error. Overflow rooms' own streams are appended after the
+ * result or its own error. Overflow rooms' own streams are appended with the
  * main room's, mirroring what it decided.
  */
 export const createRoomCommands = (store: EventStore, snapshots: SnapshotStore, options: RoomCommandOptions = {}) => {
@@ -85,8 +88,6 @@ export const createRoomCommands = (store: EventStore, snapshots: SnapshotStore, 
     lastSnapshot: bigint;
     readonly queue: Pending[];
     running: Promise<void> | undefined;
-    /** Mirror events whose append to an overflow room's stream failed, to try again. */
-    unmirrored: Mirrored[];
   }
   const mailboxes = new Map<string, Mailbox>();
   let closing = false;
@@ -94,7 +95,7 @@ export const createRoomCommands = (store: EventStore, snapshots: SnapshotStore, 
   const mailboxOf = (roomId: string): Mailbox => {
     let mailbox = mailboxes.get(roomId);
     if (!mailbox) {
-      mailbox = { roomId, room: undefined, lastSnapshot: -1n, queue: [], running: undefined, unmirrored: [] };
+      mailbox = { roomId, room: undefined, lastSnapshot: -1n, queue: [], running: undefined };
       mailboxes.set(roomId, mailbox);
     }
     return mailbox;
@@ -133,28 +134,28 @@ export const createRoomCommands = (store: EventStore, snapshots: SnapshotStore, 
   };
 
   /**
-   * Appends what the main room decided for its overflow rooms to their own
-   * streams. The main room's stream is the truth and this is its mirror,
-   * written only from here, so it needs no revision check; a failure is kept
-   * and tried again on the next turn rather than failing commands that are
-   * already recorded.
+   * The writes of one turn: the main room's batch (with its expected
+   * revision), then what it decided for its overflow rooms' own streams. The
+   * main room's stream is the truth and those are its mirror, so they carry
+   * no revision check; appended together, they land in the log in the main
+   * room's order (atomically, on SQLite).
    */
-  const appendMirrored = async (mailbox: Mailbox, fresh: Mirrored[]): Promise<void> => {
-    mailbox.unmirrored.push(...fresh);
+  const writesOf = (
+    familyId: string,
+    expected: bigint,
+    events: EventToAppend[],
+    mirrored: Mirrored[],
+  ): StreamWrite[] => {
     const byRoom = new Map<string, EventToAppend[]>();
-    for (const { mirrored, metadata } of mailbox.unmirrored) {
-      const list = byRoom.get(mirrored.roomId) ?? [];
-      list.push({ type: mirrored.event.type, data: mirrored.event.data, metadata });
-      byRoom.set(mirrored.roomId, list);
+    for (const { mirrored: m, metadata } of mirrored) {
+      const list = byRoom.get(m.roomId) ?? [];
+      list.push({ type: m.event.type, data: m.event.data, metadata });
+      byRoom.set(m.roomId, list);
     }
-    try {
-      for (const [roomId, events] of byRoom) {
-        await store.appendToStream(roomStreamId(roomId), events);
-        mailbox.unmirrored = mailbox.unmirrored.filter((m) => m.mirrored.roomId !== roomId);
-      }
-    } catch (error) {
-      options.onMirrorError?.(mailbox.roomId, error);
-    }
+    return [
+      { streamId: roomStreamId(familyId), events, expectedRevision: expected < 0n ? 'no_stream' : expected },
+      ...[...byRoom].map(([roomId, list]) => ({ streamId: roomStreamId(roomId), events: list })),
+    ];
   };
 
   /** One turn: decide everything queued, append it as one batch, answer each caller. */
@@ -180,11 +181,9 @@ export const createRoomCommands = (store: EventStore, snapshots: SnapshotStore, 
       let position = -1n;
       if (events.length > 0) {
         try {
-          const result = await store.appendToStream(roomStreamId(mailbox.roomId), events, {
-            expectedRevision: before < 0n ? 'no_stream' : before,
-          });
-          revision = result.nextExpectedRevision;
-          position = result.position;
+          const results = await store.appendToStreams(writesOf(mailbox.roomId, before, events, mirrored));
+          revision = results[0]!.nextExpectedRevision;
+          for (const result of results) if (result.position > position) position = result.position;
         } catch (error) {
           // The in-memory state ran ahead of the log: drop it and read the log again.
           mailbox.room = undefined;
@@ -196,7 +195,6 @@ export const createRoomCommands = (store: EventStore, snapshots: SnapshotStore, 
         }
         room.revision = revision;
       }
-      if (mirrored.length > 0 || mailbox.unmirrored.length > 0) await appendMirrored(mailbox, mirrored);
       for (const { pending, events: own } of decided)
         pending.resolve({ roomId: mailbox.roomId, events: own, revision, position });
       for (const { pending, error } of refused) pending.reject(error);

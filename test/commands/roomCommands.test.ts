@@ -7,7 +7,7 @@ import {
   loadRoom,
   toRoomEvent,
 } from '../../src/commands/index.ts';
-import type { DomainError} from '../../src/domain/index.ts';
+import type { DomainError } from '../../src/domain/index.ts';
 import { replay, roomStreamId, toSnapshotData, type RoomCommand } from '../../src/domain/index.ts';
 import {
   createInMemorySnapshotStore,
