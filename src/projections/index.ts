@@ -1,0 +1,32 @@
+export type { DocumentProjection } from './types.ts';
+export { occurredAt } from './types.ts';
+export { openDocumentStore, type DocumentStore } from './documentStore.ts';
+export { createProjectionRunner, type Lag, type ProjectionRunner, type RebuildProgress } from './runner.ts';
+export {
+  detailKey,
+  directoryKey,
+  evolveRoomDetail,
+  roomsProjection,
+  toDirectoryEntry,
+  type DirectoryEntry,
+  type OverflowRoomSummary,
+  type RoomDetail,
+} from './readModels/rooms.ts';
+export {
+  createCapacityPlanProjection,
+  DEFAULT_CONSUMERS_PER_ROUTER,
+  type CapacityPlan,
+  type PlannedRoom,
+} from './readModels/capacityPlan.ts';
+export {
+  analyticsProjection,
+  secondKey,
+  summaryKey,
+  toMinutes,
+  type MinuteBucket,
+  type RoomAnalytics,
+  type SecondBucket,
+} from './readModels/analytics.ts';
+export { createRoomFeed, DIRECTORY, type FeedItem, type FeedSubscription, type RoomFeed } from './roomFeed.ts';
+export { roomAsOf, type Moment } from './roomAsOf.ts';
+export { createReadModels, type ReadModels } from './readModels.ts';

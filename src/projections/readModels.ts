@@ -1,0 +1,103 @@
+import type { EventStore, RecordedEvent } from '../eventstore/index.ts';
+import { openDocumentStore } from './documentStore.ts';
+import {
+  analyticsProjection,
+  summaryKey,
+  toMinutes,
+  type MinuteBucket,
+  type RoomAnalytics,
+  type SecondBucket,
+} from './readModels/analytics.ts';
+import { createCapacityPlanProjection, type CapacityPlan } from './readModels/capacityPlan.ts';
+import { detailKey, roomsProjection, type DirectoryEntry, type RoomDetail } from './readModels/rooms.ts';
+import { roomAsOf, type Moment } from './roomAsOf.ts';
+import { createRoomFeed } from './roomFeed.ts';
+import { createProjectionRunner, type RebuildProgress } from './runner.ts';
+
+export interface ReadModelsOptions {
+  readonly store: EventStore;
+  /** The SQLite file of the read models (not the log's). */
+  readonly path: string;
+  readonly consumersPerRouter?: number;
+  readonly coalesceMs?: number;
+  readonly batchSize?: number;
+  /** Told of every committed batch, after the live feed. */
+  readonly onBatch?: (events: readonly RecordedEvent[]) => void;
+}
+
+/** Every read model of Spillway, kept by one runner, with typed queries. */
+export const createReadModels = (options: ReadModelsOptions) => {
+  const documents = openDocumentStore(options.path);
+  const projections = [roomsProjection, createCapacityPlanProjection(options.consumersPerRouter), analyticsProjection];
+  let readDetail: (roomId: string) => RoomDetail | undefined = () => undefined;
+  const feed = createRoomFeed({ readDetail: (roomId) => readDetail(roomId), coalesceMs: options.coalesceMs });
+  const runner = createProjectionRunner({
+    store: options.store,
+    documents,
+    projections,
+    batchSize: options.batchSize,
+    onBatch: (events) => {
+      feed.onBatch(events);
+      options.onBatch?.(events);
+    },
+  });
+  readDetail = (roomId) => runner.read<RoomDetail>('rooms', detailKey(roomId));
+
+  return {
+    runner,
+    feed,
+    start: (onError?: (error: unknown) => void) => runner.start(onError),
+    async stop(): Promise<void> {
+      await runner.stop();
+      feed.close();
+      documents.close();
+    },
+    waitFor: (position: bigint, timeoutMs?: number) => runner.waitFor(position, timeoutMs),
+    lag: () => runner.lag(),
+    position: () => runner.position(),
+
+    room: (roomId: string): RoomDetail | undefined => readDetail(roomId),
+
+    /** Main rooms by id, after a cursor, optionally only those in one state. */
+    directory(query: { state?: DirectoryEntry['state']; after?: string; first?: number } = {}): DirectoryEntry[] {
+      const first = query.first ?? 50;
+      const found: DirectoryEntry[] = [];
+      let after = `directory:${query.after ?? ''}`;
+      while (found.length < first) {
+        const page = runner.list<DirectoryEntry>('rooms', after, 'directory:\uffff', 500);
+        if (page.length === 0) break;
+        for (const { doc } of page) if (!query.state || doc.state === query.state) found.push(doc);
+        after = page.at(-1)!.key;
+      }
+      return found.slice(0, first);
+    },
+
+    capacityPlan: (familyId: string): CapacityPlan | undefined => runner.read<CapacityPlan>('capacityPlan', familyId),
+    capacityPlans: (): CapacityPlan[] =>
+      runner.list<CapacityPlan>('capacityPlan', '', '\uffff', 100_000).map((r) => r.doc),
+
+    analytics: (roomId: string): RoomAnalytics | undefined =>
+      runner.read<RoomAnalytics>('analytics', summaryKey(roomId)),
+    /** A room's per-second timeline (seconds in which something happened), in time order. */
+    seconds: (roomId: string): SecondBucket[] =>
+      runner
+        .list<SecondBucket>('analytics', `timeline:${roomId}:`, `timeline:${roomId}:\uffff`, 1_000_000)
+        .map((r) => r.doc),
+    /** The same, grouped into minutes. */
+    timeline(roomId: string): MinuteBucket[] {
+      return toMinutes(this.seconds(roomId));
+    },
+
+    roomAsOf: (roomId: string, moment: Moment) => roomAsOf(options.store, roomId, moment),
+
+    /** Rebuilds every read model from zero beside the current ones, then swaps them in. */
+    async rebuildAll(onProgress?: (progress: RebuildProgress) => void): Promise<void> {
+      await runner.rebuild(
+        projections.map((p) => p.name),
+        onProgress,
+      );
+    },
+  };
+};
+
+export type ReadModels = ReturnType<typeof createReadModels>;

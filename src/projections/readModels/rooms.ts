@@ -1,0 +1,226 @@
+import type { RecordedEvent } from '../../eventstore/index.ts';
+import { ROOM_EVENT_TYPES, type RoomEvent } from '../../domain/index.ts';
+import { occurredAt, type DocumentProjection } from '../types.ts';
+
+export interface OverflowRoomSummary {
+  readonly roomId: string;
+  readonly listeners: number;
+  readonly capacity: number;
+  readonly open: boolean;
+}
+
+/** A room as its detail page shows it: who is on stage, hands in order, counts, overflow children. */
+export interface RoomDetail {
+  readonly roomId: string;
+  readonly parentRoomId: string | null;
+  readonly title: string;
+  readonly state: 'scheduled' | 'live' | 'ended';
+  readonly capacity: number;
+  readonly speakerCapacity: number;
+  readonly listenerCount: number;
+  readonly familyListenerCount: number;
+  readonly full: boolean;
+  readonly speakers: readonly string[];
+  readonly moderators: readonly string[];
+  readonly hands: readonly string[];
+  readonly invited: readonly string[];
+  readonly headliner: { readonly userId: string; readonly expectedAudience: number; readonly arrived: boolean } | null;
+  readonly overflow: readonly OverflowRoomSummary[];
+  readonly startsAt: string | null;
+  readonly openedAt: string | null;
+  readonly endedAt: string | null;
+  readonly endReason: string | null;
+  /** Log position of the last event folded in. */
+  readonly position: string;
+}
+
+/** A row of the room directory: live and scheduled main rooms, with their family's counts. */
+export interface DirectoryEntry {
+  readonly roomId: string;
+  readonly title: string;
+  readonly state: RoomDetail['state'];
+  readonly capacity: number;
+  readonly listenerCount: number;
+  readonly familyListenerCount: number;
+  readonly familySize: number;
+  readonly full: boolean;
+  readonly spilling: boolean;
+  readonly headliner: RoomDetail['headliner'];
+  readonly openedAt: string | null;
+}
+
+const without = (list: readonly string[], id: string): string[] => list.filter((x) => x !== id);
+const withOne = (list: readonly string[], id: string): readonly string[] => (list.includes(id) ? list : [...list, id]);
+const iso = (event: RecordedEvent): string => new Date(occurredAt(event)).toISOString();
+
+const blank = (roomId: string): RoomDetail => ({
+  roomId,
+  parentRoomId: null,
+  title: '',
+  state: 'scheduled',
+  capacity: 0,
+  speakerCapacity: 0,
+  listenerCount: 0,
+  familyListenerCount: 0,
+  full: false,
+  speakers: [],
+  moderators: [],
+  hands: [],
+  invited: [],
+  headliner: null,
+  overflow: [],
+  startsAt: null,
+  openedAt: null,
+  endedAt: null,
+  endReason: null,
+  position: '-1',
+});
+
+/** One listener fewer in `fromRoomId` (this room or one of its overflow rooms). */
+const seatFreed = (room: RoomDetail, fromRoomId: string | null): Partial<RoomDetail> => {
+  if (fromRoomId === null) return {};
+  if (fromRoomId === room.roomId) {
+    return { listenerCount: room.listenerCount - 1, familyListenerCount: room.familyListenerCount - 1 };
+  }
+  return {
+    familyListenerCount: room.familyListenerCount - 1,
+    overflow: room.overflow.map((o) => (o.roomId === fromRoomId ? { ...o, listeners: o.listeners - 1 } : o)),
+  };
+};
+
+/**
+ * Folds one event of a room's own stream into its detail. Pure; `roomAsOf`
+ * folds a stream's prefix through the same function.
+ */
+export const evolveRoomDetail = (current: RoomDetail | undefined, recorded: RecordedEvent): RoomDetail => {
+  const event = { type: recorded.type, data: recorded.data } as RoomEvent;
+  const room = current ?? blank(event.data.roomId);
+  const next = (change: Partial<RoomDetail>): RoomDetail => ({
+    ...room,
+    ...change,
+    position: String(recorded.position),
+  });
+  switch (event.type) {
+    case 'RoomScheduled':
+      return next({
+        title: event.data.title,
+        capacity: event.data.capacity,
+        speakerCapacity: event.data.speakerCapacity,
+        moderators: withOne(room.moderators, event.data.by),
+        startsAt: event.data.startsAt,
+      });
+    case 'RoomOpened': {
+      const by = event.data.by;
+      const main = event.data.parentRoomId === null;
+      return next({
+        state: 'live',
+        title: event.data.title,
+        capacity: event.data.capacity,
+        speakerCapacity: event.data.speakerCapacity,
+        parentRoomId: event.data.parentRoomId,
+        moderators: by !== null && main ? withOne(room.moderators, by) : room.moderators,
+        speakers: by !== null && main ? withOne(room.speakers, by) : room.speakers,
+        openedAt: iso(recorded),
+      });
+    }
+    case 'ListenerAdmitted':
+      return next({ listenerCount: room.listenerCount + 1, familyListenerCount: room.familyListenerCount + 1 });
+    case 'ListenerRedirectedToOverflow':
+      return next({
+        familyListenerCount: room.familyListenerCount + 1,
+        overflow: room.overflow.map((o) =>
+          o.roomId === event.data.overflowRoomId ? { ...o, listeners: o.listeners + 1 } : o,
+        ),
+      });
+    case 'ListenerLeft':
+      return next({ ...seatFreed(room, event.data.fromRoomId), hands: without(room.hands, event.data.userId) });
+    case 'SpeakerLeft':
+      return next({
+        speakers: without(room.speakers, event.data.userId),
+        hands: without(room.hands, event.data.userId),
+      });
+    case 'OverflowRoomSpawned':
+      return next({
+        overflow: [
+          ...room.overflow,
+          { roomId: event.data.overflowRoomId, listeners: 0, capacity: event.data.capacity, open: true },
+        ],
+      });
+    case 'OverflowRoomDrained':
+      return next({
+        overflow: room.overflow.map((o) => (o.roomId === event.data.overflowRoomId ? { ...o, open: false } : o)),
+      });
+    case 'RoomBecameFull':
+      return next({ full: true });
+    case 'RoomHadSeatsAgain':
+      return next({ full: false });
+    case 'HandRaised':
+      return next({ hands: withOne(room.hands, event.data.userId) });
+    case 'HandLowered':
+      return next({ hands: without(room.hands, event.data.userId) });
+    case 'SpeakerInvited':
+      return next({ invited: withOne(room.invited, event.data.userId) });
+    case 'SpeakerInviteAccepted':
+    case 'HeadlinerArrived':
+      return next({
+        ...seatFreed(room, event.data.fromRoomId),
+        speakers: withOne(room.speakers, event.data.userId),
+        invited: without(room.invited, event.data.userId),
+        hands: without(room.hands, event.data.userId),
+        ...(event.type === 'HeadlinerArrived' && room.headliner
+          ? { headliner: { ...room.headliner, arrived: true } }
+          : {}),
+      });
+    case 'SpeakerMovedToAudience':
+      return next({ speakers: without(room.speakers, event.data.userId) });
+    case 'ModeratorAdded':
+      return next({ moderators: withOne(room.moderators, event.data.userId) });
+    case 'HeadlinerAnnounced':
+      return next({
+        headliner: { userId: event.data.userId, expectedAudience: event.data.expectedAudience, arrived: false },
+      });
+    case 'RoomEnded':
+      return next({ state: 'ended', endedAt: iso(recorded), endReason: event.data.reason });
+    default: {
+      const unknown: never = event;
+      throw new TypeError(`Unknown room event ${JSON.stringify(unknown)}`);
+    }
+  }
+};
+
+export const toDirectoryEntry = (room: RoomDetail): DirectoryEntry => ({
+  roomId: room.roomId,
+  title: room.title,
+  state: room.state,
+  capacity: room.capacity,
+  listenerCount: room.listenerCount,
+  familyListenerCount: room.familyListenerCount,
+  familySize: 1 + room.overflow.filter((o) => o.open).length,
+  full: room.full,
+  spilling: room.overflow.some((o) => o.open),
+  headliner: room.headliner,
+  openedAt: room.openedAt,
+});
+
+export const detailKey = (roomId: string): string => `detail:${roomId}`;
+export const directoryKey = (roomId: string): string => `directory:${roomId}`;
+
+/**
+ * The room detail of every room (overflow rooms from their own streams), and
+ * the directory entry of every main room, kept side by side.
+ */
+export const roomsProjection: DocumentProjection<RoomDetail | DirectoryEntry> = {
+  name: 'rooms',
+  version: 1,
+  handles: new Set<string>(ROOM_EVENT_TYPES),
+  evolve(event, read) {
+    const roomId = (event.data as { roomId: string }).roomId;
+    const detail = evolveRoomDetail(read(detailKey(roomId)) as RoomDetail | undefined, event);
+    return detail.parentRoomId === null
+      ? [
+          [detailKey(roomId), detail],
+          [directoryKey(roomId), toDirectoryEntry(detail)],
+        ]
+      : [[detailKey(roomId), detail]];
+  },
+};

@@ -1,0 +1,207 @@
+import { familyRootOf, type RoomEvent } from '../domain/index.ts';
+import type { RecordedEvent } from '../eventstore/index.ts';
+import type { RoomDetail } from './readModels/rooms.ts';
+
+/** What a room's live feed carries: typed changes, in log order, with counts coalesced. */
+export type FeedItem =
+  | {
+      readonly kind: 'ListenerCountChanged';
+      readonly roomId: string;
+      readonly listenerCount: number;
+      readonly familyListenerCount: number;
+      readonly position: bigint;
+    }
+  | {
+      readonly kind: 'SpeakersChanged';
+      readonly roomId: string;
+      readonly speakers: readonly string[];
+      readonly position: bigint;
+    }
+  | {
+      readonly kind: 'HandsChanged';
+      readonly roomId: string;
+      readonly hands: readonly string[];
+      readonly position: bigint;
+    }
+  | {
+      readonly kind: 'OverflowRoomSpawned' | 'OverflowRoomDrained';
+      readonly roomId: string;
+      readonly overflowRoomId: string;
+      readonly position: bigint;
+    }
+  | {
+      readonly kind: 'RoomBecameFull' | 'RoomHadSeatsAgain' | 'RoomOpened';
+      readonly roomId: string;
+      readonly position: bigint;
+    }
+  | { readonly kind: 'HeadlinerArrived'; readonly roomId: string; readonly userId: string; readonly position: bigint }
+  | { readonly kind: 'RoomEnded'; readonly roomId: string; readonly reason: string; readonly position: bigint };
+
+export interface FeedSubscription extends AsyncIterable<FeedItem> {
+  close(): void;
+}
+
+export interface RoomFeedOptions {
+  /** Reads a room's detail as the read models hold it (after the batch is committed). */
+  readonly readDetail: (roomId: string) => RoomDetail | undefined;
+  /** A room's listener count is sent at most once per this many ms. Default 250. */
+  readonly coalesceMs?: number;
+  /** Items a subscriber may fall behind by before it is cut off. Default 10,000. */
+  readonly maxBacklog?: number;
+}
+
+/** The topic of the directory feed: rooms opening, filling, spilling and ending. */
+export const DIRECTORY = '*directory';
+
+/**
+ * The room feed: turns committed events into the items live subscriptions
+ * carry. Listener-count changes are coalesced per room (a surge sends a few a
+ * second, not one per join); everything else goes out as it happens. A
+ * subscriber to a room gets its whole family's items (overflow rooms too).
+ */
+export const createRoomFeed = (options: RoomFeedOptions) => {
+  const coalesceMs = options.coalesceMs ?? 250;
+  const maxBacklog = options.maxBacklog ?? 10_000;
+  const subscribers = new Map<string, Set<{ push(item: FeedItem): void }>>();
+  const dirty = new Map<string, bigint>();
+  let timer: NodeJS.Timeout | undefined;
+
+  const publish = (topic: string, item: FeedItem): void => {
+    for (const subscriber of subscribers.get(topic) ?? []) subscriber.push(item);
+  };
+  const send = (item: FeedItem, toDirectory = false): void => {
+    publish(familyRootOf(item.roomId), item);
+    if (toDirectory) publish(DIRECTORY, item);
+  };
+
+  const flushCounts = (): void => {
+    timer = undefined;
+    for (const [roomId, position] of dirty) {
+      const detail = options.readDetail(roomId);
+      if (!detail) continue;
+      send(
+        {
+          kind: 'ListenerCountChanged',
+          roomId,
+          listenerCount: detail.listenerCount,
+          familyListenerCount: detail.familyListenerCount,
+          position,
+        },
+        detail.parentRoomId === null,
+      );
+    }
+    dirty.clear();
+  };
+
+  const onEvent = (recorded: RecordedEvent): void => {
+    const event = { type: recorded.type, data: recorded.data } as RoomEvent;
+    const roomId = event.data.roomId;
+    const position = recorded.position;
+    const detail = () => options.readDetail(roomId);
+    switch (event.type) {
+      case 'ListenerAdmitted':
+      case 'ListenerRedirectedToOverflow':
+      case 'ListenerLeft':
+        dirty.set(roomId, position);
+        if (event.type === 'ListenerLeft')
+          send({ kind: 'HandsChanged', roomId, hands: detail()?.hands ?? [], position });
+        break;
+      case 'RoomOpened':
+        send({ kind: 'RoomOpened', roomId, position }, event.data.parentRoomId === null);
+        break;
+      case 'RoomBecameFull':
+      case 'RoomHadSeatsAgain':
+        send({ kind: event.type, roomId, position }, true);
+        break;
+      case 'OverflowRoomSpawned':
+      case 'OverflowRoomDrained':
+        send({ kind: event.type, roomId, overflowRoomId: event.data.overflowRoomId, position }, true);
+        break;
+      case 'HandRaised':
+      case 'HandLowered':
+        send({ kind: 'HandsChanged', roomId, hands: detail()?.hands ?? [], position });
+        break;
+      case 'SpeakerInviteAccepted':
+      case 'SpeakerMovedToAudience':
+      case 'SpeakerLeft':
+        send({ kind: 'SpeakersChanged', roomId, speakers: detail()?.speakers ?? [], position });
+        if (event.type !== 'SpeakerMovedToAudience') dirty.set(roomId, position);
+        break;
+      case 'HeadlinerArrived':
+        send({ kind: 'HeadlinerArrived', roomId, userId: event.data.userId, position }, true);
+        send({ kind: 'SpeakersChanged', roomId, speakers: detail()?.speakers ?? [], position });
+        break;
+      case 'RoomEnded':
+        if (dirty.has(roomId)) flushCounts();
+        send({ kind: 'RoomEnded', roomId, reason: event.data.reason, position }, true);
+        break;
+      default:
+        return;
+    }
+    if (dirty.size > 0 && !timer) timer = setTimeout(flushCounts, coalesceMs);
+  };
+
+  return {
+    /** Hand it each committed batch (the projection runner's onBatch). */
+    onBatch(events: readonly RecordedEvent[]): void {
+      for (const event of events) onEvent(event);
+    },
+
+    /** Live items of a room's family (any of its rooms' ids), or of the directory (`DIRECTORY`). */
+    subscribe(topic: string): FeedSubscription {
+      const key = topic === DIRECTORY ? DIRECTORY : familyRootOf(topic);
+      const queue: FeedItem[] = [];
+      let wake: (() => void) | undefined;
+      let closed = false;
+      let failure: Error | undefined;
+      const subscriber = {
+        push(item: FeedItem) {
+          if (closed) return;
+          if (queue.length >= maxBacklog) {
+            failure = new Error(
+              `Feed subscriber for ${key} fell ${maxBacklog} items behind and was cut off; subscribe again.`,
+            );
+            close();
+            return;
+          }
+          queue.push(item);
+          wake?.();
+        },
+      };
+      const close = (): void => {
+        if (closed) return;
+        closed = true;
+        subscribers.get(key)?.delete(subscriber);
+        wake?.();
+      };
+      const set = subscribers.get(key) ?? new Set();
+      set.add(subscriber);
+      subscribers.set(key, set);
+      async function* items(): AsyncGenerator<FeedItem> {
+        try {
+          for (;;) {
+            while (queue.length > 0) yield queue.shift()!;
+            if (closed) {
+              if (failure) throw failure;
+              return;
+            }
+            await new Promise<void>((resolve) => (wake = resolve));
+            wake = undefined;
+          }
+        } finally {
+          close();
+        }
+      }
+      const iterator = items();
+      return { close, [Symbol.asyncIterator]: () => iterator };
+    },
+
+    /** Sends any coalesced counts now and stops the timer. */
+    close(): void {
+      if (timer) clearTimeout(timer);
+      if (dirty.size > 0) flushCounts();
+    },
+  };
+};
+
+export type RoomFeed = ReturnType<typeof createRoomFeed>;
