@@ -1,25 +1,31 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../runtime/index.ts';
-import { runEventStoreDemo } from './demoEventStore.ts';
+import { runSurgeDemo } from './demoSurge.ts';
+import { runReplay } from './replay.ts';
+import { UsageError } from './usageError.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 const HELP = `spillway ${pkg.version} — event-sourced orchestration for live audio rooms
 
 Usage:
-  spillway demo [eventstore] [--listeners N] [--batch N] [--data DIR] [--quiet]
-      A headliner's room fills: N listeners admitted in group-committed
-      batches into the event store while a live subscriber follows the log.
+  spillway demo [surge] [--listeners N] [--capacity N] [--clients N] [--data DIR]
+      A headliner's room fills, in-process: N listeners (default 20,000) join
+      a room of capacity N (default 5,000) through the command path, spilling
+      into overflow rooms, while the read models follow the log.
+  spillway replay [--data DIR]
+      Rebuilds every read model from zero, with progress (events/s, ETA).
+  spillway replay --events ROOM [--format jsonl|csv] [--until ISO] [--out FILE]
+      Exports a room's raw events.
+  spillway replay --analytics ROOM [--format csv] [--until ISO] [--out FILE]
+      Exports a room's per-second timeline: listeners, family listeners, joins, leaves.
   spillway --help | --version
 
 Environment:
   SPILLWAY_DATA     folder of the embedded SQLite event store (default ./data)
   EVENTSTORE_URL    use EventStoreDB/KurrentDB instead (esdb://host:2113?tls=false)
 `;
-
-/** A command-line mistake: printed as one line, exit code 2. */
-class UsageError extends Error {}
 
 const positiveInt = (name: string, value: string | undefined, fallback: number): number => {
   if (value === undefined) return fallback;
@@ -36,9 +42,14 @@ const main = async (argv: string[]): Promise<void> => {
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
       listeners: { type: 'string' },
-      batch: { type: 'string' },
+      capacity: { type: 'string' },
+      clients: { type: 'string' },
       data: { type: 'string' },
-      quiet: { type: 'boolean' },
+      events: { type: 'string' },
+      analytics: { type: 'string' },
+      format: { type: 'string' },
+      until: { type: 'string' },
+      out: { type: 'string' },
     },
   });
   const [command, sub] = positionals;
@@ -46,14 +57,19 @@ const main = async (argv: string[]): Promise<void> => {
   if (values.help || command === undefined || command === 'help') return void process.stdout.write(HELP);
   switch (command) {
     case 'demo': {
-      if (sub !== undefined && sub !== 'eventstore')
-        throw new UsageError(`Unknown demo "${sub}"; try: spillway demo eventstore.`);
+      if (sub !== undefined && sub !== 'surge')
+        throw new UsageError(`Unknown demo "${sub}"; try: spillway demo surge.`);
       const config = loadConfig({ dataDir: values.data });
-      await runEventStoreDemo(config, {
+      await runSurgeDemo(config, {
         listeners: positiveInt('listeners', values.listeners, 20_000),
-        batch: positiveInt('batch', values.batch, 100),
-        quiet: values.quiet ?? !process.stdout.isTTY,
+        capacity: positiveInt('capacity', values.capacity, 5000),
+        clients: positiveInt('clients', values.clients, 256),
       });
+      return;
+    }
+    case 'replay': {
+      if (sub !== undefined) throw new UsageError(`replay takes options, not "${sub}"; run spillway --help.`);
+      await runReplay(loadConfig({ dataDir: values.data }), values);
       return;
     }
     default:

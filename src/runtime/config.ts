@@ -7,6 +7,8 @@ export type EventStoreConfig =
 export interface SpillwayConfig {
   readonly dataDir: string;
   readonly eventStore: EventStoreConfig;
+  /** The SQLite file of the read models (and, for the embedded store, snapshots live in the log's file). */
+  readonly readModelsFile: string;
 }
 
 /** A configuration value that is wrong; the message names the setting and what it accepts. */
@@ -41,5 +43,5 @@ export const loadConfig = (input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  return { dataDir, eventStore };
+  return { dataDir, eventStore, readModelsFile: resolve(dataDir, 'read-models.db') };
 };

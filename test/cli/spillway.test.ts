@@ -2,15 +2,17 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createSqliteEventStore } from '../../src/eventstore/index.ts';
 import { makeTempDir } from '../support/tempDir.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const run = async (args: string[], env: NodeJS.ProcessEnv = {}) => {
+
+/** Runs the `spillway` command as a user would; never throws. */
+export const runSpillway = async (args: string[], env: NodeJS.ProcessEnv = {}) => {
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, ['bin/spillway.js', ...args], {
       cwd: root,
       env: { ...process.env, ...env },
+      maxBuffer: 64 * 1024 * 1024,
     });
     return { code: 0, stdout, stderr };
   } catch (error) {
@@ -24,41 +26,46 @@ describe('the spillway command', () => {
   afterAll(() => dir.remove());
 
   it('prints its version and help', async () => {
-    const version = await run(['--version']);
+    const version = await runSpillway(['--version']);
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
-    const help = await run(['--help']);
+    const help = await runSpillway(['--help']);
     expect(help.stdout).toContain('spillway demo');
+    expect(help.stdout).toContain('spillway replay --events ROOM');
   });
 
-  it('runs the event-store demo into the data folder, and the log holds every admission', async () => {
-    const { code, stdout, stderr } = await run(['demo', '--listeners', '1500', '--batch', '50', '--data', dir.path]);
+  it('runs the surge demo into the data folder: every listener placed, no room over its cap', async () => {
+    const { code, stdout, stderr } = await runSpillway([
+      'demo',
+      '--listeners',
+      '1500',
+      '--capacity',
+      '400',
+      '--data',
+      dir.path,
+    ]);
     expect(code, stderr).toBe(0);
     const line = stdout.trim().split('\n').at(-1)!;
     expect(line).toMatch(
-      /^eventstore demo: room=room-\S+ events=1501 admitted=1500 rate=\d+\/s lag_p50=\d+ms lag_p99=\d+ms$/,
+      /^surge demo: listeners=1500 admitted=1500 rooms=4 overcap=0 rate=\d+\/s p50=\d+\.\dms p99=\d+\.\dms lag_p99=\d+\.\dms$/,
     );
-    const stream = /room=(\S+)/.exec(line)![1]!;
-    const store = createSqliteEventStore(`${dir.path}/spillway.db`);
-    const events = await store.readStream(stream);
-    await store.close();
-    expect(events.filter((e) => e.type === 'ListenerAdmitted')).toHaveLength(1500);
+    expect(stdout).toMatch(/main 400\/400, 3 overflow rooms: 400 400 300/);
   });
 
   it.each([
     [['demo', '--listeners', '0'], /--listeners must be a whole number ≥ 1, not "0"/],
-    [['demo', '--batch', 'many'], /--batch must be a whole number/],
+    [['demo', '--capacity', 'many'], /--capacity must be a whole number/],
     [['demo', 'nonsense'], /Unknown demo "nonsense"/],
     [['launch'], /Unknown command "launch"/],
     [['demo', '--frobnicate'], /frobnicate/],
   ])('refuses %j with one clear line and exit code 2', async (args, message) => {
-    const { code, stderr } = await run(args, { SPILLWAY_DATA: dir.path });
+    const { code, stderr } = await runSpillway(args, { SPILLWAY_DATA: dir.path });
     expect(code).toBe(2);
     expect(stderr.trim().split('\n')).toHaveLength(1);
     expect(stderr).toMatch(message);
   });
 
   it('refuses an EVENTSTORE_URL that is not a connection string, naming it', async () => {
-    const { code, stderr } = await run(['demo', '--listeners', '1'], { EVENTSTORE_URL: 'http://nope' });
+    const { code, stderr } = await runSpillway(['demo', '--listeners', '1'], { EVENTSTORE_URL: 'http://nope' });
     expect(code).toBe(2);
     expect(stderr).toMatch(/EVENTSTORE_URL "http:\/\/nope" is not an EventStoreDB connection string/);
   });

@@ -1,0 +1,46 @@
+import { createRoomCommands, type RoomCommandOptions, type RoomCommands } from '../commands/index.ts';
+import {
+  createInMemorySnapshotStore,
+  createSqliteSnapshotStore,
+  type EventStore,
+  type SnapshotStore,
+} from '../eventstore/index.ts';
+import { createReadModels, type ReadModels } from '../projections/index.ts';
+import type { SpillwayConfig } from './config.ts';
+import { openEventStore } from './openEventStore.ts';
+
+export interface Engine {
+  readonly store: EventStore;
+  readonly snapshots: SnapshotStore;
+  readonly commands: RoomCommands;
+  readonly readModels: ReadModels;
+  /** Drains the command mailboxes, stops the projections, closes the stores. */
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root of the write and read sides: the event store, the
+ * command path over it, and the read models following it.
+ */
+export const openEngine = (config: SpillwayConfig, options: { commands?: RoomCommandOptions } = {}): Engine => {
+  const store = openEventStore(config.eventStore);
+  const snapshots =
+    config.eventStore.kind === 'sqlite'
+      ? createSqliteSnapshotStore(config.eventStore.file)
+      : createInMemorySnapshotStore();
+  const readModels = createReadModels({ store, path: config.readModelsFile });
+  const commands = createRoomCommands(store, snapshots, options.commands);
+  readModels.start();
+  return {
+    store,
+    snapshots,
+    commands,
+    readModels,
+    async close() {
+      await commands.close();
+      await readModels.stop();
+      await snapshots.close();
+      await store.close();
+    },
+  };
+};
