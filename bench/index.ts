@@ -2,6 +2,7 @@
 const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void> }>> = {
   eventstore: () => import('./eventstore.ts'),
   surge: () => import('./surge.ts'),
+  media: () => import('./media.ts'),
   projections: () => import('./projections.ts'),
 };
 

@@ -1,0 +1,33 @@
+export { createMediasoupMediaPlane } from './mediasoupMediaPlane.ts';
+export { desiredRouters } from './reconciler.ts';
+export {
+  CannotConsumeError,
+  ConsumerNotFoundError,
+  MediaError,
+  MediaForbiddenError,
+  MediaPlaneClosedError,
+  ProducerNotFoundError,
+  RoomMediaNotFoundError,
+  TransportNotFoundError,
+  type MediaErrorCode,
+} from './errors.ts';
+export type {
+  ConsumerParameters,
+  DtlsParameters,
+  IceCandidate,
+  IceParameters,
+  LostRoom,
+  MediaCaller,
+  MediaInventory,
+  MediaKind,
+  MediaPlane,
+  MediaPlaneEvents,
+  MediaSignaling,
+  MediasoupMediaPlaneOptions,
+  PlainRtpTransportParameters,
+  ReconcileReport,
+  RoutersLost,
+  RtpCapabilities,
+  RtpParameters,
+  WebRtcTransportParameters,
+} from './types.ts';
