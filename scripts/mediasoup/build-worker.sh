@@ -284,6 +284,12 @@ BUILT="$SRC/out/mediasoup-worker"
 [[ -x "$BUILT" ]] || die "the build finished but $BUILT was not produced."
 missing_libs="$(unresolved_libs "$BUILT")"
 [[ -z "$missing_libs" ]] || die "the built worker cannot find shared libraries: $missing_libs"
+# The kTLS guard (subprojects/openssl/bio_callback_guard.c) must be linked
+# wherever the worker sets a BIO callback, or DTLS crashes on Debian's libssl.
+if grep -rq 'BIO_set_callback_ex' "$SRC/src"; then
+  nm "$BUILT" 2>/dev/null | grep '__wrap_BIO_set_callback_ex' >/dev/null ||
+    die "the worker calls BIO_set_callback_ex but the kTLS guard was not linked (DTLS would crash on Debian's libssl)."
+fi
 strip "$BUILT" 2>/dev/null || true
 
 # ---------------------------------------------------------------------------
