@@ -16,7 +16,12 @@ export type DomainErrorCode =
   | 'HEADLINER_ALREADY_ARRIVED'
   | 'OVERFLOW_ROOM_IS_LISTEN_ONLY'
   | 'INVALID_COMMAND'
-  | 'TRANSITION_REFUSED';
+  | 'TRANSITION_REFUSED'
+  | 'SESSION_NOT_FOUND'
+  | 'SESSION_ALREADY_EXISTS'
+  | 'SESSION_CANCELLED'
+  | 'SESSION_ALREADY_OPENED'
+  | 'SESSION_NOT_DUE';
 
 /** A command the domain refused, with a stable code and a sentence a person can act on. */
 export class DomainError extends Error {

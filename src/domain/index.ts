@@ -17,3 +17,18 @@ export {
 export { GUARD_ONLY_EVENTS, roomMachine, type RoomContext, type RoomSnapshot } from './roomMachine.ts';
 export { fromSnapshotData, toSnapshotData, type RoomSnapshotData } from './snapshotData.ts';
 export type { Member, MemberRole, OverflowSeats, Roster, SeatLedger } from './seats.ts';
+export * from './sessionCommands.ts';
+export * from './sessionEvents.ts';
+export { decideSession, executeSession, sessionNotFound } from './sessionDecide.ts';
+export {
+  evolveSession,
+  initialSessionState,
+  overflowRoomsFor,
+  replaySession,
+  sessionDueAt,
+  sessionStatus,
+  type SessionState,
+  type SessionStatus,
+  type SessionStep,
+} from './session.ts';
+export { sessionMachine, type SessionContext, type SessionSnapshot } from './sessionMachine.ts';

@@ -30,3 +30,12 @@ export {
 export { createRoomFeed, DIRECTORY, type FeedItem, type FeedSubscription, type RoomFeed } from './roomFeed.ts';
 export { roomAsOf, type Moment } from './roomAsOf.ts';
 export { createReadModels, type ReadModels } from './readModels.ts';
+export type { RecordedEvent } from '../eventstore/index.ts';
+export {
+  isPendingSession,
+  querySchedule,
+  scheduleProjection,
+  type ScheduledSession,
+  type ScheduleQueries,
+  type SessionsQuery,
+} from './readModels/schedule.ts';

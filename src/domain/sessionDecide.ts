@@ -1,0 +1,184 @@
+import { DEFAULT_CAPACITY } from './commands.ts';
+import { DomainError, invalidCommand } from './errors.ts';
+import {
+  evolveSession,
+  overflowRoomsFor,
+  sessionDueAt,
+  sessionStatus,
+  type SessionState,
+  type SessionStep,
+} from './session.ts';
+import { DEFAULT_LEAD_TIME_MS, type SessionCommand } from './sessionCommands.ts';
+import type { SessionEvent } from './sessionEvents.ts';
+
+const ID = /^[A-Za-z0-9_-]{1,100}$/;
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+const MAX_CAPACITY = 1_000_000;
+const MAX_AUDIENCE = 100_000_000;
+/** A year: a lead time longer than that is a typo, not a plan. */
+const MAX_LEAD_TIME_MS = 365 * 24 * 60 * 60 * 1000;
+
+export const sessionNotFound = (sessionId: string): DomainError =>
+  new DomainError('SESSION_NOT_FOUND', `Session ${sessionId} does not exist: schedule it first.`);
+
+const requireId = (name: string, value: unknown): string => {
+  if (typeof value !== 'string' || !ID.test(value)) {
+    throw invalidCommand(`${name} must be 1 to 100 letters, digits, "-" or "_", not ${JSON.stringify(value)}.`);
+  }
+  return value;
+};
+
+const wholeNumber = (name: string, value: unknown, min: number, max: number): number => {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw invalidCommand(`${name} must be a whole number from ${min} to ${max}, not ${JSON.stringify(value)}.`);
+  }
+  return value;
+};
+
+/** A time as canonical UTC ISO 8601, so stored times compare as strings. */
+const isoTime = (name: string, value: unknown): string => {
+  if (typeof value !== 'string' || !ISO_TIME.test(value) || Number.isNaN(Date.parse(value))) {
+    throw invalidCommand(
+      `${name} must be an ISO 8601 time such as 2026-11-28T21:00:00Z, not ${JSON.stringify(value)}.`,
+    );
+  }
+  return new Date(Date.parse(value)).toISOString();
+};
+
+const requireFutureStart = (value: unknown, at: string): string => {
+  const startsAt = isoTime('startsAt', value);
+  if (Date.parse(startsAt) <= Date.parse(at)) {
+    throw invalidCommand(`startsAt ${startsAt} is not after the command's time ${at}: a session starts in the future.`);
+  }
+  return startsAt;
+};
+
+/** Refuses changes to a session that is over: cancelled, or its room already opened. */
+const requireWaiting = (state: SessionState, what: string): void => {
+  const { sessionId } = state.context;
+  const status = sessionStatus(state);
+  if (status === 'cancelled') {
+    throw new DomainError(
+      'SESSION_CANCELLED',
+      `Session ${sessionId} was cancelled, so it cannot ${what}; schedule a new session.`,
+    );
+  }
+  if (status === 'opened') {
+    throw new DomainError(
+      'SESSION_ALREADY_OPENED',
+      `Session ${sessionId} has already opened room ${state.context.roomId}, so it cannot ${what}; manage the room instead.`,
+    );
+  }
+};
+
+const requireDue = (state: SessionState, step: SessionStep, at: string): void => {
+  const due = sessionDueAt(state.context, step);
+  if (Date.parse(at) < due) {
+    throw new DomainError(
+      'SESSION_NOT_DUE',
+      `Session ${state.context.sessionId} is due to ${step} at ${new Date(due).toISOString()}, not at ${at}.`,
+    );
+  }
+};
+
+/**
+ * Turns a session command into the events that record it, or refuses it with
+ * a DomainError saying why. Pure. Prewarm and open are idempotent: once done,
+ * they decide nothing, so a job delivered twice changes nothing.
+ */
+export const decideSession = (state: SessionState, command: SessionCommand): SessionEvent[] => {
+  const sessionId = requireId('sessionId', command.data?.sessionId);
+  const { actor } = command.metadata;
+  if (typeof actor !== 'string' || actor.length === 0)
+    throw invalidCommand('Every command needs an actor (a user id).');
+  const at = isoTime('metadata.at', command.metadata.at);
+  const status = sessionStatus(state);
+  const context = state.context;
+  if (status === 'idle' && command.type !== 'ScheduleSession') throw sessionNotFound(sessionId);
+  if (status !== 'idle' && context.sessionId !== sessionId) {
+    throw invalidCommand(`This is session ${context.sessionId}; the command names session ${sessionId}.`);
+  }
+
+  switch (command.type) {
+    case 'ScheduleSession': {
+      if (status !== 'idle') {
+        throw new DomainError('SESSION_ALREADY_EXISTS', `Session ${sessionId} already exists; reschedule it instead.`);
+      }
+      const { data } = command;
+      const title = typeof data.title === 'string' ? data.title.trim() : '';
+      if (title.length === 0 || title.length > 200)
+        throw invalidCommand('A session needs a title of 1 to 200 characters.');
+      return [
+        {
+          type: 'SessionScheduled',
+          data: {
+            sessionId,
+            roomId: requireId('roomId', data.roomId),
+            title,
+            startsAt: requireFutureStart(data.startsAt, at),
+            headlinerUserId: requireId('headlinerUserId', data.headlinerUserId),
+            expectedAudience: wholeNumber('expectedAudience', data.expectedAudience, 0, MAX_AUDIENCE),
+            leadTimeMs: wholeNumber('leadTimeMs', data.leadTimeMs ?? DEFAULT_LEAD_TIME_MS, 0, MAX_LEAD_TIME_MS),
+            capacity: wholeNumber('capacity', data.capacity ?? DEFAULT_CAPACITY, 1, MAX_CAPACITY),
+            by: actor,
+          },
+        },
+      ];
+    }
+    case 'RescheduleSession': {
+      requireWaiting(state, 'be rescheduled');
+      const startsAt = requireFutureStart(command.data.startsAt, at);
+      const leadTimeMs =
+        command.data.leadTimeMs === undefined
+          ? context.leadTimeMs
+          : wholeNumber('leadTimeMs', command.data.leadTimeMs, 0, MAX_LEAD_TIME_MS);
+      if (startsAt === context.startsAt && leadTimeMs === context.leadTimeMs) return [];
+      return [{ type: 'SessionRescheduled', data: { sessionId, startsAt, leadTimeMs } }];
+    }
+    case 'CancelSession': {
+      requireWaiting(state, 'be cancelled');
+      const reason = command.data.reason?.trim() ?? '';
+      if (reason.length > 500) throw invalidCommand('A cancellation reason has at most 500 characters.');
+      return [{ type: 'SessionCancelled', data: { sessionId, by: actor, reason: reason.length > 0 ? reason : null } }];
+    }
+    case 'PrewarmSession': {
+      if (status === 'prewarmed' || status === 'opened') return [];
+      requireWaiting(state, 'be prewarmed');
+      requireDue(state, 'prewarm', at);
+      const overflowRoomsWarmed = overflowRoomsFor(context.expectedAudience, context.capacity);
+      return [{ type: 'SessionPrewarmed', data: { sessionId, roomId: context.roomId, overflowRoomsWarmed } }];
+    }
+    case 'OpenSession': {
+      if (status === 'opened') return [];
+      requireWaiting(state, 'open');
+      requireDue(state, 'open', at);
+      return [{ type: 'SessionOpened', data: { sessionId, roomId: context.roomId } }];
+    }
+    default: {
+      const unknown: never = command;
+      throw invalidCommand(`Unknown command ${JSON.stringify((unknown as { type?: unknown }).type)}.`);
+    }
+  }
+};
+
+/**
+ * Decides a command and applies its events, accepting each only if the
+ * machine can take it in the state reached so far.
+ */
+export const executeSession = (
+  state: SessionState,
+  command: SessionCommand,
+): { state: SessionState; events: SessionEvent[] } => {
+  const events = decideSession(state, command);
+  let next = state;
+  for (const event of events) {
+    if (!next.can(event)) {
+      throw new DomainError(
+        'TRANSITION_REFUSED',
+        `Session ${event.data.sessionId} cannot record ${event.type} in its current state; reload it and try again.`,
+      );
+    }
+    next = evolveSession(next, event);
+  }
+  return { state: next, events };
+};
