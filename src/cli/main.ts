@@ -3,6 +3,8 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../runtime/index.ts';
 import { runSurgeDemo } from './demoSurge.ts';
 import { runReplay } from './replay.ts';
+import { runServe } from './serve.ts';
+import { runToken } from './token.ts';
 import { UsageError } from './usageError.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -10,6 +12,11 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 const HELP = `spillway ${pkg.version} — event-sourced orchestration for live audio rooms
 
 Usage:
+  spillway serve [--port N] [--host H] [--data DIR] [--events-file FILE]
+      The engine and its GraphQL API (queries, mutations, SSE and WebSocket
+      subscriptions) at http://HOST:PORT/graphql. SIGTERM stops it cleanly.
+  spillway token --user NAME [--role listener|producer|analyst ...]
+      Prints a development token (signed with SPILLWAY_JWT_SECRET).
   spillway demo [surge] [--listeners N] [--capacity N] [--clients N] [--data DIR]
       A headliner's room fills, in-process: N listeners (default 20,000) join
       a room of capacity N (default 5,000) through the command path, spilling
@@ -23,8 +30,13 @@ Usage:
   spillway --help | --version
 
 Environment:
-  SPILLWAY_DATA     folder of the embedded SQLite event store (default ./data)
-  EVENTSTORE_URL    use EventStoreDB/KurrentDB instead (esdb://host:2113?tls=false)
+  SPILLWAY_DATA        folder of the embedded SQLite event store and read models (default ./data)
+  SPILLWAY_EVENTS      the SQLite event store file, when several nodes share one
+  EVENTSTORE_URL       use EventStoreDB/KurrentDB instead (esdb://host:2113?tls=false)
+  PORT, HOST           where serve listens (default 4000 on 127.0.0.1)
+  SPILLWAY_JWT_SECRET  HS256 secret for tokens (a development secret without it)
+  SPILLWAY_JWKS_URL    verify tokens against a JWKS instead
+  REDIS_URL            subscriptions across API nodes through Redis
 `;
 
 const positiveInt = (name: string, value: string | undefined, fallback: number): number => {
@@ -50,6 +62,11 @@ const main = async (argv: string[]): Promise<void> => {
       format: { type: 'string' },
       until: { type: 'string' },
       out: { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'events-file': { type: 'string' },
+      user: { type: 'string' },
+      role: { type: 'string', multiple: true },
     },
   });
   const [command, sub] = positionals;
@@ -67,6 +84,17 @@ const main = async (argv: string[]): Promise<void> => {
       });
       return;
     }
+    case 'serve': {
+      if (sub !== undefined) throw new UsageError(`serve takes options, not "${sub}"; run spillway --help.`);
+      await runServe(
+        loadConfig({ dataDir: values.data, eventsFile: values['events-file'], port: values.port, host: values.host }),
+      );
+      return;
+    }
+    case 'token': {
+      await runToken(loadConfig({ dataDir: values.data }), values.user, values.role);
+      return;
+    }
     case 'replay': {
       if (sub !== undefined) throw new UsageError(`replay takes options, not "${sub}"; run spillway --help.`);
       await runReplay(loadConfig({ dataDir: values.data }), values);
@@ -78,9 +106,18 @@ const main = async (argv: string[]): Promise<void> => {
 };
 
 main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    for (const problem of error.problems) process.stderr.write(`spillway: ${problem}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  if (error instanceof Error && 'code' in error && error.code === 'EADDRINUSE') {
+    process.stderr.write(`spillway: the port is already in use (${error.message}); choose another with --port.\n`);
+    process.exitCode = 2;
+    return;
+  }
   if (
     error instanceof UsageError ||
-    error instanceof ConfigError ||
     (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))
   ) {
     process.stderr.write(`spillway: ${error.message}\n`);

@@ -1,4 +1,5 @@
-import type { EventStore, RecordedEvent } from '../eventstore/index.ts';
+import { roomStreamId } from '../domain/index.ts';
+import { StreamNotFoundError, type EventStore, type RecordedEvent } from '../eventstore/index.ts';
 import { openDocumentStore } from './documentStore.ts';
 import {
   analyticsProjection,
@@ -89,6 +90,16 @@ export const createReadModels = (options: ReadModelsOptions) => {
     },
 
     roomAsOf: (roomId: string, moment: Moment) => roomAsOf(options.store, roomId, moment),
+
+    /** A room's raw events from a revision on (the log itself, for analysts); undefined for an unknown room. */
+    async history(roomId: string, from: bigint, maxCount: number): Promise<RecordedEvent[] | undefined> {
+      try {
+        return await options.store.readStream(roomStreamId(roomId), { from, maxCount });
+      } catch (error) {
+        if (error instanceof StreamNotFoundError) return undefined;
+        throw error;
+      }
+    },
 
     /** Rebuilds every read model from zero beside the current ones, then swaps them in. */
     async rebuildAll(onProgress?: (progress: RebuildProgress) => void): Promise<void> {

@@ -34,7 +34,12 @@ export type FeedItem =
       readonly roomId: string;
       readonly position: bigint;
     }
-  | { readonly kind: 'HeadlinerArrived'; readonly roomId: string; readonly userId: string; readonly position: bigint }
+  | {
+      readonly kind: 'HeadlinerArrived' | 'SpeakerInvited';
+      readonly roomId: string;
+      readonly userId: string;
+      readonly position: bigint;
+    }
   | { readonly kind: 'RoomEnded'; readonly roomId: string; readonly reason: string; readonly position: bigint };
 
 export interface FeedSubscription extends AsyncIterable<FeedItem> {
@@ -66,8 +71,10 @@ export const createRoomFeed = (options: RoomFeedOptions) => {
   const dirty = new Map<string, bigint>();
   let timer: NodeJS.Timeout | undefined;
 
+  const taps = new Set<(topic: string, item: FeedItem) => void>();
   const publish = (topic: string, item: FeedItem): void => {
     for (const subscriber of subscribers.get(topic) ?? []) subscriber.push(item);
+    for (const tap of taps) tap(topic, item);
   };
   const send = (item: FeedItem, toDirectory = false): void => {
     publish(familyRootOf(item.roomId), item);
@@ -120,6 +127,9 @@ export const createRoomFeed = (options: RoomFeedOptions) => {
       case 'HandRaised':
       case 'HandLowered':
         send({ kind: 'HandsChanged', roomId, hands: detail()?.hands ?? [], position });
+        break;
+      case 'SpeakerInvited':
+        send({ kind: 'SpeakerInvited', roomId, userId: event.data.userId, position });
         break;
       case 'SpeakerInviteAccepted':
       case 'SpeakerMovedToAudience':
@@ -194,6 +204,12 @@ export const createRoomFeed = (options: RoomFeedOptions) => {
       }
       const iterator = items();
       return { close, [Symbol.asyncIterator]: () => iterator };
+    },
+
+    /** Every item as it is published, with its topic (a room family's id, or DIRECTORY); returns an untap. */
+    tap(listener: (topic: string, item: FeedItem) => void): () => void {
+      taps.add(listener);
+      return () => taps.delete(listener);
     },
 
     /** Sends any coalesced counts now and stops the timer. */

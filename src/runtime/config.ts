@@ -4,14 +4,26 @@ import { resolve } from 'node:path';
 export type EventStoreConfig =
   { readonly kind: 'sqlite'; readonly file: string } | { readonly kind: 'eventstoredb'; readonly url: string };
 
+export interface ApiConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly jwtSecret: string;
+  /** True when no SPILLWAY_JWT_SECRET was given and the development secret is in use. */
+  readonly developmentSecret: boolean;
+  readonly jwksUrl: string | undefined;
+}
+
 export interface SpillwayConfig {
   readonly dataDir: string;
   readonly eventStore: EventStoreConfig;
-  /** The SQLite file of the read models (and, for the embedded store, snapshots live in the log's file). */
+  /** This node's read models (each API node keeps its own). */
   readonly readModelsFile: string;
+  readonly api: ApiConfig;
+  /** Redis for subscriptions across API nodes and for the scheduler; undefined: in-process. */
+  readonly redisUrl: string | undefined;
 }
 
-/** A configuration value that is wrong; the message names the setting and what it accepts. */
+/** Configuration values that are wrong; one line each, naming the setting and what it accepts. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
   constructor(readonly problems: readonly string[]) {
@@ -21,18 +33,27 @@ export class ConfigError extends Error {
 
 export interface ConfigInput {
   readonly dataDir?: string | undefined;
+  readonly eventsFile?: string | undefined;
   readonly eventStoreUrl?: string | undefined;
+  readonly port?: string | undefined;
+  readonly host?: string | undefined;
 }
+
+/** The secret `serve` and `token` agree on when SPILLWAY_JWT_SECRET is unset. Development only. */
+export const DEVELOPMENT_JWT_SECRET = 'spillway-development-secret-do-not-use-in-production';
 
 /**
  * Reads and checks the configuration: flags first, then the environment
- * (`SPILLWAY_DATA`, `EVENTSTORE_URL`), then the embedded defaults.
+ * (SPILLWAY_DATA, SPILLWAY_EVENTS, EVENTSTORE_URL, PORT, HOST,
+ * SPILLWAY_JWT_SECRET, SPILLWAY_JWKS_URL, REDIS_URL), then the embedded
+ * defaults. Every bad value is reported, not just the first.
  */
 export const loadConfig = (input: ConfigInput = {}, env: NodeJS.ProcessEnv = process.env): SpillwayConfig => {
   const problems: string[] = [];
   const dataDir = resolve(input.dataDir ?? env.SPILLWAY_DATA ?? 'data');
   const url = input.eventStoreUrl ?? env.EVENTSTORE_URL;
-  let eventStore: EventStoreConfig = { kind: 'sqlite', file: resolve(dataDir, 'spillway.db') };
+  const eventsFile = input.eventsFile ?? env.SPILLWAY_EVENTS;
+  let eventStore: EventStoreConfig = { kind: 'sqlite', file: resolve(eventsFile ?? resolve(dataDir, 'spillway.db')) };
   if (url !== undefined && url !== '') {
     if (!/^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover):\/\/.+/.test(url)) {
       problems.push(
@@ -42,6 +63,30 @@ export const loadConfig = (input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
       eventStore = { kind: 'eventstoredb', url };
     }
   }
+  const portText = input.port ?? env.PORT ?? '4000';
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port > 65_535)
+    problems.push(`port "${portText}" must be a whole number from 0 to 65535 (--port or PORT).`);
+  const host = input.host ?? env.HOST ?? '127.0.0.1';
+  if (!/^[A-Za-z0-9.:-]+$/.test(host))
+    problems.push(`host "${host}" is not a host name or IP address (--host or HOST).`);
+  const secret = env.SPILLWAY_JWT_SECRET;
+  if (secret !== undefined && secret.length < 16) {
+    problems.push('SPILLWAY_JWT_SECRET must be at least 16 characters (it signs every token).');
+  }
+  const jwksUrl = env.SPILLWAY_JWKS_URL || undefined;
+  if (jwksUrl !== undefined && !/^https?:\/\/\S+$/.test(jwksUrl))
+    problems.push(`SPILLWAY_JWKS_URL "${jwksUrl}" must be an http(s) URL.`);
+  const redisUrl = env.REDIS_URL || undefined;
+  if (redisUrl !== undefined && !/^rediss?:\/\/\S+$/.test(redisUrl)) {
+    problems.push(`REDIS_URL "${redisUrl}" must look like redis://127.0.0.1:6379.`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
-  return { dataDir, eventStore, readModelsFile: resolve(dataDir, 'read-models.db') };
+  return {
+    dataDir,
+    eventStore,
+    readModelsFile: resolve(dataDir, 'read-models.db'),
+    api: { host, port, jwtSecret: secret ?? DEVELOPMENT_JWT_SECRET, developmentSecret: secret === undefined, jwksUrl },
+    redisUrl,
+  };
 };

@@ -1,0 +1,42 @@
+import { serve, type SpillwayConfig } from '../runtime/index.ts';
+
+/**
+ * `spillway serve`: the engine and its API until SIGTERM or SIGINT, then a
+ * clean stop (requests refused, mailboxes drained, stores closed), exit 0.
+ */
+export const runServe = async (config: SpillwayConfig): Promise<void> => {
+  const log = (line: string): void => void process.stderr.write(`${line}\n`);
+  if (config.api.developmentSecret) {
+    log('WARNING: SPILLWAY_JWT_SECRET is not set: tokens are signed with the built-in DEVELOPMENT secret.');
+    log('WARNING: anyone can mint tokens for this server. Set SPILLWAY_JWT_SECRET before exposing it.');
+  }
+  const running = await serve(config, {
+    onInternalError: (error, requestId) =>
+      log(
+        `internal error (reference ${requestId}): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      ),
+  });
+  const where = config.eventStore.kind === 'sqlite' ? config.eventStore.file : config.eventStore.url;
+  process.stdout.write(
+    [
+      `spillway serving`,
+      `  API:       ${running.url}  (POST queries and mutations; SSE and WebSocket subscriptions)`,
+      `  GraphiQL:  ${running.url}  (open it in a browser)`,
+      `  events:    ${where}`,
+      `  feed:      ${running.feed.kind === 'redis' ? `Redis at ${config.redisUrl}` : 'in-process'}`,
+      '',
+    ].join('\n'),
+  );
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      log(`${signal}: stopping (no new requests; draining commands)…`);
+      void running.stop().then(resolve, (error: unknown) => {
+        log(`error while stopping: ${String(error)}`);
+        resolve();
+      });
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  log('stopped.');
+};

@@ -1,0 +1,29 @@
+import type { RoomCommands } from '../commands/index.ts';
+import type { ReadModels } from '../projections/index.ts';
+import type { FeedBus } from './feedBus.ts';
+import type { RateLimiter } from './limits.ts';
+
+export type Role = 'listener' | 'producer' | 'analyst';
+export const ROLES: readonly Role[] = ['listener', 'producer', 'analyst'];
+
+/** Who is calling, from a verified token: never from what the client says. */
+export interface Viewer {
+  readonly userId: string;
+  readonly roles: readonly Role[];
+}
+
+/** What the API reaches through: the command path, the read models, the feed. */
+export interface ApiServices {
+  readonly commands: RoomCommands;
+  readonly readModels: ReadModels;
+  readonly feed: FeedBus;
+  readonly rateLimiter: RateLimiter;
+  /** Time for command metadata (the domain never reads a clock). */
+  readonly now: () => Date;
+}
+
+export interface ApiContext {
+  readonly viewer: Viewer | null;
+  readonly services: ApiServices;
+  readonly requestId: string;
+}

@@ -1,0 +1,46 @@
+import { GraphQLError } from 'graphql';
+import { ConcurrencyConflictError } from '../commands/index.ts';
+import { DomainError, type DomainErrorCode } from '../domain/index.ts';
+
+/** The API's stable error codes, in `extensions.code`. */
+export type ApiErrorCode =
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'INVALID_INPUT'
+  | 'CONFLICT'
+  | 'ROOM_FULL'
+  | 'RATE_LIMITED'
+  | Exclude<DomainErrorCode, 'ROOM_NOT_FOUND' | 'NOT_A_MODERATOR' | 'INVALID_COMMAND' | 'TRANSITION_REFUSED'>;
+
+export const apiError = (code: ApiErrorCode, message: string, extra: Record<string, unknown> = {}): GraphQLError =>
+  new GraphQLError(message, { extensions: { code, ...extra } });
+
+export const unauthenticated = (): GraphQLError =>
+  apiError(
+    'UNAUTHENTICATED',
+    'Sign in first: send "Authorization: Bearer <token>" (spillway token --user NAME --role ROLE prints one).',
+  );
+
+export const forbidden = (what: string, needs: string): GraphQLError =>
+  apiError('FORBIDDEN', `You may not ${what}: it needs ${needs}.`);
+
+const fromDomain: Partial<Record<DomainErrorCode, ApiErrorCode>> = {
+  ROOM_NOT_FOUND: 'NOT_FOUND',
+  NOT_A_MODERATOR: 'FORBIDDEN',
+  INVALID_COMMAND: 'INVALID_INPUT',
+  TRANSITION_REFUSED: 'CONFLICT',
+};
+
+/**
+ * Turns what the command path threw into a GraphQL error with a stable code
+ * and the domain's own sentence; anything else is left for yoga to mask.
+ */
+export const toGraphQLError = (error: unknown): unknown => {
+  if (error instanceof DomainError) {
+    const code = fromDomain[error.code] ?? (error.code as ApiErrorCode);
+    return apiError(code, error.message, { domainCode: error.code });
+  }
+  if (error instanceof ConcurrencyConflictError) return apiError('CONFLICT', error.message);
+  return error;
+};

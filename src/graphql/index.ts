@@ -1,0 +1,6 @@
+export { createApiServer, type ApiServer, type ApiServerOptions } from './server.ts';
+export { signToken, type AuthConfig } from './auth.ts';
+export { ROLES, type ApiServices, type Role, type Viewer } from './context.ts';
+export { inProcessFeedBus, redisFeedBus, type FeedBus } from './feedBus.ts';
+export { createRateLimiter, type RateLimiter } from './limits.ts';
+export { printedSchema, schema } from './schema/index.ts';

@@ -1,0 +1,10 @@
+import { lexicographicSortSchema, printSchema } from 'graphql';
+import { builder } from '../builder.ts';
+import './query.ts';
+import './mutation.ts';
+import './subscription.ts';
+
+export const schema = builder.toSchema();
+
+/** The schema as SDL, sorted: what schema.graphql holds and the snapshot test compares. */
+export const printedSchema = (): string => printSchema(lexicographicSortSchema(schema));

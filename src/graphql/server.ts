@@ -1,0 +1,191 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { GraphQLError, type DocumentNode, type ExecutionArgs, type GraphQLSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { createYoga, type Plugin } from 'graphql-yoga';
+import { WebSocketServer } from 'ws';
+import { bearerToken, createTokenVerifier, InvalidTokenError, type AuthConfig } from './auth.ts';
+import type { ApiContext, ApiServices, Viewer } from './context.ts';
+import { queryLimitsRule } from './limits.ts';
+import { schema } from './schema/index.ts';
+
+export interface ApiServerOptions {
+  readonly services: ApiServices;
+  readonly auth: AuthConfig;
+  readonly host?: string;
+  readonly port?: number;
+  /** Largest request body accepted, in bytes. Default 64 KiB. */
+  readonly maxBodyBytes?: number;
+  readonly maxDepth?: number;
+  readonly maxCost?: number;
+  readonly graphiql?: boolean;
+  /** Where internal errors (masked for clients) are reported. */
+  readonly onInternalError?: (error: unknown, requestId: string) => void;
+  /** Other routes (dashboard, metrics) tried before GraphQL; true when handled. */
+  readonly routes?: (request: IncomingMessage, response: ServerResponse) => boolean | Promise<boolean>;
+}
+
+/** What yoga's envelop hands graphql-ws: its own parse, validate (with our limits), execute and subscribe. */
+interface Enveloped {
+  readonly schema: GraphQLSchema;
+  readonly execute: (args: ExecutionArgs) => unknown;
+  readonly subscribe: (args: ExecutionArgs) => unknown;
+  readonly parse: (source: string) => DocumentNode;
+  readonly validate: (schema: GraphQLSchema, document: DocumentNode) => readonly GraphQLError[];
+}
+
+const refuse = (response: ServerResponse, status: number, code: string, message: string): void => {
+  response.writeHead(status, { 'content-type': 'application/json' });
+  response.end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
+};
+
+/**
+ * The API: graphql-yoga at /graphql (queries, mutations, subscriptions over
+ * SSE) and graphql-ws on the same port and path (WebSocket), one schema,
+ * one context: a viewer from a verified bearer token, and the services.
+ */
+export const createApiServer = (options: ApiServerOptions) => {
+  const verify = createTokenVerifier(options.auth);
+  const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
+  const viewerFrom = async (authorization: unknown): Promise<Viewer | null> => {
+    const token = bearerToken(authorization);
+    if (authorization !== undefined && authorization !== null && authorization !== '' && !token) {
+      throw new GraphQLError('The Authorization header must be "Bearer <token>".', {
+        extensions: { code: 'UNAUTHENTICATED' },
+      });
+    }
+    if (!token) return null;
+    try {
+      return await verify(token);
+    } catch (error) {
+      if (error instanceof InvalidTokenError)
+        throw new GraphQLError(error.message, { extensions: { code: 'UNAUTHENTICATED' } });
+      throw error;
+    }
+  };
+
+  const limits: Plugin = {
+    onValidate({ addValidationRule }) {
+      addValidationRule(queryLimitsRule(options.maxDepth ?? 10, options.maxCost ?? 5000));
+    },
+  };
+
+  const yoga = createYoga<Record<string, never>, ApiContext>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    graphiql: options.graphiql ?? true,
+    landingPage: false,
+    plugins: [limits],
+    maskedErrors: {
+      maskError: (error, message) => {
+        const original = error instanceof GraphQLError ? error.originalError : error;
+        if (
+          error instanceof GraphQLError &&
+          (!original || original instanceof GraphQLError || 'code' in (error.extensions ?? {}))
+        ) {
+          return error;
+        }
+        const requestId = randomUUID();
+        options.onInternalError?.(original ?? error, requestId);
+        return new GraphQLError(`${message} (reference ${requestId})`, { extensions: { code: 'INTERNAL' } });
+      },
+    },
+    context: async ({ request }) => ({
+      viewer: await viewerFrom(request.headers.get('authorization') ?? undefined),
+      services: options.services,
+      requestId: request.headers.get('x-request-id') ?? randomUUID(),
+    }),
+  });
+
+  const server: Server = createServer((request, response) => {
+    void (async () => {
+      if (options.routes && (await options.routes(request, response))) return;
+      const length = Number(request.headers['content-length'] ?? '0');
+      if (length > maxBodyBytes) {
+        return refuse(
+          response,
+          413,
+          'INVALID_INPUT',
+          `The request body is ${length} bytes; the limit is ${maxBodyBytes}.`,
+        );
+      }
+      if (request.method === 'POST' && request.headers['transfer-encoding'] && !request.headers['content-length']) {
+        return refuse(response, 411, 'INVALID_INPUT', 'Send a Content-Length with the request body.');
+      }
+      yoga.requestListener(request, response);
+    })().catch((error: unknown) => {
+      options.onInternalError?.(error, 'http');
+      if (!response.headersSent) refuse(response, 500, 'INTERNAL', 'Something went wrong on our side.');
+    });
+  });
+
+  const sockets = new WebSocketServer({ server, path: '/graphql', maxPayload: maxBodyBytes });
+  const wsServer = useServer<Record<string, unknown> | undefined, { viewer?: Viewer | null }>(
+    {
+      onConnect: async (ctx) => {
+        try {
+          ctx.extra.viewer = await viewerFrom(
+            ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization,
+          );
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      execute: (args: ExecutionArgs) =>
+        (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
+      subscribe: (args: ExecutionArgs) =>
+        (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,
+      onSubscribe: async (ctx, _id, payload) => {
+        const {
+          schema: enveloped,
+          execute,
+          subscribe,
+          parse,
+          validate,
+        } = yoga.getEnveloped({ request: undefined, params: payload }) as Enveloped;
+        const document = parse(payload.query);
+        const errors = validate(enveloped, document);
+        if (errors.length > 0) return errors;
+        const contextValue: ApiContext = {
+          viewer: ctx.extra.viewer ?? null,
+          services: options.services,
+          requestId: randomUUID(),
+        };
+        return {
+          schema: enveloped,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue,
+          rootValue: { execute, subscribe },
+        };
+      },
+    },
+    sockets,
+  );
+
+  return {
+    server,
+    /** Starts listening; resolves with the URL of the API. */
+    listen(): Promise<string> {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(options.port ?? 4000, options.host ?? '127.0.0.1', () => {
+          const address = server.address() as AddressInfo;
+          resolve(`http://${address.address}:${address.port}/graphql`);
+        });
+      });
+    },
+    /** Stops taking connections and closes the open ones. */
+    async close(): Promise<void> {
+      await wsServer.dispose();
+      sockets.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+};
+
+export type ApiServer = ReturnType<typeof createApiServer>;
