@@ -24,6 +24,7 @@ export const runServe = async (config: SpillwayConfig): Promise<void> => {
       `  GraphiQL:  ${running.url}  (open it in a browser)`,
       `  events:    ${where}`,
       `  feed:      ${running.feed.kind === 'redis' ? `Redis at ${config.redisUrl}` : 'in-process'}`,
+      `  sessions:  ${running.schedulerReason}`,
       '',
     ].join('\n'),
   );

@@ -1,5 +1,6 @@
 import type { RoomCommands } from '../commands/index.ts';
 import type { ReadModels } from '../projections/index.ts';
+import type { FailedJob, SessionService } from '../scheduling/index.ts';
 import type { FeedBus } from './feedBus.ts';
 import type { RateLimiter } from './limits.ts';
 
@@ -18,6 +19,11 @@ export interface ApiServices {
   readonly readModels: ReadModels;
   readonly feed: FeedBus;
   readonly rateLimiter: RateLimiter;
+  /** Producers' scheduled sessions: their mutations, and the jobs that failed. */
+  readonly sessions: {
+    readonly service: SessionService;
+    readonly failedJobs: () => Promise<FailedJob[]>;
+  };
   /** Time for command metadata (the domain never reads a clock). */
   readonly now: () => Date;
 }

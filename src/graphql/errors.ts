@@ -1,6 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { ConcurrencyConflictError } from '../commands/index.ts';
 import { DomainError, type DomainErrorCode } from '../domain/index.ts';
+import { SessionConflictError } from '../scheduling/index.ts';
 
 /** The API's stable error codes, in `extensions.code`. */
 export type ApiErrorCode =
@@ -11,7 +12,17 @@ export type ApiErrorCode =
   | 'CONFLICT'
   | 'ROOM_FULL'
   | 'RATE_LIMITED'
-  | Exclude<DomainErrorCode, 'ROOM_NOT_FOUND' | 'NOT_A_MODERATOR' | 'INVALID_COMMAND' | 'TRANSITION_REFUSED'>;
+  | Exclude<
+      DomainErrorCode,
+      | 'ROOM_NOT_FOUND'
+      | 'NOT_A_MODERATOR'
+      | 'INVALID_COMMAND'
+      | 'TRANSITION_REFUSED'
+      | 'SESSION_NOT_FOUND'
+      | 'SESSION_ALREADY_EXISTS'
+      | 'SESSION_CANCELLED'
+      | 'SESSION_ALREADY_OPENED'
+    >;
 
 export const apiError = (code: ApiErrorCode, message: string, extra: Record<string, unknown> = {}): GraphQLError =>
   new GraphQLError(message, { extensions: { code, ...extra } });
@@ -27,6 +38,10 @@ export const forbidden = (what: string, needs: string): GraphQLError =>
 
 const fromDomain: Partial<Record<DomainErrorCode, ApiErrorCode>> = {
   ROOM_NOT_FOUND: 'NOT_FOUND',
+  SESSION_NOT_FOUND: 'NOT_FOUND',
+  SESSION_ALREADY_EXISTS: 'CONFLICT',
+  SESSION_CANCELLED: 'CONFLICT',
+  SESSION_ALREADY_OPENED: 'CONFLICT',
   NOT_A_MODERATOR: 'FORBIDDEN',
   INVALID_COMMAND: 'INVALID_INPUT',
   TRANSITION_REFUSED: 'CONFLICT',
@@ -41,6 +56,8 @@ export const toGraphQLError = (error: unknown): unknown => {
     const code = fromDomain[error.code] ?? (error.code as ApiErrorCode);
     return apiError(code, error.message, { domainCode: error.code });
   }
-  if (error instanceof ConcurrencyConflictError) return apiError('CONFLICT', error.message);
+  if (error instanceof ConcurrencyConflictError || error instanceof SessionConflictError) {
+    return apiError('CONFLICT', error.message);
+  }
   return error;
 };

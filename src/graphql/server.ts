@@ -71,12 +71,33 @@ export const createApiServer = (options: ApiServerOptions) => {
     },
   };
 
+  // Yoga answers a body it has no parser for with an empty 415; say what it accepts instead.
+  const unsupportedMediaType: Plugin = {
+    onRequestParse({ request, requestParser, endResponse, fetchAPI }) {
+      if (requestParser || request.method !== 'POST') return;
+      const sent = request.headers.get('content-type') ?? 'no content type';
+      endResponse(
+        new fetchAPI.Response(
+          JSON.stringify({
+            errors: [
+              {
+                message: `A POST body of ${sent} is not GraphQL: send application/json ({"query": "…", "variables": {…}}).`,
+                extensions: { code: 'INVALID_INPUT' },
+              },
+            ],
+          }),
+          { status: 415, headers: { 'content-type': 'application/json' } },
+        ),
+      );
+    },
+  };
+
   const yoga = createYoga<Record<string, never>, ApiContext>({
     schema,
     graphqlEndpoint: '/graphql',
     graphiql: options.graphiql ?? true,
     landingPage: false,
-    plugins: [limits],
+    plugins: [limits, unsupportedMediaType],
     maskedErrors: {
       maskError: (error, message) => {
         const original = error instanceof GraphQLError ? error.originalError : error;
@@ -145,7 +166,14 @@ export const createApiServer = (options: ApiServerOptions) => {
           parse,
           validate,
         } = yoga.getEnveloped({ request: undefined, params: payload }) as Enveloped;
-        const document = parse(payload.query);
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query);
+        } catch (error) {
+          // A syntax error answers this subscription; thrown, it would close the whole socket (4500).
+          if (error instanceof GraphQLError) return [error];
+          throw error;
+        }
         const errors = validate(enveloped, document);
         if (errors.length > 0) return errors;
         const contextValue: ApiContext = {

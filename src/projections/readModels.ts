@@ -13,6 +13,7 @@ import { createCapacityPlanProjection, type CapacityPlan } from './readModels/ca
 import { detailKey, roomsProjection, type DirectoryEntry, type RoomDetail } from './readModels/rooms.ts';
 import { roomAsOf, type Moment } from './roomAsOf.ts';
 import { createRoomFeed } from './roomFeed.ts';
+import { querySchedule, scheduleProjection } from './readModels/schedule.ts';
 import { createProjectionRunner, type RebuildProgress } from './runner.ts';
 
 export interface ReadModelsOptions {
@@ -29,7 +30,12 @@ export interface ReadModelsOptions {
 /** Every read model of Spillway, kept by one runner, with typed queries. */
 export const createReadModels = (options: ReadModelsOptions) => {
   const documents = openDocumentStore(options.path);
-  const projections = [roomsProjection, createCapacityPlanProjection(options.consumersPerRouter), analyticsProjection];
+  const projections = [
+    roomsProjection,
+    createCapacityPlanProjection(options.consumersPerRouter),
+    analyticsProjection,
+    scheduleProjection,
+  ];
   let readDetail: (roomId: string) => RoomDetail | undefined = () => undefined;
   const feed = createRoomFeed({ readDetail: (roomId) => readDetail(roomId), coalesceMs: options.coalesceMs });
   const runner = createProjectionRunner({
@@ -58,6 +64,9 @@ export const createReadModels = (options: ReadModelsOptions) => {
     position: () => runner.position(),
 
     room: (roomId: string): RoomDetail | undefined => readDetail(roomId),
+
+    /** Producers' scheduled sessions. */
+    schedule: querySchedule(runner),
 
     /** Main rooms by id, after a cursor, optionally only those in one state. */
     directory(query: { state?: DirectoryEntry['state']; after?: string; first?: number } = {}): DirectoryEntry[] {

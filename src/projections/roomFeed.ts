@@ -40,7 +40,24 @@ export type FeedItem =
       readonly userId: string;
       readonly position: bigint;
     }
-  | { readonly kind: 'RoomEnded'; readonly roomId: string; readonly reason: string; readonly position: bigint };
+  | { readonly kind: 'RoomEnded'; readonly roomId: string; readonly reason: string; readonly position: bigint }
+  | {
+      readonly kind: 'SessionChanged';
+      /** The room the session opens. */
+      readonly roomId: string;
+      readonly sessionId: string;
+      readonly status: 'scheduled' | 'prewarmed' | 'opened' | 'cancelled';
+      readonly startsAt: string | null;
+      readonly position: bigint;
+    };
+
+const SESSION_STATUS: Record<string, 'scheduled' | 'prewarmed' | 'opened' | 'cancelled'> = {
+  SessionScheduled: 'scheduled',
+  SessionRescheduled: 'scheduled',
+  SessionPrewarmed: 'prewarmed',
+  SessionOpened: 'opened',
+  SessionCancelled: 'cancelled',
+};
 
 export interface FeedSubscription extends AsyncIterable<FeedItem> {
   close(): void;
@@ -100,7 +117,26 @@ export const createRoomFeed = (options: RoomFeedOptions) => {
     dirty.clear();
   };
 
+  /** A producer's session changed: the directory shows what is coming. */
+  const onSessionEvent = (
+    recorded: RecordedEvent,
+    status: 'scheduled' | 'prewarmed' | 'opened' | 'cancelled',
+  ): void => {
+    const data = recorded.data as { sessionId: string; roomId?: string; startsAt?: string };
+    const item: FeedItem = {
+      kind: 'SessionChanged',
+      roomId: data.roomId ?? '',
+      sessionId: data.sessionId,
+      status,
+      startsAt: data.startsAt ?? null,
+      position: recorded.position,
+    };
+    publish(DIRECTORY, item);
+  };
+
   const onEvent = (recorded: RecordedEvent): void => {
+    const sessionStatus = SESSION_STATUS[recorded.type];
+    if (sessionStatus) return onSessionEvent(recorded, sessionStatus);
     const event = { type: recorded.type, data: recorded.data } as RoomEvent;
     const roomId = event.data.roomId;
     const position = recorded.position;

@@ -21,6 +21,8 @@ export interface SpillwayConfig {
   readonly api: ApiConfig;
   /** Redis for subscriptions across API nodes and for the scheduler; undefined: in-process. */
   readonly redisUrl: string | undefined;
+  /** The BullMQ queue of scheduled sessions (every node of one deployment shares it). */
+  readonly schedulerQueue: string;
 }
 
 /** Configuration values that are wrong; one line each, naming the setting and what it accepts. */
@@ -81,8 +83,13 @@ export const loadConfig = (input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
   if (redisUrl !== undefined && !/^rediss?:\/\/\S+$/.test(redisUrl)) {
     problems.push(`REDIS_URL "${redisUrl}" must look like redis://127.0.0.1:6379.`);
   }
+  const schedulerQueue = env.SPILLWAY_QUEUE ?? 'spillway-sessions';
+  if (!/^[A-Za-z0-9_-]{1,100}$/.test(schedulerQueue)) {
+    problems.push(`SPILLWAY_QUEUE "${schedulerQueue}" must be 1 to 100 letters, digits, "-" or "_".`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return {
+    schedulerQueue,
     dataDir,
     eventStore,
     readModelsFile: resolve(dataDir, 'read-models.db'),

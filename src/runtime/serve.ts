@@ -1,4 +1,11 @@
 import { createApiServer, createRateLimiter, inProcessFeedBus, redisFeedBus, type FeedBus } from '../graphql/index.ts';
+import {
+  chooseScheduler,
+  createSessionCommands,
+  createSessionJobHandlers,
+  createSessionService,
+  type SessionScheduler,
+} from '../scheduling/index.ts';
 import type { SpillwayConfig } from './config.ts';
 import { openEngine, type Engine } from './engine.ts';
 
@@ -6,6 +13,9 @@ export interface RunningServer {
   readonly url: string;
   readonly engine: Engine;
   readonly feed: FeedBus;
+  readonly scheduler: SessionScheduler;
+  /** Which scheduler runs the sessions' jobs, and why. */
+  readonly schedulerReason: string;
   /** Stops taking requests, drains the command mailboxes, closes everything. */
   stop(): Promise<void>;
 }
@@ -14,6 +24,8 @@ export interface ServeOptions {
   /** Mutations per second per user (burst 4× that). Default 50. */
   readonly mutationsPerSecond?: number;
   readonly onInternalError?: (error: unknown, requestId: string) => void;
+  /** Told when a session's prewarm runs: media warms routers for the expected audience. */
+  readonly warm?: (roomId: string, expectedAudience: number) => Promise<void>;
 }
 
 /** Starts the engine and its API on the configured host and port. */
@@ -22,6 +34,22 @@ export const serve = async (config: SpillwayConfig, options: ServeOptions = {}):
   const feed = config.redisUrl
     ? await redisFeedBus(config.redisUrl, engine.readModels.feed)
     : inProcessFeedBus(engine.readModels.feed);
+  // Sessions: their jobs run on BullMQ when Redis answers, else on timers; at
+  // start every pending session's jobs are made again from the schedule, so a
+  // Redis that lost its data heals.
+  const sessions = createSessionCommands(engine.store);
+  const handlers = createSessionJobHandlers({
+    sessions,
+    rooms: engine.commands,
+    warm: options.warm ?? (async () => undefined),
+  });
+  const { scheduler, reason } = await chooseScheduler({
+    handlers,
+    redisUrl: config.redisUrl,
+    bullmq: { queueName: config.schedulerQueue },
+  });
+  await engine.readModels.waitFor(await engine.store.headPosition(), 600_000);
+  await scheduler.resync(engine.readModels.schedule.pending());
   const perSecond = options.mutationsPerSecond ?? 50;
   const api = createApiServer({
     services: {
@@ -29,6 +57,10 @@ export const serve = async (config: SpillwayConfig, options: ServeOptions = {}):
       readModels: engine.readModels,
       feed,
       rateLimiter: createRateLimiter(perSecond, perSecond * 4),
+      sessions: {
+        service: createSessionService({ sessions, scheduler }),
+        failedJobs: () => scheduler.failedJobs(),
+      },
       now: () => new Date(),
     },
     auth: { secret: config.api.jwtSecret, ...(config.api.jwksUrl ? { jwksUrl: config.api.jwksUrl } : {}) },
@@ -42,9 +74,12 @@ export const serve = async (config: SpillwayConfig, options: ServeOptions = {}):
     url,
     engine,
     feed,
+    scheduler,
+    schedulerReason: reason,
     stop: () =>
       (stopping ??= (async () => {
         await api.close();
+        await scheduler.close();
         await feed.close();
         await engine.close();
       })()),

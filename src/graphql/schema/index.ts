@@ -3,6 +3,7 @@ import { builder } from '../builder.ts';
 import './query.ts';
 import './mutation.ts';
 import './subscription.ts';
+import './sessions.ts';
 
 export const schema = builder.toSchema();
 

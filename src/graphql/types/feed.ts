@@ -68,6 +68,17 @@ export const FeedEventRef = builder.unionType('RoomFeedEvent', {
     roomOnly('RoomOpened'),
     roomOnly('RoomBecameFull'),
     roomOnly('RoomHadSeatsAgain'),
+    builder.objectRef<Of<'SessionChanged'>>('SessionChanged').implement({
+      description: "A producer's session was scheduled, moved, prewarmed, opened or cancelled (directory only).",
+      isTypeOf: (item) => (item as FeedItem).kind === 'SessionChanged',
+      fields: (t) => ({
+        roomId: t.exposeID('roomId'),
+        position: t.string({ resolve: (item) => String(item.position) }),
+        sessionId: t.exposeID('sessionId'),
+        status: t.exposeString('status'),
+        startsAt: t.field({ type: 'DateTime', nullable: true, resolve: (item) => item.startsAt }),
+      }),
+    }),
     builder.objectRef<Of<'RoomEnded'>>('RoomEnded').implement({
       isTypeOf: (item) => (item as FeedItem).kind === 'RoomEnded',
       fields: (t) => ({

@@ -1,0 +1,126 @@
+import { randomUUID } from 'node:crypto';
+import { builder } from '../builder.ts';
+import type { ApiContext } from '../context.ts';
+import { apiError, toGraphQLError } from '../errors.ts';
+import { requireRole, requireViewer, spendRateLimit } from '../guards.ts';
+import { FailedJobRef, SessionRef } from '../types/session.ts';
+
+const ScheduleSessionInput = builder.inputType('ScheduleSessionInput', {
+  fields: (t) => ({
+    title: t.string({ required: true }),
+    startsAt: t.field({ type: 'DateTime', required: true }),
+    headlinerUserId: t.id({ required: true }),
+    expectedAudience: t.int({ required: true }),
+    leadTimeMs: t.int({ required: false, description: 'How long before startsAt to warm capacity (default 15 min).' }),
+    capacity: t.int({ required: false, description: "The room's listener seats (default 5,000)." }),
+  }),
+});
+
+/** Runs a producer's session command and waits for the schedule to show it. */
+const asProducer = async (
+  context: ApiContext,
+  what: string,
+  run: (metadata: {
+    actor: string;
+    at: string;
+    correlationId: string;
+  }) => Promise<{ sessionId: string; position: bigint }>,
+) => {
+  const viewer = requireRole(context, what, 'producer');
+  spendRateLimit(context, viewer);
+  try {
+    const result = await run({
+      actor: viewer.userId,
+      at: context.services.now().toISOString(),
+      correlationId: context.requestId,
+    });
+    if (result.position >= 0n) await context.services.readModels.waitFor(result.position);
+    const session = context.services.readModels.schedule.session(result.sessionId);
+    if (!session) throw apiError('NOT_FOUND', `Session ${result.sessionId} does not exist.`);
+    return session;
+  } catch (error) {
+    throw toGraphQLError(error);
+  }
+};
+
+builder.queryFields((t) => ({
+  sessions: t.field({
+    type: [SessionRef],
+    description: 'Scheduled sessions by start time; upcoming: only those still to open.',
+    args: { upcoming: t.arg.boolean({ required: false }), first: t.arg.int({ required: false }) },
+    resolve: (_root, args, context) => {
+      requireViewer(context);
+      const first = args.first ?? 100;
+      if (!Number.isInteger(first) || first < 1 || first > 1000)
+        throw apiError('INVALID_INPUT', `first must be from 1 to 1000, not ${first}.`);
+      return context.services.readModels.schedule.sessions({
+        upcoming: args.upcoming ?? false,
+        now: context.services.now(),
+        first,
+      });
+    },
+  }),
+  failedJobs: t.field({
+    type: [FailedJobRef],
+    description: "Sessions' jobs that kept failing: for producers to act on.",
+    resolve: async (_root, _args, context) => {
+      requireRole(context, 'see failed jobs', 'producer');
+      return context.services.sessions.failedJobs();
+    },
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  scheduleSession: t.field({
+    type: SessionRef,
+    description: 'Books a headliner: the room opens at startsAt, and capacity is warmed leadTime before.',
+    args: { input: t.arg({ type: ScheduleSessionInput, required: true }) },
+    resolve: (_root, { input }, context) =>
+      asProducer(context, 'schedule sessions', (metadata) => {
+        const sessionId = randomUUID();
+        return context.services.sessions.service.scheduleSession(
+          {
+            sessionId,
+            roomId: sessionId,
+            title: input.title,
+            startsAt: input.startsAt.toISOString(),
+            headlinerUserId: input.headlinerUserId,
+            expectedAudience: input.expectedAudience,
+            ...(input.leadTimeMs != null ? { leadTimeMs: input.leadTimeMs } : {}),
+            ...(input.capacity != null ? { capacity: input.capacity } : {}),
+          },
+          metadata,
+        );
+      }),
+  }),
+  rescheduleSession: t.field({
+    type: SessionRef,
+    args: {
+      sessionId: t.arg.id({ required: true }),
+      startsAt: t.arg({ type: 'DateTime', required: true }),
+      leadTimeMs: t.arg.int({ required: false }),
+    },
+    resolve: (_root, args, context) =>
+      asProducer(context, 'reschedule sessions', (metadata) =>
+        context.services.sessions.service.rescheduleSession(
+          {
+            sessionId: args.sessionId,
+            startsAt: args.startsAt.toISOString(),
+            ...(args.leadTimeMs != null ? { leadTimeMs: args.leadTimeMs } : {}),
+          },
+          metadata,
+        ),
+      ),
+  }),
+  cancelSession: t.field({
+    type: SessionRef,
+    args: { sessionId: t.arg.id({ required: true }), reason: t.arg.string({ required: false }) },
+    resolve: (_root, args, context) =>
+      asProducer(context, 'cancel sessions', (metadata) =>
+        context.services.sessions.service.cancelSession(
+          { sessionId: args.sessionId, ...(args.reason ? { reason: args.reason } : {}) },
+          metadata,
+        ),
+      ),
+  }),
+}));
