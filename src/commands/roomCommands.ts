@@ -242,9 +242,23 @@ export const createRoomCommands = (store: EventStore, snapshots: SnapshotStore, 
       });
     },
 
-    /** The room's state as this writer holds it (loading it if needed). */
+    /** The room's state as the log holds it (from its latest snapshot and the events after). */
     async load(roomId: string): Promise<LoadedRoom> {
       return loadRoom(store, snapshots, roomId);
+    },
+
+    /**
+     * Where a user is in a room's family: the room (main or overflow) and as
+     * what, from this writer's state when it holds the family, else the log.
+     */
+    async placementOf(
+      roomId: string,
+      userId: string,
+    ): Promise<{ roomId: string; role: 'listener' | 'speaker' } | undefined> {
+      const root = familyRootOf(roomId);
+      const room = mailboxes.get(root)?.room ?? (await loadRoom(store, snapshots, root));
+      const member = room.state.roster.members.get(userId);
+      return member ? { roomId: member.roomId, role: member.role } : undefined;
     },
 
     /** Takes no more commands, and resolves once every queued one is answered. */

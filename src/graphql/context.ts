@@ -1,4 +1,5 @@
 import type { RoomCommands } from '../commands/index.ts';
+import type { MediaSignaling } from '../media/index.ts';
 import type { ReadModels } from '../projections/index.ts';
 import type { FailedJob, SessionService } from '../scheduling/index.ts';
 import type { FeedBus } from './feedBus.ts';
@@ -24,6 +25,8 @@ export interface ApiServices {
     readonly service: SessionService;
     readonly failedJobs: () => Promise<FailedJob[]>;
   };
+  /** Media signaling for clients; undefined when this node runs without media. */
+  readonly media: MediaSignaling | undefined;
   /** Time for command metadata (the domain never reads a clock). */
   readonly now: () => Date;
 }

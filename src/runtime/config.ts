@@ -23,6 +23,15 @@ export interface SpillwayConfig {
   readonly redisUrl: string | undefined;
   /** The BullMQ queue of scheduled sessions (every node of one deployment shares it). */
   readonly schedulerQueue: string;
+  /** mediasoup workers on this host, or none (SPILLWAY_MEDIA=off). */
+  readonly media:
+    | { readonly enabled: false }
+    | {
+        readonly enabled: true;
+        readonly listenIp: string;
+        readonly announcedAddress: string | undefined;
+        readonly workers: number | undefined;
+      };
 }
 
 /** Configuration values that are wrong; one line each, naming the setting and what it accepts. */
@@ -87,9 +96,24 @@ export const loadConfig = (input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
   if (!/^[A-Za-z0-9_-]{1,100}$/.test(schedulerQueue)) {
     problems.push(`SPILLWAY_QUEUE "${schedulerQueue}" must be 1 to 100 letters, digits, "-" or "_".`);
   }
+  const mediaSwitch = env.SPILLWAY_MEDIA ?? 'on';
+  if (mediaSwitch !== 'on' && mediaSwitch !== 'off')
+    problems.push(`SPILLWAY_MEDIA "${mediaSwitch}" must be on or off.`);
+  const listenIp = env.SPILLWAY_MEDIA_IP ?? '127.0.0.1';
+  if (!/^[0-9a-fA-F.:]+$/.test(listenIp))
+    problems.push(`SPILLWAY_MEDIA_IP "${listenIp}" must be an IP address (0.0.0.0 to listen on all).`);
+  const workersText = env.SPILLWAY_MEDIA_WORKERS;
+  const workers = workersText === undefined ? undefined : Number(workersText);
+  if (workers !== undefined && (!Number.isInteger(workers) || workers < 1 || workers > 64)) {
+    problems.push(`SPILLWAY_MEDIA_WORKERS "${workersText}" must be a whole number from 1 to 64.`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     schedulerQueue,
+    media:
+      mediaSwitch === 'off'
+        ? { enabled: false }
+        : { enabled: true, listenIp, announcedAddress: env.SPILLWAY_MEDIA_ANNOUNCED_IP || undefined, workers },
     dataDir,
     eventStore,
     readModelsFile: resolve(dataDir, 'read-models.db'),

@@ -5,7 +5,7 @@ import {
   type EventStore,
   type SnapshotStore,
 } from '../eventstore/index.ts';
-import { createReadModels, type ReadModels } from '../projections/index.ts';
+import { createReadModels, type ReadModels, type RecordedEvent } from '../projections/index.ts';
 import type { SpillwayConfig } from './config.ts';
 import { openEventStore } from './openEventStore.ts';
 
@@ -22,13 +22,23 @@ export interface Engine {
  * The composition root of the write and read sides: the event store, the
  * command path over it, and the read models following it.
  */
-export const openEngine = (config: SpillwayConfig, options: { commands?: RoomCommandOptions } = {}): Engine => {
+export interface EngineOptions {
+  readonly commands?: RoomCommandOptions;
+  /** Told of every batch the read models commit (reactors: media, metrics). */
+  readonly onBatch?: (events: readonly RecordedEvent[]) => void;
+}
+
+export const openEngine = (config: SpillwayConfig, options: EngineOptions = {}): Engine => {
   const store = openEventStore(config.eventStore);
   const snapshots =
     config.eventStore.kind === 'sqlite'
       ? createSqliteSnapshotStore(config.eventStore.file)
       : createInMemorySnapshotStore();
-  const readModels = createReadModels({ store, path: config.readModelsFile });
+  const readModels = createReadModels({
+    store,
+    path: config.readModelsFile,
+    ...(options.onBatch ? { onBatch: options.onBatch } : {}),
+  });
   const commands = createRoomCommands(store, snapshots, options.commands);
   readModels.start();
   return {

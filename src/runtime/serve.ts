@@ -1,4 +1,5 @@
 import { createApiServer, createRateLimiter, inProcessFeedBus, redisFeedBus, type FeedBus } from '../graphql/index.ts';
+import { createMediasoupMediaPlane, type MediaPlane } from '../media/index.ts';
 import {
   chooseScheduler,
   createSessionCommands,
@@ -14,6 +15,7 @@ export interface RunningServer {
   readonly engine: Engine;
   readonly feed: FeedBus;
   readonly scheduler: SessionScheduler;
+  readonly media: MediaPlane | undefined;
   /** Which scheduler runs the sessions' jobs, and why. */
   readonly schedulerReason: string;
   /** Stops taking requests, drains the command mailboxes, closes everything. */
@@ -30,7 +32,34 @@ export interface ServeOptions {
 
 /** Starts the engine and its API on the configured host and port. */
 export const serve = async (config: SpillwayConfig, options: ServeOptions = {}): Promise<RunningServer> => {
-  const engine = openEngine(config);
+  // Media follows the capacity plans: after any batch of room events, the
+  // reconciler (one run at a time, coalesced) makes routers and pipes match.
+  const media = config.media.enabled
+    ? await createMediasoupMediaPlane({
+        listenIp: config.media.listenIp,
+        ...(config.media.announcedAddress ? { announcedAddress: config.media.announcedAddress } : {}),
+        ...(config.media.workers ? { workers: config.media.workers } : {}),
+      })
+    : undefined;
+  let reconciling: Promise<unknown> = Promise.resolve();
+  let reconcileDue = false;
+  const reconcileSoon = (): void => {
+    if (!media || reconcileDue) return;
+    reconcileDue = true;
+    reconciling = reconciling
+      .then(() => new Promise((resolve) => setTimeout(resolve, 50)))
+      .then(() => {
+        reconcileDue = false;
+        return media.closed ? undefined : media.reconcile(engine.readModels.capacityPlans());
+      })
+      .catch((error: unknown) => options.onInternalError?.(error, 'media-reconcile'));
+  };
+  const engine = openEngine(config, {
+    onBatch: (events) => {
+      if (events.some((e) => e.streamId.startsWith('room-'))) reconcileSoon();
+    },
+  });
+  media?.observer.on('workerReplaced', () => reconcileSoon());
   const feed = config.redisUrl
     ? await redisFeedBus(config.redisUrl, engine.readModels.feed)
     : inProcessFeedBus(engine.readModels.feed);
@@ -50,6 +79,7 @@ export const serve = async (config: SpillwayConfig, options: ServeOptions = {}):
   });
   await engine.readModels.waitFor(await engine.store.headPosition(), 600_000);
   await scheduler.resync(engine.readModels.schedule.pending());
+  reconcileSoon();
   const perSecond = options.mutationsPerSecond ?? 50;
   const api = createApiServer({
     services: {
@@ -61,6 +91,7 @@ export const serve = async (config: SpillwayConfig, options: ServeOptions = {}):
         service: createSessionService({ sessions, scheduler }),
         failedJobs: () => scheduler.failedJobs(),
       },
+      media,
       now: () => new Date(),
     },
     auth: { secret: config.api.jwtSecret, ...(config.api.jwksUrl ? { jwksUrl: config.api.jwksUrl } : {}) },
@@ -76,11 +107,14 @@ export const serve = async (config: SpillwayConfig, options: ServeOptions = {}):
     feed,
     scheduler,
     schedulerReason: reason,
+    media,
     stop: () =>
       (stopping ??= (async () => {
         await api.close();
         await scheduler.close();
         await feed.close();
+        await reconciling;
+        media?.close();
         await engine.close();
       })()),
   };

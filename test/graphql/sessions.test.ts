@@ -26,7 +26,11 @@ describe('producers schedule sessions through the API', () => {
   const head = () => server.engine.store.headPosition();
 
   beforeAll(async () => {
-    const env = { ...process.env, SPILLWAY_JWT_SECRET: SECRET, SPILLWAY_QUEUE: `test-${randomUUID()}` };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      SPILLWAY_JWT_SECRET: SECRET,
+      SPILLWAY_QUEUE: `test-${randomUUID()}`,
+    };
     delete env.REDIS_URL;
     server = await serve(loadConfig({ dataDir: dir.path, port: '0' }, env));
     tokens.producer = await signToken(SECRET, 'prod', ['producer']);

@@ -4,6 +4,7 @@ import './query.ts';
 import './mutation.ts';
 import './subscription.ts';
 import './sessions.ts';
+import './media.ts';
 
 export const schema = builder.toSchema();
 
