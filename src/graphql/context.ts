@@ -27,6 +27,8 @@ export interface ApiServices {
   };
   /** Media signaling for clients; undefined when this node runs without media. */
   readonly media: MediaSignaling | undefined;
+  /** Told how long each joinRoom took, request to answer (metrics). */
+  readonly observeAdmission?: (seconds: number) => void;
   /** Time for command metadata (the domain never reads a clock). */
   readonly now: () => Date;
 }

@@ -1,5 +1,6 @@
 import { createApiServer, createRateLimiter, inProcessFeedBus, redisFeedBus, type FeedBus } from '../graphql/index.ts';
 import { createMediasoupMediaPlane, type MediaPlane } from '../media/index.ts';
+import { randomUUID } from 'node:crypto';
 import {
   chooseScheduler,
   createSessionCommands,
@@ -7,7 +8,9 @@ import {
   createSessionService,
   type SessionScheduler,
 } from '../scheduling/index.ts';
+import { pino, type Logger } from 'pino';
 import type { SpillwayConfig } from './config.ts';
+import { createMetrics } from './metrics.ts';
 import { openEngine, type Engine } from './engine.ts';
 
 export interface RunningServer {
@@ -26,6 +29,8 @@ export interface ServeOptions {
   /** Mutations per second per user (burst 4× that). Default 50. */
   readonly mutationsPerSecond?: number;
   readonly onInternalError?: (error: unknown, requestId: string) => void;
+  /** Structured JSON logs (pino); default: info level to stderr. */
+  readonly logger?: Logger;
   /** Told when a session's prewarm runs: media warms routers for the expected audience. */
   readonly warm?: (roomId: string, expectedAudience: number) => Promise<void>;
 }
@@ -54,8 +59,11 @@ export const serve = async (config: SpillwayConfig, options: ServeOptions = {}):
       })
       .catch((error: unknown) => options.onInternalError?.(error, 'media-reconcile'));
   };
+  const logger = options.logger ?? pino({ name: 'spillway' }, pino.destination(2));
+  const metrics = createMetrics({ readModels: () => engine.readModels, media: () => media });
   const engine = openEngine(config, {
     onBatch: (events) => {
+      metrics.onBatch(events);
       if (events.some((e) => e.streamId.startsWith('room-'))) reconcileSoon();
     },
   });
@@ -92,14 +100,42 @@ export const serve = async (config: SpillwayConfig, options: ServeOptions = {}):
         failedJobs: () => scheduler.failedJobs(),
       },
       media,
+      observeAdmission: (seconds) => metrics.observeAdmission(seconds),
       now: () => new Date(),
     },
     auth: { secret: config.api.jwtSecret, ...(config.api.jwksUrl ? { jwksUrl: config.api.jwksUrl } : {}) },
     host: config.api.host,
     port: config.api.port,
-    onInternalError: options.onInternalError,
+    onInternalError: (error, requestId) => {
+      logger.error({ err: error, requestId }, 'internal error');
+      options.onInternalError?.(error, requestId);
+    },
+    routes: async (request, response) => {
+      const started = performance.now();
+      const requestId = request.headers['x-request-id'] ?? randomUUID();
+      response.once('finish', () =>
+        logger.info(
+          {
+            requestId,
+            method: request.method,
+            url: request.url,
+            status: response.statusCode,
+            ms: Math.round(performance.now() - started),
+          },
+          'request',
+        ),
+      );
+      if (request.method === 'GET' && request.url === '/metrics') {
+        const { contentType, body } = await metrics.render();
+        response.writeHead(200, { 'content-type': contentType });
+        response.end(body);
+        return true;
+      }
+      return false;
+    },
   });
   const url = await api.listen();
+  logger.info({ url, scheduler: reason, feed: feed.kind, media: Boolean(media) }, 'serving');
   let stopping: Promise<void> | undefined;
   return {
     url,

@@ -98,7 +98,9 @@ builder.mutationFields((t) => {
       description: 'Joins as a listener: in the main room if it has a seat, else in an overflow room.',
       args: { roomId: t.arg.id({ required: true }) },
       resolve: async (_root, { roomId }, context): Promise<PlacementShape> => {
+        const started = performance.now();
         const { result, viewer } = await send(context, 'join a room', { type: 'JoinRoom', data: { roomId } });
+        context.services.observeAdmission?.((performance.now() - started) / 1000);
         let placedIn = result.roomId;
         for (const event of result.events) {
           if (event.type === 'ListenerRedirectedToOverflow' && event.data.userId === viewer.userId)
