@@ -1,16 +1,17 @@
-// A real browser end to end: Debian's chromium produces its fake microphone
-// through mediasoup-client into the main room; a second page placed in an
-// overflow room (another worker, fed by pipeToRouter) receives it. Growing
-// inbound-rtp bytes prove ICE, DTLS-SRTP and the pipe all work.
+// A real browser end to end, signaling through the GraphQL API of a real
+// server: Debian's chromium produces its fake microphone through
+// mediasoup-client into the main room; a second page, whose join placed it in
+// an overflow room (another worker, fed by pipeToRouter), receives it.
+// Growing inbound-rtp bytes prove ICE, DTLS-SRTP and the pipe all work.
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMediasoupMediaPlane, type MediaPlane } from '../../src/media/index.ts';
+import { loadConfig, serve, signToken, type RunningServer } from '../../src/runtime/index.ts';
 import { makeTempDir } from '../support/tempDir.ts';
 import { bundleMediasoupClient } from './browser/bundle.ts';
-import { startSignalingServer } from './browser/signalingServer.ts';
-import { livePlan } from './plans.ts';
+import { startPageServer } from './browser/pageServer.ts';
 import { sleep } from './rtp.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -24,6 +25,7 @@ const ARGS = [
   '--use-fake-device-for-media-stream',
   '--use-fake-ui-for-media-stream',
 ];
+const SECRET = 'browser-media-test-secret-0123456789';
 const missing = !existsSync(CHROMIUM);
 if (missing) console.log(`browser media test skipped: ${CHROMIUM} not found (apt-get install -y chromium)`);
 
@@ -31,37 +33,67 @@ if (missing) console.log(`browser media test skipped: ${CHROMIUM} not found (apt
 declare const window: {
   join(): Promise<{ producerId: string; consumers?: number }>;
   bytes(): Promise<number>;
+  waits: Record<string, number>;
 };
 
+interface Placement {
+  room: { id: string; parentId: string | null };
+}
+
 describe.skipIf(missing)('a browser speaker heard by a browser listener in an overflow room', () => {
-  let media: MediaPlane;
-  let server: Server;
+  let api: RunningServer;
+  let pages: Server;
   let url: string;
   let browser: Browser;
   const dir = makeTempDir('media-browser');
-
+  const internalErrors: string[] = [];
   const deaths: string[] = [];
+
   beforeAll(async () => {
-    media = await createMediasoupMediaPlane({ listenIp: '127.0.0.1', workers: 2 });
-    media.observer.on('routersLost', (e) => {
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      SPILLWAY_JWT_SECRET: SECRET,
+      SPILLWAY_QUEUE: `browser-media-${randomUUID()}`,
+      SPILLWAY_MEDIA: 'on',
+      SPILLWAY_MEDIA_IP: '127.0.0.1',
+      SPILLWAY_MEDIA_WORKERS: '2',
+    };
+    delete env.REDIS_URL;
+    delete env.SPILLWAY_MEDIA_ANNOUNCED_IP;
+    api = await serve(loadConfig({ dataDir: dir.path, port: '0' }, env), {
+      onInternalError: (error, requestId) => internalErrors.push(`${requestId}: ${String(error)}`),
+    });
+    api.media!.observer.on('routersLost', (e) => {
       if (e.reason === 'workerDied') deaths.push(e.rooms.map((r) => r.roomId).join(', '));
     });
-    await media.reconcile([livePlan('stage', ['sol'], 1)]);
     await bundleMediasoupClient(dir.path);
-    ({ server, url } = await startSignalingServer(media, dir.path));
+    ({ server: pages, url } = await startPageServer(dir.path));
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
   });
   afterAll(async () => {
     await browser?.close();
-    server?.close();
-    media?.close();
+    pages?.close();
+    await api?.stop();
     dir.remove();
   });
 
-  const open = async (role: string, room: string, user: string): Promise<Page> => {
+  const gql = async <T>(token: string, query: string, variables: Record<string, unknown> = {}): Promise<T> => {
+    const response = await fetch(api.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query, variables }),
+    });
+    const json = (await response.json()) as { data?: T; errors?: Array<{ message: string }> };
+    expect(json.errors, query).toBeUndefined();
+    return json.data!;
+  };
+  const JOIN = 'mutation($roomId: ID!) { joinRoom(roomId: $roomId) { room { id parentId } } }';
+
+  const open = async (token: string, role: string, room: string, user: string): Promise<Page> => {
     const page = await browser.newPage();
     page.on('pageerror', (error) => console.log(`[${user}] ${error.message}`));
-    await page.goto(`${url}/room.html?role=${role}&room=${room}&user=${user}`);
+    const query = new URLSearchParams({ api: api.url, token, room, role });
+    await page.goto(`${url}/room.html?${query}`);
     await page.waitForFunction(() => typeof window.join === 'function');
     return page;
   };
@@ -80,13 +112,42 @@ describe.skipIf(missing)('a browser speaker heard by a browser listener in an ov
   };
 
   it('delivers the fake microphone over DTLS-SRTP through the pipe', async () => {
-    const speaker = await open('speaker', 'stage', 'sol');
+    const [sol, fay, lee] = await Promise.all([
+      signToken(SECRET, 'sol', ['producer']),
+      signToken(SECRET, 'fay', ['listener']),
+      signToken(SECRET, 'lee', ['listener']),
+    ]);
+    // The opener moderates and is on stage: the speaker.
+    const { openRoom } = await gql<{ openRoom: { id: string } }>(
+      sol,
+      'mutation { openRoom(input: { title: "Stage", capacity: 1 }) { id } }',
+    );
+    const stage = openRoom.id;
+    // A room without media (yet) answers NOT_FOUND: what the page retries while the reconciler catches up.
+    const early = await fetch(api.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${sol}` },
+      body: JSON.stringify({ query: '{ routerRtpCapabilities(roomId: "no-such-room") }' }),
+    });
+    expect(
+      ((await early.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]!.extensions.code,
+    ).toBe('NOT_FOUND');
+    const speaker = await open(sol, 'speaker', stage, 'sol');
     const { producerId } = await join(speaker);
-    const listener = await open('listener', 'stage-overflow-1', 'lee');
+
+    // Fay takes the main room's one seat; Lee overflows.
+    const filler = await gql<{ joinRoom: Placement }>(fay, JOIN, { roomId: stage });
+    expect(filler.joinRoom.room).toEqual({ id: stage, parentId: null });
+    const placed = await gql<{ joinRoom: Placement }>(lee, JOIN, { roomId: stage });
+    expect(placed.joinRoom.room.parentId).toBe(stage);
+    const overflowId = placed.joinRoom.room.id;
+    expect(overflowId).not.toBe(stage);
+
+    const listener = await open(lee, 'listener', overflowId, 'lee');
     const joined = await join(listener);
 
     expect(joined).toEqual({ producerId, consumers: 1 });
-    const overflow = media.inventory().rooms.find((r) => r.roomId === 'stage-overflow-1')!.routers[0]!;
+    const overflow = api.media!.inventory().rooms.find((r) => r.roomId === overflowId)!.routers[0]!;
     expect(overflow).toMatchObject({ listeners: 1, pipes: 1 });
 
     const samples: number[] = [];
@@ -95,11 +156,18 @@ describe.skipIf(missing)('a browser speaker heard by a browser listener in an ov
       await sleep(500);
     }
     const sent = await speaker.evaluate(() => window.bytes());
-    console.log(`browser media: listener bytesReceived samples ${samples.join(' → ')}; speaker bytesSent ${sent}`);
+    const waits = JSON.stringify({
+      speaker: await speaker.evaluate(() => window.waits),
+      listener: await listener.evaluate(() => window.waits),
+    });
+    console.log(
+      `browser media: listener bytesReceived samples ${samples.join(' → ')}; speaker bytesSent ${sent}; waits for media ${waits}`,
+    );
     expect(samples.at(-1)!).toBeGreaterThan(0);
     // Growing across the last three polls: audio keeps flowing, not one burst.
     expect(samples.at(-1)!).toBeGreaterThan(samples.at(-2)!);
     expect(samples.at(-2)!).toBeGreaterThan(samples.at(-3)!);
     expect(deaths).toEqual([]);
+    expect(internalErrors).toEqual([]);
   });
 });
