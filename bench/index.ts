@@ -4,6 +4,7 @@ const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   surge: () => import('./surge.ts'),
   media: () => import('./media.ts'),
   projections: () => import('./projections.ts'),
+  api: () => import('./api.ts'),
 };
 
 const [name, ...args] = process.argv.slice(2).filter((a) => a !== '--');

@@ -10,8 +10,8 @@ import {
 
 /**
  * Refuses documents nested deeper than `maxDepth` or costing more than
- * `maxCost` (each field costs 1, times the `first` argument — or 10 — of the
- * lists around it), before anything runs.
+ * `maxCost` (each field costs 1, times the `first` argument of the lists
+ * around it — 100 when `first` is a variable), before anything runs.
  */
 export const queryLimitsRule =
   (maxDepth: number, maxCost: number) =>
@@ -20,10 +20,13 @@ export const queryLimitsRule =
     for (const definition of context.getDocument().definitions) {
       if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
     }
+    // Validation sees no variable values, so a `first` given by variable is
+    // charged as a full page (100) rather than as 1.
     const multiplier = (field: FieldNode): number => {
       const first = field.arguments?.find((a) => a.name.value === 'first');
       if (first?.value.kind === Kind.INT) return Math.max(1, Number(first.value.value));
-      return field.selectionSet ? 1 : 1;
+      if (first?.value.kind === Kind.VARIABLE) return 100;
+      return 1;
     };
     const walk = (set: SelectionSetNode, depth: number, seen: Set<string>): { depth: number; cost: number } => {
       let deepest = depth;

@@ -71,24 +71,34 @@ export const createApiServer = (options: ApiServerOptions) => {
     },
   };
 
-  // Yoga answers a body it has no parser for with an empty 415; say what it accepts instead.
-  const unsupportedMediaType: Plugin = {
-    onRequestParse({ request, requestParser, endResponse, fetchAPI }) {
-      if (requestParser || request.method !== 'POST') return;
-      const sent = request.headers.get('content-type') ?? 'no content type';
-      endResponse(
-        new fetchAPI.Response(
-          JSON.stringify({
-            errors: [
-              {
-                message: `A POST body of ${sent} is not GraphQL: send application/json ({"query": "…", "variables": {…}}).`,
-                extensions: { code: 'INVALID_INPUT' },
-              },
-            ],
-          }),
-          { status: 415, headers: { 'content-type': 'application/json' } },
-        ),
-      );
+  const refusal = (Response: typeof globalThis.Response, status: number, message: string): Response =>
+    new Response(JSON.stringify({ errors: [{ message, extensions: { code: 'INVALID_INPUT' } }] }), {
+      status,
+      headers: { 'content-type': 'application/json' },
+    });
+  // Yoga answers a body it has no parser for with an empty 415, and lets JSON.parse's SyntaxError for
+  // `variables`/`extensions` in a query string (GET, form posts) become a masked INTERNAL error.
+  const plainRequestErrors: Plugin = {
+    onRequestParse({ request, requestParser, setRequestParser, endResponse, fetchAPI }) {
+      if (!requestParser) {
+        if (request.method !== 'POST') return;
+        const sent = request.headers.get('content-type') ?? 'no content type';
+        return endResponse(
+          refusal(
+            fetchAPI.Response,
+            415,
+            `A POST body of ${sent} is not GraphQL: send application/json ({"query": "…", "variables": {…}}).`,
+          ),
+        );
+      }
+      setRequestParser(async (parsed) => {
+        try {
+          return await requestParser(parsed);
+        } catch (error) {
+          if (!(error instanceof SyntaxError)) throw error;
+          return refusal(fetchAPI.Response, 400, `variables and extensions must be JSON objects (${error.message}).`);
+        }
+      });
     },
   };
 
@@ -97,7 +107,7 @@ export const createApiServer = (options: ApiServerOptions) => {
     graphqlEndpoint: '/graphql',
     graphiql: options.graphiql ?? true,
     landingPage: false,
-    plugins: [limits, unsupportedMediaType],
+    plugins: [limits, plainRequestErrors],
     maskedErrors: {
       maskError: (error, message) => {
         const original = error instanceof GraphQLError ? error.originalError : error;

@@ -1,0 +1,243 @@
+// npm run bench -- api [--joins N] [--subscribers N] [--quick]
+// The GraphQL API over real HTTP, in-process server:
+//  (a) joinRoom mutations/s from many concurrent clients (distinct users, one
+//      token each, one room of capacity 5,000), against the same joins sent
+//      in-process through engine.commands.send: the API's overhead ratio;
+//  (b) feed fan-out: N SSE subscribers on one room (in a child process, so
+//      the server and the subscribers each have their own file-descriptor
+//      limit and event loop), one join, latency from just before the
+//      mutation is sent to each subscriber's receipt.
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { Agent, request } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { loadConfig, serve, signToken, type RunningServer } from '../src/runtime/index.ts';
+import { makeTempDir } from '../test/support/tempDir.ts';
+import { env, ratio, report, rssMb } from './report.ts';
+
+const SECRET = 'bench-secret-of-sufficient-length';
+/** Wall-clock milliseconds with sub-millisecond resolution, comparable across processes. */
+const now = (): number => performance.timeOrigin + performance.now();
+const percentile = (sorted: readonly number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
+
+const graphql = async (url: string, token: string, query: string): Promise<void> => {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query }),
+  });
+  const body = (await response.json()) as { errors?: { message: string }[] };
+  if (body.errors) throw new Error(`${query}: ${body.errors.map((e) => e.message).join('; ')}`);
+};
+
+const openRoomInProcess = async (server: RunningServer, capacity: number): Promise<string> => {
+  const roomId = `bench-${randomUUID()}`;
+  await server.engine.commands.send({
+    type: 'OpenRoom',
+    data: { roomId, title: 'Bench', capacity, maxOverflowRooms: 10_000 },
+    metadata: { actor: 'producer', at: new Date().toISOString() },
+  });
+  return roomId;
+};
+
+/** Runs `joins` calls of `join(i)` from `clients` concurrent loops; joins per second. */
+const drive = async (joins: number, clients: number, join: (i: number) => Promise<unknown>): Promise<number> => {
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (next < joins) await join(next++);
+    }),
+  );
+  return joins / ((performance.now() - started) / 1000);
+};
+
+const joinThroughput = async (server: RunningServer, tokens: readonly string[], clients: number) => {
+  const joins = tokens.length;
+  const overHttp = await openRoomInProcess(server, 5000);
+  const http = await drive(joins, clients, (i) =>
+    graphql(server.url, tokens[i]!, `mutation { joinRoom(roomId: "${overHttp}") { room { id } } }`),
+  );
+  const inProcessRoom = await openRoomInProcess(server, 5000);
+  const at = new Date().toISOString();
+  const inProcess = await drive(joins, clients, (i) =>
+    server.engine.commands.send({
+      type: 'JoinRoom',
+      data: { roomId: inProcessRoom },
+      metadata: { actor: `user-${i}`, at },
+    }),
+  );
+  report(
+    `api joins: clients=${clients} joins=${joins} http=${Math.round(http)}/s in-process=${Math.round(inProcess)}/s overhead=${ratio(inProcess, http)}`,
+  );
+};
+
+// --- fan-out: the subscribers' side, run as a child process -------------------------------------------------
+
+type ToSubscribers =
+  | { type: 'open'; url: string; roomId: string; token: string; count: number }
+  | { type: 'collect'; marker: string; timeoutMs: number };
+type FromSubscribers =
+  { type: 'opened'; opened: number; failure: string | null } | { type: 'collected'; times: number[]; missing: number };
+
+const runSubscribers = (): void => {
+  const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
+  const arrivals: Map<string, number>[] = [];
+  const send = (message: FromSubscribers) => process.send!(message);
+  const subscribe = (url: string, roomId: string, token: string): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const seen = new Map<string, number>();
+      const body = JSON.stringify({
+        query: `subscription { roomFeed(roomId: "${roomId}") { __typename } }`,
+      });
+      const req = request(url, {
+        method: 'POST',
+        agent,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          accept: 'text/event-stream',
+          authorization: `Bearer ${token}`,
+        },
+      });
+      req.once('response', (response) => {
+        if (response.statusCode !== 200) return reject(new Error(`HTTP ${response.statusCode}`));
+        arrivals.push(seen);
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          const at = now();
+          for (const marker of ['ListenerCountChanged', 'HandsChanged'])
+            if (!seen.has(marker) && chunk.includes(marker)) seen.set(marker, at);
+        });
+        resolve();
+      });
+      req.once('error', reject);
+      req.end(body);
+    });
+
+  process.on('message', (message: ToSubscribers) => {
+    void (async () => {
+      if (message.type === 'open') {
+        let failure: string | null = null;
+        for (let i = 0; i < message.count && !failure; i += 250) {
+          const batch = Array.from({ length: Math.min(250, message.count - i) }, () =>
+            subscribe(message.url, message.roomId, message.token),
+          );
+          for (const outcome of await Promise.allSettled(batch)) {
+            if (outcome.status === 'rejected') failure ??= String(outcome.reason);
+          }
+        }
+        send({ type: 'opened', opened: arrivals.length, failure });
+        return;
+      }
+      const deadline = Date.now() + message.timeoutMs;
+      while (Date.now() < deadline && arrivals.some((seen) => !seen.has(message.marker)))
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      const times = arrivals.flatMap((seen) => seen.get(message.marker) ?? []);
+      send({ type: 'collected', times, missing: arrivals.length - times.length });
+    })();
+  });
+};
+
+const ask = <T extends FromSubscribers['type']>(child: ChildProcess, message: ToSubscribers, answer: T) =>
+  new Promise<Extract<FromSubscribers, { type: T }>>((resolve, reject) => {
+    const onMessage = (reply: FromSubscribers) => {
+      if (reply.type !== answer) return;
+      child.off('message', onMessage);
+      resolve(reply as Extract<FromSubscribers, { type: T }>);
+    };
+    child.on('message', onMessage);
+    child.once('exit', (code) => reject(new Error(`the subscribers' process exited (${code})`)));
+    child.send(message);
+  });
+
+interface FanOut {
+  readonly subscribers: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly handsP50: number;
+  readonly handsP99: number;
+}
+
+const fanOut = async (server: RunningServer, wanted: number): Promise<FanOut> => {
+  const child = fork(fileURLToPath(import.meta.url), ['--subscribers'], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  try {
+    const roomId = await openRoomInProcess(server, 5000);
+    const listener = await signToken(SECRET, 'fan', ['listener']);
+    const opened = await ask(
+      child,
+      { type: 'open', url: server.url, roomId, token: listener, count: wanted },
+      'opened',
+    );
+    if (opened.failure) {
+      report(
+        `note: asked for ${wanted} SSE subscribers, the OS allowed ${opened.opened} (${opened.failure}); measuring those.`,
+      );
+    }
+    const latencies = async (marker: string, mutation: string) => {
+      const sent = now();
+      await graphql(server.url, listener, mutation);
+      const { times, missing } = await ask(child, { type: 'collect', marker, timeoutMs: 60_000 }, 'collected');
+      if (missing > 0) report(`note: ${missing} of ${opened.opened} subscribers never received ${marker}.`);
+      return times.map((t) => t - sent).sort((x, y) => x - y);
+    };
+    const joined = await latencies('ListenerCountChanged', `mutation { joinRoom(roomId: "${roomId}") { role } }`);
+    const hands = await latencies('HandsChanged', `mutation { raiseHand(roomId: "${roomId}") { id } }`);
+    return {
+      subscribers: opened.opened,
+      p50: percentile(joined, 0.5),
+      p99: percentile(joined, 0.99),
+      handsP50: percentile(hands, 0.5),
+      handsP99: percentile(hands, 0.99),
+    };
+  } finally {
+    child.kill();
+  }
+};
+
+export const run = async (args: string[]): Promise<void> => {
+  const { values } = parseArgs({
+    args,
+    options: { joins: { type: 'string' }, subscribers: { type: 'string' }, quick: { type: 'boolean' } },
+  });
+  const joins = Number(values.joins ?? (values.quick ? 1000 : 5000));
+  const subscribers = Number(values.subscribers ?? (values.quick ? 1000 : 10_000));
+  const dir = makeTempDir('bench-api');
+  const config = loadConfig(
+    { dataDir: dir.path, port: '0', host: '127.0.0.1' },
+    { SPILLWAY_JWT_SECRET: SECRET, SPILLWAY_MEDIA: 'off', SPILLWAY_QUEUE: `bench-api-${randomUUID()}` },
+  );
+  const server = await serve(config, { mutationsPerSecond: 1e9, logger: pino({ level: 'warn' }) });
+  try {
+    report(`api bench on ${env()}: ${joins} joins per run, SSE fan-out to ${subscribers} subscribers`);
+    const tokens = await Promise.all(
+      Array.from({ length: joins }, (_, i) => signToken(SECRET, `user-${i}`, ['listener'])),
+    );
+    for (const clients of [64, 256]) await joinThroughput(server, tokens, clients);
+
+    // Listener counts are coalesced per room (250 ms), so a join's ListenerCountChanged
+    // has that floor; a raised hand's HandsChanged goes out at once.
+    const small = await fanOut(server, Math.max(1, Math.floor(subscribers / 10)));
+    const large = await fanOut(server, subscribers);
+    for (const r of [small, large]) {
+      report(`fanout: subscribers=${r.subscribers} p50=${Math.round(r.p50)}ms p99=${Math.round(r.p99)}ms`);
+      report(
+        `fanout (HandsChanged, not coalesced): subscribers=${r.subscribers} p50=${Math.round(r.handsP50)}ms p99=${Math.round(r.handsP99)}ms`,
+      );
+    }
+    report(
+      `fanout ratio ${large.subscribers}/${small.subscribers}: p50 ${ratio(large.p50, small.p50)} p99 ${ratio(large.p99, small.p99)} (HandsChanged p99 ${ratio(large.handsP99, small.handsP99)}) rss=${rssMb()}MB`,
+    );
+  } finally {
+    await server.stop();
+    dir.remove();
+  }
+};
+
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv.includes('--subscribers')) runSubscribers();

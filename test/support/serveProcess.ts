@@ -1,0 +1,53 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { watchLines } from './childProcess.ts';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface ServeProcess {
+  /** The API's URL, from the "API:" line on stdout. */
+  readonly url: string;
+  readonly pid: number;
+  /** Everything written to stderr so far. */
+  stderr(): string;
+  /** Sends SIGTERM; resolves with the exit code and signal (safe to call twice). */
+  stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
+}
+
+/**
+ * `node bin/spillway.js serve …` as its own process, as an operator runs it;
+ * resolves once it prints its "API:" line (rejects if it exits first).
+ */
+export const startServeProcess = (args: string[], env: NodeJS.ProcessEnv): Promise<ServeProcess> => {
+  const child = spawn(process.execPath, ['bin/spillway.js', 'serve', ...args], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    const exited = watchLines(child, (line) => {
+      const url = /^\s*API:\s+(\S+)/.exec(line)?.[1];
+      if (!url) return;
+      let stopping: ReturnType<ServeProcess['stop']> | undefined;
+      resolve({
+        url,
+        pid: child.pid!,
+        stderr: () => stderr,
+        stop: () => {
+          stopping ??= (async () => {
+            if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+            const outcome = await exited;
+            return { ...outcome, stderr };
+          })();
+          return stopping;
+        },
+      });
+    });
+    exited.then(
+      ({ code, signal }) => reject(new Error(`spillway serve exited (${code ?? signal}) before serving:\n${stderr}`)),
+      reject,
+    );
+  });
+};
