@@ -22,6 +22,7 @@ export const runServe = async (config: SpillwayConfig): Promise<void> => {
       `spillway serving`,
       `  API:       ${running.url}  (POST queries and mutations; SSE and WebSocket subscriptions)`,
       `  GraphiQL:  ${running.url}  (open it in a browser)`,
+      `  dashboard: ${running.url.replace(/\/graphql$/, '/')}  (live rooms, overflow trees, listeners over time)`,
       `  events:    ${where}`,
       `  feed:      ${running.feed.kind === 'redis' ? `Redis at ${config.redisUrl}` : 'in-process'}`,
       `  sessions:  ${running.schedulerReason}`,

@@ -11,6 +11,7 @@ import {
 import { pino, type Logger } from 'pino';
 import type { SpillwayConfig } from './config.ts';
 import { createMetrics } from './metrics.ts';
+import { dashboardRoutes } from './dashboard.ts';
 import { openEngine, type Engine } from './engine.ts';
 
 export interface RunningServer {
@@ -125,6 +126,7 @@ export const serve = async (config: SpillwayConfig, options: ServeOptions = {}):
           'request',
         ),
       );
+      if (dashboardRoutes(request, response)) return true;
       if (request.method === 'GET' && request.url === '/metrics') {
         const { contentType, body } = await metrics.render();
         response.writeHead(200, { 'content-type': contentType });
