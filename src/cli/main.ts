@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../runtime/index.ts';
 import { runSurgeDemo } from './demoSurge.ts';
+import { runHttpSurgeDemo } from './demo/surgeOverHttp.ts';
 import { runReplay } from './replay.ts';
 import { runServe } from './serve.ts';
 import { runToken } from './token.ts';
@@ -17,10 +18,14 @@ Usage:
       subscriptions) at http://HOST:PORT/graphql. SIGTERM stops it cleanly.
   spillway token --user NAME [--role listener|producer|analyst ...]
       Prints a development token (signed with SPILLWAY_JWT_SECRET).
-  spillway demo [surge] [--listeners N] [--capacity N] [--clients N] [--data DIR]
-      A headliner's room fills, in-process: N listeners (default 20,000) join
-      a room of capacity N (default 5,000) through the command path, spilling
-      into overflow rooms, while the read models follow the log.
+  spillway demo surge [--listeners N] [--capacity N] [--speakers N] [--rate N] [--clients N]
+                     [--url URL] [--out DIR] [--data DIR] [--in-process]
+      A famous-guest surge end to end: a producer schedules a headliner a few
+      seconds ahead (prewarm runs), the room opens, the headliner arrives, and
+      N listeners (default 20,000) join over the GraphQL API (a server it starts,
+      or --url) into a room of capacity N (default 5,000), spilling into
+      overflow rooms; speakers send real RTP and a listener in every room counts
+      it. Writes report.json and report.html. --in-process skips HTTP and media.
   spillway replay [--data DIR]
       Rebuilds every read model from zero, with progress (events/s, ETA).
   spillway replay --events ROOM [--format jsonl|csv] [--until ISO] [--out FILE]
@@ -56,6 +61,10 @@ const main = async (argv: string[]): Promise<void> => {
       listeners: { type: 'string' },
       capacity: { type: 'string' },
       clients: { type: 'string' },
+      speakers: { type: 'string' },
+      rate: { type: 'string' },
+      url: { type: 'string' },
+      'in-process': { type: 'boolean' },
       data: { type: 'string' },
       events: { type: 'string' },
       analytics: { type: 'string' },
@@ -77,10 +86,23 @@ const main = async (argv: string[]): Promise<void> => {
       if (sub !== undefined && sub !== 'surge')
         throw new UsageError(`Unknown demo "${sub}"; try: spillway demo surge.`);
       const config = loadConfig({ dataDir: values.data });
-      await runSurgeDemo(config, {
-        listeners: positiveInt('listeners', values.listeners, 20_000),
-        capacity: positiveInt('capacity', values.capacity, 5000),
-        clients: positiveInt('clients', values.clients, 256),
+      const listeners = positiveInt('listeners', values.listeners, 20_000);
+      const capacity = positiveInt('capacity', values.capacity, 5000);
+      const clients = positiveInt('clients', values.clients, 256);
+      if (values['in-process']) return runSurgeDemo(config, { listeners, capacity, clients });
+      if (values.url !== undefined && !/^https?:\/\/\S+\/graphql$/.test(values.url)) {
+        throw new UsageError(
+          `--url must be the API's GraphQL URL, such as http://127.0.0.1:4000/graphql, not "${values.url}".`,
+        );
+      }
+      await runHttpSurgeDemo(config, {
+        listeners,
+        capacity,
+        clients,
+        speakers: positiveInt('speakers', values.speakers, 3),
+        rate: values.rate === undefined ? undefined : positiveInt('rate', values.rate, 1),
+        url: values.url,
+        out: values.out,
       });
       return;
     }

@@ -31,3 +31,4 @@ export type {
   RtpParameters,
   WebRtcTransportParameters,
 } from './types.ts';
+export { OPUS_PT, opusRtpParameters, RtpReceiver, RtpSender, startListener, startSpeaker } from './plainRtp.ts';

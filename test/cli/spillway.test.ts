@@ -33,9 +33,11 @@ describe('the spillway command', () => {
     expect(help.stdout).toContain('spillway replay --events ROOM');
   });
 
-  it('runs the surge demo into the data folder: every listener placed, no room over its cap', async () => {
+  it('runs the in-process surge demo into the data folder: every listener placed, no room over its cap', async () => {
     const { code, stdout, stderr } = await runSpillway([
       'demo',
+      'surge',
+      '--in-process',
       '--listeners',
       '1500',
       '--capacity',
