@@ -10,24 +10,25 @@ export const createProgress = (label: string, total: number, unit: string) => {
   const bar = tty
     ? new cliProgress.SingleBar(
         {
-          format: `${label} {bar} {percentage}% | {value}/{total} ${unit} | {rate} ${unit}/s | ETA {eta_formatted}`,
+          format: `${label} {bar} {percentage}% | {value}/{total} ${unit} | {rate} ${unit}/s | ETA {eta_formatted} {detail}`,
           hideCursor: true,
           stream: process.stderr,
         },
         cliProgress.Presets.shades_classic,
       )
     : undefined;
-  bar?.start(total, 0, { rate: 0 });
+  bar?.start(total, 0, { rate: 0, detail: '' });
   let lastLine = 0;
   return {
-    update(done: number): void {
+    /** `detail` is shown after the figures, e.g. "3 overflow rooms, 8 routers". */
+    update(done: number, detail = ''): void {
       const seconds = (performance.now() - started) / 1000;
       const rate = Math.round(done / Math.max(seconds, 0.001));
-      if (bar) return void bar.update(done, { rate });
+      if (bar) return void bar.update(done, { rate, detail });
       if (performance.now() - lastLine < 2000) return;
       lastLine = performance.now();
       const eta = rate > 0 ? Math.round((total - done) / rate) : 0;
-      process.stderr.write(`${label}: ${done}/${total} ${unit} (${rate} ${unit}/s, ETA ${eta}s)\n`);
+      process.stderr.write(`${label}: ${done}/${total} ${unit} (${rate} ${unit}/s, ETA ${eta}s) ${detail}\n`);
     },
     stop(done: number): { seconds: number; rate: number } {
       const seconds = (performance.now() - started) / 1000;

@@ -166,7 +166,13 @@ export const runHttpSurgeDemo = async (config: SpillwayConfig, options: HttpSurg
         } catch {
           failures += 1;
         }
-        if ((latencies.length + failures) % 250 === 0) progress.update(latencies.length + failures);
+        if ((latencies.length + failures) % 250 === 0) {
+          const routers = media?.inventory().workers.reduce((sum, w) => sum + w.routers, 0);
+          progress.update(
+            latencies.length + failures,
+            `| placed ${latencies.length} | ${sample.size - 1} overflow rooms${routers === undefined ? '' : ` | ${routers} routers`}`,
+          );
+        }
       }
     };
     await Promise.all(Array.from({ length: options.clients }, client));
