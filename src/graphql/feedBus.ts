@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { familyRootOf } from '../domain/index.ts';
-import { DIRECTORY, type FeedItem, type FeedSubscription, type RoomFeed } from '../projections/index.ts';
+import {
+  createFeedQueue,
+  DIRECTORY,
+  type FeedItem,
+  type FeedSubscription,
+  type RoomFeed,
+} from '../projections/index.ts';
 
 /** Where subscriptions get their items: this process's feed, or Redis shared by every API node. */
 export interface FeedBus {
@@ -75,36 +81,11 @@ export const redisFeedBus = async (url: string, feed: RoomFeed, leaseMs = 3000):
     kind: 'redis',
     subscribe(topic) {
       const key = topic === DIRECTORY ? DIRECTORY : familyRootOf(topic);
-      const queue: FeedItem[] = [];
-      let wake: (() => void) | undefined;
-      let closed = false;
-      const deliver = (item: FeedItem) => {
-        queue.push(item);
-        wake?.();
-      };
       const set = local.get(key) ?? new Set();
-      set.add(deliver);
+      const queue = createFeedQueue<FeedItem>(key, 10_000, () => set.delete(queue.push));
+      set.add(queue.push);
       local.set(key, set);
-      const close = () => {
-        if (closed) return;
-        closed = true;
-        local.get(key)?.delete(deliver);
-        wake?.();
-      };
-      async function* items(): AsyncGenerator<FeedItem> {
-        try {
-          for (;;) {
-            while (queue.length > 0) yield queue.shift()!;
-            if (closed) return;
-            await new Promise<void>((resolve) => (wake = resolve));
-            wake = undefined;
-          }
-        } finally {
-          close();
-        }
-      }
-      const iterator = items();
-      return { close, [Symbol.asyncIterator]: () => iterator };
+      return queue.subscription;
     },
     async close() {
       clearInterval(timer);

@@ -27,6 +27,7 @@ export {
   type RoomAnalytics,
   type SecondBucket,
 } from './readModels/analytics.ts';
+export { createFeedQueue } from './feedQueue.ts';
 export { createRoomFeed, DIRECTORY, type FeedItem, type FeedSubscription, type RoomFeed } from './roomFeed.ts';
 export { roomAsOf, type Moment } from './roomAsOf.ts';
 export { createReadModels, type ReadModels } from './readModels.ts';

@@ -1,5 +1,6 @@
 import { familyRootOf, type RoomEvent } from '../domain/index.ts';
 import type { RecordedEvent } from '../eventstore/index.ts';
+import { createFeedQueue } from './feedQueue.ts';
 import type { RoomDetail } from './readModels/rooms.ts';
 
 /** What a room's live feed carries: typed changes, in log order, with counts coalesced. */
@@ -196,50 +197,11 @@ export const createRoomFeed = (options: RoomFeedOptions) => {
     /** Live items of a room's family (any of its rooms' ids), or of the directory (`DIRECTORY`). */
     subscribe(topic: string): FeedSubscription {
       const key = topic === DIRECTORY ? DIRECTORY : familyRootOf(topic);
-      const queue: FeedItem[] = [];
-      let wake: (() => void) | undefined;
-      let closed = false;
-      let failure: Error | undefined;
-      const subscriber = {
-        push(item: FeedItem) {
-          if (closed) return;
-          if (queue.length >= maxBacklog) {
-            failure = new Error(
-              `Feed subscriber for ${key} fell ${maxBacklog} items behind and was cut off; subscribe again.`,
-            );
-            close();
-            return;
-          }
-          queue.push(item);
-          wake?.();
-        },
-      };
-      const close = (): void => {
-        if (closed) return;
-        closed = true;
-        subscribers.get(key)?.delete(subscriber);
-        wake?.();
-      };
       const set = subscribers.get(key) ?? new Set();
-      set.add(subscriber);
+      const queue = createFeedQueue<FeedItem>(key, maxBacklog, () => set.delete(queue));
+      set.add(queue);
       subscribers.set(key, set);
-      async function* items(): AsyncGenerator<FeedItem> {
-        try {
-          for (;;) {
-            while (queue.length > 0) yield queue.shift()!;
-            if (closed) {
-              if (failure) throw failure;
-              return;
-            }
-            await new Promise<void>((resolve) => (wake = resolve));
-            wake = undefined;
-          }
-        } finally {
-          close();
-        }
-      }
-      const iterator = items();
-      return { close, [Symbol.asyncIterator]: () => iterator };
+      return queue.subscription;
     },
 
     /** Every item as it is published, with its topic (a room family's id, or DIRECTORY); returns an untap. */
