@@ -27,6 +27,8 @@ export interface RoomCommandOptions {
   readonly maxRetries?: number;
   /** A snapshot after this many new events in a room's stream. Default 1,000. */
   readonly snapshotEvery?: number;
+  /** Told the log position after each append (the read models' lag counts from it). */
+  readonly onAppended?: (position: bigint) => void;
 }
 
 /** What a command did: its events, and where the log holds them. */
@@ -184,6 +186,7 @@ export const createRoomCommands = (store: EventStore, snapshots: SnapshotStore, 
           const results = await store.appendToStreams(writesOf(mailbox.roomId, before, events, mirrored));
           revision = results[0]!.nextExpectedRevision;
           for (const result of results) if (result.position > position) position = result.position;
+          options.onAppended?.(position);
         } catch (error) {
           // The in-memory state ran ahead of the log: drop it and read the log again.
           mailbox.room = undefined;
@@ -212,7 +215,14 @@ export const createRoomCommands = (store: EventStore, snapshots: SnapshotStore, 
     if (mailbox.running || mailbox.queue.length === 0) return;
     mailbox.running = (async () => {
       try {
-        while (mailbox.queue.length > 0) await turn(mailbox);
+        while (mailbox.queue.length > 0) {
+          await turn(mailbox);
+          // Let the event loop breathe between turns: a surge resolves
+          // callers as microtasks that queue more commands at once, and
+          // without this the projections, timers and I/O would wait for the
+          // whole surge.
+          await new Promise((resolve) => setImmediate(resolve));
+        }
       } catch (error) {
         // Loading failed (the store is unreachable, say): everyone waiting hears it.
         mailbox.room = undefined;

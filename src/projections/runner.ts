@@ -97,6 +97,8 @@ export const createProjectionRunner = (options: ProjectionRunnerOptions) => {
 
   let head = -1n;
   let oldestPendingAt: number | undefined;
+  /** Appends the command path reported, not yet applied, oldest first: what lag is measured from. */
+  const appendedAt: Array<{ position: bigint; at: number }> = [];
   let stopped = false;
   let subscription: ReturnType<EventStore['subscribeToAll']> | undefined;
   let loop: Promise<void> | undefined;
@@ -121,7 +123,10 @@ export const createProjectionRunner = (options: ProjectionRunnerOptions) => {
 
   const commit = (batch: RecordedEvent[]): void => {
     for (const target of targets.values()) applyBatch(documents, target, batch);
-    oldestPendingAt = undefined;
+    // Lag counts from the oldest append the command path reported that is not applied yet.
+    const done = applied();
+    while (appendedAt.length > 0 && appendedAt[0]!.position <= done) appendedAt.shift();
+    oldestPendingAt = appendedAt[0]?.at;
     options.onBatch?.(batch);
     wakeWaiters();
   };
@@ -187,6 +192,10 @@ export const createProjectionRunner = (options: ProjectionRunnerOptions) => {
     /** Tells the runner the log has reached `position` (the command path calls it after an append). */
     noteAppended(position: bigint): void {
       if (position > head) head = position;
+      if (position > applied()) {
+        appendedAt.push({ position, at: Date.now() });
+        oldestPendingAt ??= Date.now();
+      }
     },
 
     /** Resolves once every projection has applied `position` (read-your-writes). */

@@ -39,7 +39,10 @@ export const openEngine = (config: SpillwayConfig, options: EngineOptions = {}):
     path: config.readModelsFile,
     ...(options.onBatch ? { onBatch: options.onBatch } : {}),
   });
-  const commands = createRoomCommands(store, snapshots, options.commands);
+  const commands = createRoomCommands(store, snapshots, {
+    ...options.commands,
+    onAppended: (position) => readModels.runner.noteAppended(position),
+  });
   readModels.start();
   return {
     store,
