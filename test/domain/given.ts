@@ -12,29 +12,39 @@ import {
 export const AT = '2026-11-28T21:00:00.000Z';
 export const as = (actor: string) => ({ actor, at: AT });
 
-/** `given(events).when(command).then(events)` / `.thenThrows(code)`, after emmett's decider specs. */
-export const given = (...history: RoomEvent[]) => ({
-  when: (command: RoomCommand) => ({
-    then: (expected: RoomEvent[]): RoomState => {
-      const { state, events } = execute(replay(history), command);
-      expect(events).toEqual(expected);
-      return state;
-    },
-    thenThrows: (code: DomainErrorCode, message?: RegExp): DomainError => {
-      let thrown: unknown;
-      try {
-        execute(replay(history), command);
-      } catch (error) {
-        thrown = error;
-      }
-      expect(thrown).toBeInstanceOf(DomainError);
-      const error = thrown as DomainError;
-      expect(error.code).toBe(code);
-      if (message) expect(error.message).toMatch(message);
-      return error;
-    },
-  }),
-});
+/**
+ * `given(events).when(command).then(events)` / `.thenThrows(code)`, after
+ * emmett's decider specs, for any decider with a replay and an execute.
+ */
+export const deciderSpec =
+  <Event, Command, State>(
+    replayOf: (events: Event[]) => State,
+    executeOn: (state: State, command: Command) => { state: State; events: Event[] },
+  ) =>
+  (...history: Event[]) => ({
+    when: (command: Command) => ({
+      then: (expected: Event[]): State => {
+        const { state, events } = executeOn(replayOf(history), command);
+        expect(events).toEqual(expected);
+        return state;
+      },
+      thenThrows: (code: DomainErrorCode, message?: RegExp): DomainError => {
+        let thrown: unknown;
+        try {
+          executeOn(replayOf(history), command);
+        } catch (error) {
+          thrown = error;
+        }
+        expect(thrown).toBeInstanceOf(DomainError);
+        const error = thrown as DomainError;
+        expect(error.code).toBe(code);
+        if (message) expect(error.message).toMatch(message);
+        return error;
+      },
+    }),
+  });
+
+export const given = deciderSpec<RoomEvent, RoomCommand, RoomState>((events) => replay(events), execute);
 
 const settings = { title: 'Jazz at night', capacity: 3, speakerCapacity: 2, maxOverflowRooms: 2 };
 

@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { deciderSpec } from './given.ts';
 import {
-  DomainError,
   executeSession,
   replaySession,
   sessionStatus,
   type CommandMetadata,
-  type DomainErrorCode,
   type SessionCommand,
   type SessionEvent,
   type SessionState,
@@ -16,29 +15,10 @@ const STARTS_AT = '2026-11-28T22:00:00.000Z';
 const PREWARM_AT = '2026-11-28T21:45:00.000Z';
 const at = (time: string, actor = 'producer'): CommandMetadata => ({ actor, at: time });
 
-/** `givenSession(events).when(command).then(events)` / `.thenThrows(code)`, like the room's helpers. */
-const givenSession = (...history: SessionEvent[]) => ({
-  when: (command: SessionCommand) => ({
-    then: (expected: SessionEvent[]): SessionState => {
-      const { state, events } = executeSession(replaySession(history), command);
-      expect(events).toEqual(expected);
-      return state;
-    },
-    thenThrows: (code: DomainErrorCode, message?: RegExp): DomainError => {
-      let thrown: unknown;
-      try {
-        executeSession(replaySession(history), command);
-      } catch (error) {
-        thrown = error;
-      }
-      expect(thrown).toBeInstanceOf(DomainError);
-      const error = thrown as DomainError;
-      expect(error.code).toBe(code);
-      if (message) expect(error.message).toMatch(message);
-      return error;
-    },
-  }),
-});
+const givenSession = deciderSpec<SessionEvent, SessionCommand, SessionState>(
+  (events) => replaySession(events),
+  executeSession,
+);
 
 const schedule = (overrides: Partial<Extract<SessionCommand, { type: 'ScheduleSession' }>['data']> = {}) =>
   ({
