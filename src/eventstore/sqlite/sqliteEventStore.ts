@@ -33,6 +33,7 @@ import {
   serialiseBatch,
   type SerialisedEvent,
 } from '../validation.ts';
+import { COLUMNS, toRecordedEvent, type EventRow } from './rows.ts';
 import { migrate } from './schema.ts';
 
 export interface SqliteEventStoreOptions {
@@ -45,28 +46,6 @@ export interface SqliteEventStoreOptions {
   /** How long a writer waits for another process's write lock before failing. Default 10 s. */
   readonly busyTimeoutMs?: number;
 }
-
-interface EventRow {
-  position: bigint;
-  stream_id: string;
-  revision: bigint;
-  event_id: string;
-  type: string;
-  data: string;
-  metadata: string;
-  recorded_at: bigint;
-}
-
-const toRecordedEvent = (row: EventRow): RecordedEvent => ({
-  eventId: row.event_id,
-  streamId: row.stream_id,
-  type: row.type,
-  data: JSON.parse(row.data) as unknown,
-  metadata: JSON.parse(row.metadata) as Record<string, unknown>,
-  revision: row.revision,
-  position: row.position,
-  recordedAt: new Date(Number(row.recorded_at)),
-});
 
 const checkExpected = (streamId: string, expected: ExpectedRevision, actual: bigint | undefined): void => {
   const ok =
@@ -105,15 +84,21 @@ export const createSqliteEventStore = (path: string, options: SqliteEventStoreOp
   const insert = db.prepare(
     'INSERT INTO events (position, stream_id, revision, event_id, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
   );
-  const readForwards = db.prepare<[string, bigint, number], EventRow>(
-    'SELECT * FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision ASC LIMIT ?',
-  );
-  const readBackwards = db.prepare<[string, bigint, number], EventRow>(
-    'SELECT * FROM events WHERE stream_id = ? AND revision <= ? ORDER BY revision DESC LIMIT ?',
-  );
-  const readFromPosition = db.prepare<[bigint, number], EventRow>(
-    'SELECT * FROM events WHERE position >= ? ORDER BY position ASC LIMIT ?',
-  );
+  const readForwards = db
+    .prepare<[string, bigint, number], EventRow>(
+      `SELECT ${COLUMNS} FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision ASC LIMIT ?`,
+    )
+    .raw(true);
+  const readBackwards = db
+    .prepare<[string, bigint, number], EventRow>(
+      `SELECT ${COLUMNS} FROM events WHERE stream_id = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`,
+    )
+    .raw(true);
+  const readFromPosition = db
+    .prepare<[bigint, number], EventRow>(
+      `SELECT ${COLUMNS} FROM events WHERE position >= ? ORDER BY position ASC LIMIT ?`,
+    )
+    .raw(true);
 
   const appendOne = (
     streamId: string,
