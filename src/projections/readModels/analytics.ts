@@ -109,6 +109,17 @@ const msOf = (iso: string): number => {
   return lastMs;
 };
 
+/** ISO strings of instants, remembering the last one: a surge's events share their milliseconds. */
+let lastT = Number.NaN;
+let lastTIso = '';
+const isoOf = (t: number): string => {
+  if (t !== lastT) {
+    lastT = t;
+    lastTIso = new Date(t).toISOString();
+  }
+  return lastTIso;
+};
+
 /** How an event changes this room's own listeners, the family's, and its joins and leaves. */
 const deltas = (event: RoomEvent): { own: number; family: number; joins: number; leaves: number } => {
   const roomId = event.data.roomId;
@@ -137,6 +148,7 @@ const deltas = (event: RoomEvent): { own: number; family: number; joins: number;
 export const analyticsProjection: DocumentProjection<RoomAnalytics | SecondBucket> = {
   name: 'analytics',
   version: 2,
+  perStream: true,
   handles: new Set([
     'RoomOpened',
     'ListenerAdmitted',
@@ -151,8 +163,6 @@ export const analyticsProjection: DocumentProjection<RoomAnalytics | SecondBucke
     const event = { type: recorded.type, data: recorded.data } as RoomEvent;
     const roomId = event.data.roomId;
     const t = occurredAt(recorded);
-    let iso: string | undefined;
-    const at = (): string => (iso ??= new Date(t).toISOString());
     const b = (read(summaryKey(roomId)) as RoomAnalytics | undefined) ?? blank(roomId);
     const d = deltas(event);
     const listeners = b.listeners + d.own;
@@ -163,20 +173,20 @@ export const analyticsProjection: DocumentProjection<RoomAnalytics | SecondBucke
     const summary: RoomAnalytics = {
       roomId,
       parentRoomId: event.type === 'RoomOpened' ? event.data.parentRoomId : b.parentRoomId,
-      openedAt: event.type === 'RoomOpened' ? at() : b.openedAt,
-      endedAt: event.type === 'RoomEnded' ? at() : b.endedAt,
+      openedAt: event.type === 'RoomOpened' ? isoOf(t) : b.openedAt,
+      endedAt: event.type === 'RoomEnded' ? isoOf(t) : b.endedAt,
       listeners,
       familyListeners,
       peak: listeners > b.peak ? listeners : b.peak,
-      peakAt: listeners > b.peak ? at() : b.peakAt,
+      peakAt: listeners > b.peak ? isoOf(t) : b.peakAt,
       familyPeak: familyListeners > b.familyPeak ? familyListeners : b.familyPeak,
-      familyPeakAt: familyListeners > b.familyPeak ? at() : b.familyPeakAt,
+      familyPeakAt: familyListeners > b.familyPeak ? isoOf(t) : b.familyPeakAt,
       joins: b.joins + d.joins,
       leaves: b.leaves + d.leaves,
-      firstOverflowAt: firstOverflow ? at() : b.firstOverflowAt,
+      firstOverflowAt: firstOverflow ? isoOf(t) : b.firstOverflowAt,
       msToFirstOverflow: firstOverflow && b.openedAt !== null ? t - msOf(b.openedAt) : b.msToFirstOverflow,
       overflowRooms: b.overflowRooms + (event.type === 'OverflowRoomSpawned' ? 1 : 0),
-      headlinerArrivedAt: event.type === 'HeadlinerArrived' ? at() : b.headlinerArrivedAt,
+      headlinerArrivedAt: event.type === 'HeadlinerArrived' ? isoOf(t) : b.headlinerArrivedAt,
       joinsInMinuteAfterHeadliner:
         b.joinsInMinuteAfterHeadliner +
         (d.joins > 0 && arrived !== undefined && t >= arrived && t < arrived + 60_000 ? 1 : 0),

@@ -88,6 +88,12 @@ const seatFreed = (room: RoomDetail, fromRoomId: string | null): Partial<RoomDet
   };
 };
 
+const changed = (room: RoomDetail, change: Partial<RoomDetail>, position: bigint): RoomDetail => ({
+  ...room,
+  ...change,
+  position: String(position),
+});
+
 /**
  * Folds one event of a room's own stream into its detail. Pure; `roomAsOf`
  * folds a stream's prefix through the same function.
@@ -95,11 +101,7 @@ const seatFreed = (room: RoomDetail, fromRoomId: string | null): Partial<RoomDet
 export const evolveRoomDetail = (current: RoomDetail | undefined, recorded: RecordedEvent): RoomDetail => {
   const event = { type: recorded.type, data: recorded.data } as RoomEvent;
   const room = current ?? blank(event.data.roomId);
-  const next = (change: Partial<RoomDetail>): RoomDetail => ({
-    ...room,
-    ...change,
-    position: String(recorded.position),
-  });
+  const next = (change: Partial<RoomDetail>): RoomDetail => changed(room, change, recorded.position);
   switch (event.type) {
     case 'RoomScheduled':
       return next({
@@ -212,6 +214,7 @@ export const directoryKey = (roomId: string): string => `directory:${roomId}`;
 export const roomsProjection: DocumentProjection<RoomDetail | DirectoryEntry> = {
   name: 'rooms',
   version: 1,
+  perStream: true,
   handles: new Set<string>(ROOM_EVENT_TYPES),
   evolve(event, read) {
     const roomId = (event.data as { roomId: string }).roomId;
