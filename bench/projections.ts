@@ -53,8 +53,8 @@ const fill = async (dir: string, store: EventStore, target: number): Promise<{ l
   return { lags };
 };
 
-const rebuild = async (store: EventStore, path: string, batchSize: number, limit?: number) => {
-  const readModels = createReadModels({ store, path, batchSize });
+const rebuild = async (store: EventStore, eventsFile: string, path: string, batchSize: number, limit?: number) => {
+  const readModels = createReadModels({ store, path, batchSize, eventsFile });
   const started = performance.now();
   let applied = 0;
   if (limit === undefined) {
@@ -93,9 +93,15 @@ export const run = async (args: string[]): Promise<void> => {
     report(
       `live lag during the surge: p50=${percentile(lags, 0.5)}ms p99=${percentile(lags, 0.99)}ms (${lags.length} events)`,
     );
-    const batched = await rebuild(store, join(dir.path, 'rebuild.db'), 5000);
+    const batched = await rebuild(store, join(dir.path, 'events.db'), join(dir.path, 'rebuild.db'), 5000);
     report(`rebuild: events=${batched.applied} rate=${Math.round(batched.rate)}/s rss=${batched.rss}MB`);
-    const naive = await rebuild(store, join(dir.path, 'naive.db'), 1, Math.min(events, 20_000));
+    const naive = await rebuild(
+      store,
+      join(dir.path, 'events.db'),
+      join(dir.path, 'naive.db'),
+      1,
+      Math.min(events, 20_000),
+    );
     report(
       `rebuild, one transaction per event (baseline, first ${naive.applied} events): rate=${Math.round(naive.rate)}/s`,
     );

@@ -134,7 +134,11 @@ export const runReplay = async (config: SpillwayConfig, options: ReplayOptions):
     }
     const head = await store.headPosition();
     const total = Number(head + 1n);
-    const readModels = createReadModels({ store, path: config.readModelsFile });
+    const readModels = createReadModels({
+      store,
+      path: config.readModelsFile,
+      ...(config.eventStore.kind === 'sqlite' ? { eventsFile: config.eventStore.file } : {}),
+    });
     const progress = createProgress('rebuilding read models', total, 'events');
     try {
       await readModels.rebuildAll((p) => progress.update(Number(p.position + 1n)));

@@ -116,7 +116,7 @@ export const openDocumentStore = (path: string) => {
       writes: Map<string, { position: bigint; doc: unknown }>,
       checkpoint: bigint,
     ): void {
-      commit(projection, generation, writes, checkpoint);
+      commit.immediate(projection, generation, writes, checkpoint);
     },
     active(projection: string): { generation: bigint; version: number } | undefined {
       const row = selectActive.get(projection);

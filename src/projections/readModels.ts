@@ -1,19 +1,21 @@
+import { availableParallelism } from 'node:os';
 import { roomStreamId } from '../domain/index.ts';
 import { StreamNotFoundError, type EventStore, type RecordedEvent } from '../eventstore/index.ts';
+import { createProjections } from './catalog.ts';
 import { openDocumentStore } from './documentStore.ts';
+import { createParallelRebuild } from './parallelRebuild.ts';
 import {
-  analyticsProjection,
   summaryKey,
   toMinutes,
   type MinuteBucket,
   type RoomAnalytics,
   type SecondBucket,
 } from './readModels/analytics.ts';
-import { createCapacityPlanProjection, type CapacityPlan } from './readModels/capacityPlan.ts';
-import { detailKey, roomsProjection, type DirectoryEntry, type RoomDetail } from './readModels/rooms.ts';
+import type { CapacityPlan } from './readModels/capacityPlan.ts';
+import { detailKey, type DirectoryEntry, type RoomDetail } from './readModels/rooms.ts';
 import { roomAsOf, type Moment } from './roomAsOf.ts';
 import { createRoomFeed } from './roomFeed.ts';
-import { querySchedule, scheduleProjection } from './readModels/schedule.ts';
+import { querySchedule } from './readModels/schedule.ts';
 import { createProjectionRunner, type RebuildProgress } from './runner.ts';
 
 export interface ReadModelsOptions {
@@ -25,24 +27,42 @@ export interface ReadModelsOptions {
   readonly batchSize?: number;
   /** Told of every committed batch, after the live feed. */
   readonly onBatch?: (events: readonly RecordedEvent[]) => void;
+  /**
+   * The log's SQLite file, when the log is one: rebuilds then fold the
+   * streams in worker threads, each on its own connection.
+   */
+  readonly eventsFile?: string;
+  /** Worker threads for a rebuild (with `eventsFile`). Default: the cores, at most 4; 1 rebuilds in this thread. */
+  readonly rebuildWorkers?: number;
 }
 
 /** Every read model of Spillway, kept by one runner, with typed queries. */
 export const createReadModels = (options: ReadModelsOptions) => {
   const documents = openDocumentStore(options.path);
-  const projections = [
-    roomsProjection,
-    createCapacityPlanProjection(options.consumersPerRouter),
-    analyticsProjection,
-    scheduleProjection,
-  ];
+  const catalog = { consumersPerRouter: options.consumersPerRouter };
+  const projections = createProjections(catalog);
+  const batchSize = options.batchSize ?? 5000;
+  const workers = options.rebuildWorkers ?? Math.min(availableParallelism(), 4);
+  if (!Number.isInteger(workers) || workers < 1) {
+    throw new RangeError(`rebuildWorkers must be a whole number of at least 1; got ${workers}.`);
+  }
   let readDetail: (roomId: string) => RoomDetail | undefined = () => undefined;
   const feed = createRoomFeed({ readDetail: (roomId) => readDetail(roomId), coalesceMs: options.coalesceMs });
   const runner = createProjectionRunner({
     store: options.store,
     documents,
     projections,
-    batchSize: options.batchSize,
+    batchSize,
+    bulkRebuild:
+      options.eventsFile !== undefined && options.path !== ':memory:' && workers > 1
+        ? createParallelRebuild({
+            eventsFile: options.eventsFile,
+            documentsFile: options.path,
+            workers,
+            batchSize,
+            catalog,
+          })
+        : undefined,
     onBatch: (events) => {
       feed.onBatch(events);
       options.onBatch?.(events);

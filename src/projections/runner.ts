@@ -10,7 +10,20 @@ export interface ProjectionRunnerOptions {
   readonly batchSize?: number;
   /** Called after each committed batch, in log order: reactors and live feeds hang here. */
   readonly onBatch?: (events: readonly RecordedEvent[]) => void;
+  /**
+   * Fills new generations of per-stream projections up to a position in
+   * parallel (see parallelRebuild.ts); without it, or when a projection is
+   * not per-stream, a rebuild reads the log in this thread.
+   */
+  readonly bulkRebuild?: BulkRebuild;
 }
+
+/** A rebuild's bulk step: fill these generations with the log up to `until`, reporting events applied so far. */
+export type BulkRebuild = (job: {
+  readonly targets: ReadonlyArray<{ readonly name: string; readonly generation: bigint }>;
+  readonly until: bigint;
+  readonly onProgress: (applied: number, position: bigint) => void;
+}) => Promise<void>;
 
 export interface RebuildProgress {
   readonly projection: string;
@@ -255,6 +268,27 @@ export const createProjectionRunner = (options: ProjectionRunnerOptions) => {
       const started = performance.now();
       let count = 0;
       let from = 0n;
+      const report = (position: bigint): void => {
+        const seconds = (performance.now() - started) / 1000;
+        onProgress?.({ projection: label, applied: count, position, eventsPerSecond: count / seconds });
+      };
+      const until = await store.headPosition();
+      if (options.bulkRebuild && until >= 0n && fresh.every((t) => t.projection.perStream === true)) {
+        await options.bulkRebuild({
+          targets: fresh.map((t) => ({ name: t.projection.name, generation: t.generation })),
+          until,
+          onProgress: (applied, position) => {
+            count = applied;
+            report(position);
+          },
+        });
+        // Every stream is folded up to `until`: the generations' checkpoint is there.
+        for (const target of fresh) {
+          documents.commit(target.projection.name, target.generation, new Map(), until);
+          target.checkpoint = until;
+        }
+        from = until + 1n;
+      }
       const catchUp = async (): Promise<void> => {
         for (;;) {
           const page = await store.readAll({ fromPosition: from, maxCount: batchSize });
@@ -262,8 +296,7 @@ export const createProjectionRunner = (options: ProjectionRunnerOptions) => {
           for (const target of fresh) applyBatch(documents, target, page);
           count += page.length;
           from = page.at(-1)!.position + 1n;
-          const seconds = (performance.now() - started) / 1000;
-          onProgress?.({ projection: label, applied: count, position: from - 1n, eventsPerSecond: count / seconds });
+          report(from - 1n);
         }
       };
       await catchUp();

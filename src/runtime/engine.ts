@@ -37,6 +37,7 @@ export const openEngine = (config: SpillwayConfig, options: EngineOptions = {}):
   const readModels = createReadModels({
     store,
     path: config.readModelsFile,
+    ...(config.eventStore.kind === 'sqlite' ? { eventsFile: config.eventStore.file } : {}),
     ...(options.onBatch ? { onBatch: options.onBatch } : {}),
   });
   const commands = createRoomCommands(store, snapshots, {

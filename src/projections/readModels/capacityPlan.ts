@@ -50,6 +50,7 @@ export const createCapacityPlanProjection = (
   return {
     name: 'capacityPlan',
     version: 1,
+    perStream: true,
     // Only the main room's stream: it decides for the family.
     handles: new Set([
       'RoomOpened',

@@ -32,6 +32,7 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 export const scheduleProjection: DocumentProjection<ScheduledSession> = {
   name: 'schedule',
   version: 1,
+  perStream: true,
   handles: new Set<SessionEvent['type']>([
     'SessionScheduled',
     'SessionRescheduled',
