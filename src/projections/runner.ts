@@ -6,8 +6,14 @@ export interface ProjectionRunnerOptions {
   readonly store: EventStore;
   readonly documents: DocumentStore;
   readonly projections: readonly DocumentProjection[];
-  /** Events applied per transaction at most. Default 5,000. */
+  /** Events applied per transaction at most while rebuilding or catching up. Default 5,000. */
   readonly batchSize?: number;
+  /**
+   * Events applied per transaction at most once caught up with the log (what
+   * was at its head when following began). Smaller, so that under a surge the
+   * read models trail the log by a few hundred events, not thousands. Default 500.
+   */
+  readonly liveBatchSize?: number;
   /** Called after each committed batch, in log order: reactors and live feeds hang here. */
   readonly onBatch?: (events: readonly RecordedEvent[]) => void;
   /**
@@ -89,6 +95,7 @@ export const applyBatch = (documents: DocumentStore, target: Target, events: rea
 export const createProjectionRunner = (options: ProjectionRunnerOptions) => {
   const { store, documents } = options;
   const batchSize = options.batchSize ?? 5000;
+  const liveBatchSize = Math.min(options.liveBatchSize ?? 500, batchSize);
   const targets = new Map<string, Target>();
   /** Projections whose meaning changed since their documents were written: rebuilt at start. */
   const outdated: string[] = [];
@@ -145,7 +152,10 @@ export const createProjectionRunner = (options: ProjectionRunnerOptions) => {
   };
 
   const follow = async (): Promise<void> => {
+    // Up to the head as it is now, catch up in large batches; past it, follow in small ones.
+    const caughtUpAt = await store.headPosition();
     subscription = store.subscribeToAll({ fromPosition: applied() + 1n });
+    if (stopped) subscription.close();
     const iterator = subscription[Symbol.asyncIterator]();
     let batch: RecordedEvent[] = [];
     const idle = Symbol('idle');
@@ -168,7 +178,7 @@ export const createProjectionRunner = (options: ProjectionRunnerOptions) => {
       oldestPendingAt ??= event.recordedAt.getTime();
       batch.push(event);
       next = iterator.next();
-      if (batch.length >= batchSize) {
+      if (batch.length >= (event.position > caughtUpAt ? liveBatchSize : batchSize)) {
         if (paused) await paused;
         commit(batch);
         batch = [];
