@@ -67,13 +67,14 @@ export const applyBatch = (documents: DocumentStore, target: Target, events: rea
     }
     return entry;
   };
+  const readDoc = (key: string): unknown => read(key).doc ?? undefined;
   let last = target.checkpoint;
   const written = new Map<string, { position: bigint; doc: unknown }>();
   for (const event of events) {
     if (event.position <= target.checkpoint) continue;
     last = event.position;
     if (!projection.handles.has(event.type)) continue;
-    for (const [key, doc] of projection.evolve(event, (k) => read(k).doc ?? undefined)) {
+    for (const [key, doc] of projection.evolve(event, readDoc)) {
       const entry = read(key);
       if (entry.position >= event.position) continue;
       entry.position = event.position;

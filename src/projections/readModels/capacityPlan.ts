@@ -42,8 +42,17 @@ export const createCapacityPlanProjection = (
     ...plan,
     rooms: plan.rooms.map((r) => (r.roomId === roomId ? room(change(r)) : r)),
   });
+  /** The hot path of a surge (every join), written without a closure per event. */
+  const addListeners = (plan: CapacityPlan, roomId: string, delta: number): CapacityPlan => {
+    const rooms = plan.rooms.slice();
+    for (let i = 0; i < rooms.length; i++) {
+      const r = rooms[i]!;
+      if (r.roomId === roomId) rooms[i] = room({ ...r, listeners: r.listeners + delta });
+    }
+    return { ...plan, rooms };
+  };
   const freed = (plan: CapacityPlan, fromRoomId: string | null): CapacityPlan =>
-    fromRoomId === null ? plan : adjust(plan, fromRoomId, (r) => ({ ...r, listeners: r.listeners - 1 }));
+    fromRoomId === null ? plan : addListeners(plan, fromRoomId, -1);
   const without = (list: readonly string[], id: string) => list.filter((x) => x !== id);
   const withOne = (list: readonly string[], id: string) => (list.includes(id) ? list : [...list, id]);
 
@@ -90,9 +99,9 @@ export const createCapacityPlanProjection = (
       if (!plan) return []; // an overflow room's own stream, or a room not yet opened
       switch (event.type) {
         case 'ListenerAdmitted':
-          return [[familyId, adjust(plan, familyId, (r) => ({ ...r, listeners: r.listeners + 1 }))]];
+          return [[familyId, addListeners(plan, familyId, 1)]];
         case 'ListenerRedirectedToOverflow':
-          return [[familyId, adjust(plan, event.data.overflowRoomId, (r) => ({ ...r, listeners: r.listeners + 1 }))]];
+          return [[familyId, addListeners(plan, event.data.overflowRoomId, 1)]];
         case 'ListenerLeft':
           return [[familyId, freed(plan, event.data.fromRoomId)]];
         case 'OverflowRoomSpawned':

@@ -76,6 +76,20 @@ const blank = (roomId: string): RoomDetail => ({
   position: '-1',
 });
 
+/** The overflow rooms with `delta` more listeners in one of them (a loop: this runs for every overflow join). */
+const addOverflowListeners = (
+  overflow: readonly OverflowRoomSummary[],
+  roomId: string,
+  delta: number,
+): OverflowRoomSummary[] => {
+  const next = overflow.slice();
+  for (let i = 0; i < next.length; i++) {
+    const o = next[i]!;
+    if (o.roomId === roomId) next[i] = { ...o, listeners: o.listeners + delta };
+  }
+  return next;
+};
+
 /** One listener fewer in `fromRoomId` (this room or one of its overflow rooms). */
 const seatFreed = (room: RoomDetail, fromRoomId: string | null): Partial<RoomDetail> => {
   if (fromRoomId === null) return {};
@@ -84,11 +98,11 @@ const seatFreed = (room: RoomDetail, fromRoomId: string | null): Partial<RoomDet
   }
   return {
     familyListenerCount: room.familyListenerCount - 1,
-    overflow: room.overflow.map((o) => (o.roomId === fromRoomId ? { ...o, listeners: o.listeners - 1 } : o)),
+    overflow: addOverflowListeners(room.overflow, fromRoomId, -1),
   };
 };
 
-const changed = (room: RoomDetail, change: Partial<RoomDetail>, position: bigint): RoomDetail => ({
+const changed = (room: RoomDetail, position: bigint, change: Partial<RoomDetail>): RoomDetail => ({
   ...room,
   ...change,
   position: String(position),
@@ -101,10 +115,10 @@ const changed = (room: RoomDetail, change: Partial<RoomDetail>, position: bigint
 export const evolveRoomDetail = (current: RoomDetail | undefined, recorded: RecordedEvent): RoomDetail => {
   const event = { type: recorded.type, data: recorded.data } as RoomEvent;
   const room = current ?? blank(event.data.roomId);
-  const next = (change: Partial<RoomDetail>): RoomDetail => changed(room, change, recorded.position);
+  const at = recorded.position;
   switch (event.type) {
     case 'RoomScheduled':
-      return next({
+      return changed(room, at, {
         title: event.data.title,
         capacity: event.data.capacity,
         speakerCapacity: event.data.speakerCapacity,
@@ -114,7 +128,7 @@ export const evolveRoomDetail = (current: RoomDetail | undefined, recorded: Reco
     case 'RoomOpened': {
       const by = event.data.by;
       const main = event.data.parentRoomId === null;
-      return next({
+      return changed(room, at, {
         state: 'live',
         title: event.data.title,
         capacity: event.data.capacity,
@@ -126,45 +140,49 @@ export const evolveRoomDetail = (current: RoomDetail | undefined, recorded: Reco
       });
     }
     case 'ListenerAdmitted':
-      return next({ listenerCount: room.listenerCount + 1, familyListenerCount: room.familyListenerCount + 1 });
-    case 'ListenerRedirectedToOverflow':
-      return next({
+      return changed(room, at, {
+        listenerCount: room.listenerCount + 1,
         familyListenerCount: room.familyListenerCount + 1,
-        overflow: room.overflow.map((o) =>
-          o.roomId === event.data.overflowRoomId ? { ...o, listeners: o.listeners + 1 } : o,
-        ),
+      });
+    case 'ListenerRedirectedToOverflow':
+      return changed(room, at, {
+        familyListenerCount: room.familyListenerCount + 1,
+        overflow: addOverflowListeners(room.overflow, event.data.overflowRoomId, 1),
       });
     case 'ListenerLeft':
-      return next({ ...seatFreed(room, event.data.fromRoomId), hands: without(room.hands, event.data.userId) });
+      return changed(room, at, {
+        ...seatFreed(room, event.data.fromRoomId),
+        hands: without(room.hands, event.data.userId),
+      });
     case 'SpeakerLeft':
-      return next({
+      return changed(room, at, {
         speakers: without(room.speakers, event.data.userId),
         hands: without(room.hands, event.data.userId),
       });
     case 'OverflowRoomSpawned':
-      return next({
+      return changed(room, at, {
         overflow: [
           ...room.overflow,
           { roomId: event.data.overflowRoomId, listeners: 0, capacity: event.data.capacity, open: true },
         ],
       });
     case 'OverflowRoomDrained':
-      return next({
+      return changed(room, at, {
         overflow: room.overflow.map((o) => (o.roomId === event.data.overflowRoomId ? { ...o, open: false } : o)),
       });
     case 'RoomBecameFull':
-      return next({ full: true });
+      return changed(room, at, { full: true });
     case 'RoomHadSeatsAgain':
-      return next({ full: false });
+      return changed(room, at, { full: false });
     case 'HandRaised':
-      return next({ hands: withOne(room.hands, event.data.userId) });
+      return changed(room, at, { hands: withOne(room.hands, event.data.userId) });
     case 'HandLowered':
-      return next({ hands: without(room.hands, event.data.userId) });
+      return changed(room, at, { hands: without(room.hands, event.data.userId) });
     case 'SpeakerInvited':
-      return next({ invited: withOne(room.invited, event.data.userId) });
+      return changed(room, at, { invited: withOne(room.invited, event.data.userId) });
     case 'SpeakerInviteAccepted':
     case 'HeadlinerArrived':
-      return next({
+      return changed(room, at, {
         ...seatFreed(room, event.data.fromRoomId),
         speakers: withOne(room.speakers, event.data.userId),
         invited: without(room.invited, event.data.userId),
@@ -174,15 +192,15 @@ export const evolveRoomDetail = (current: RoomDetail | undefined, recorded: Reco
           : {}),
       });
     case 'SpeakerMovedToAudience':
-      return next({ speakers: without(room.speakers, event.data.userId) });
+      return changed(room, at, { speakers: without(room.speakers, event.data.userId) });
     case 'ModeratorAdded':
-      return next({ moderators: withOne(room.moderators, event.data.userId) });
+      return changed(room, at, { moderators: withOne(room.moderators, event.data.userId) });
     case 'HeadlinerAnnounced':
-      return next({
+      return changed(room, at, {
         headliner: { userId: event.data.userId, expectedAudience: event.data.expectedAudience, arrived: false },
       });
     case 'RoomEnded':
-      return next({ state: 'ended', endedAt: iso(recorded), endReason: event.data.reason });
+      return changed(room, at, { state: 'ended', endedAt: iso(recorded), endReason: event.data.reason });
     default: {
       const unknown: never = event;
       throw new TypeError(`Unknown room event ${JSON.stringify(unknown)}`);
@@ -190,19 +208,23 @@ export const evolveRoomDetail = (current: RoomDetail | undefined, recorded: Reco
   }
 };
 
-export const toDirectoryEntry = (room: RoomDetail): DirectoryEntry => ({
-  roomId: room.roomId,
-  title: room.title,
-  state: room.state,
-  capacity: room.capacity,
-  listenerCount: room.listenerCount,
-  familyListenerCount: room.familyListenerCount,
-  familySize: 1 + room.overflow.filter((o) => o.open).length,
-  full: room.full,
-  spilling: room.overflow.some((o) => o.open),
-  headliner: room.headliner,
-  openedAt: room.openedAt,
-});
+export const toDirectoryEntry = (room: RoomDetail): DirectoryEntry => {
+  let open = 0;
+  for (const o of room.overflow) if (o.open) open++;
+  return {
+    roomId: room.roomId,
+    title: room.title,
+    state: room.state,
+    capacity: room.capacity,
+    listenerCount: room.listenerCount,
+    familyListenerCount: room.familyListenerCount,
+    familySize: 1 + open,
+    full: room.full,
+    spilling: open > 0,
+    headliner: room.headliner,
+    openedAt: room.openedAt,
+  };
+};
 
 export const detailKey = (roomId: string): string => `detail:${roomId}`;
 export const directoryKey = (roomId: string): string => `directory:${roomId}`;
