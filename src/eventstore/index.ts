@@ -8,8 +8,4 @@ export {
   type EventStoreDbEventStoreOptions,
 } from './eventstoredb/eventStoreDbEventStore.ts';
 export { createInMemorySnapshotStore, createSqliteSnapshotStore, type SnapshotStore } from './snapshotStore.ts';
-export {
-  openSqlitePartitionReader,
-  type SqlitePartitionReader,
-  type StreamPartition,
-} from './sqlite/partitionReader.ts';
+export { openSqlitePartitionReader, type SqlitePartitionReader, type StreamPartition } from './sqlite/index.ts';

@@ -1,7 +1,7 @@
 // One worker thread of a parallel rebuild (see parallelRebuild.ts): folds the
 // streams of its partition of the log, up to a position, into new generations.
 import { parentPort, workerData } from 'node:worker_threads';
-import { openSqlitePartitionReader } from '../eventstore/index.ts';
+import { openSqlitePartitionReader } from '../eventstore/sqlite/index.ts';
 import { createProjections } from './catalog.ts';
 import { openDocumentStore } from './documentStore.ts';
 import type { RebuildWorkerData, RebuildWorkerMessage } from './parallelRebuild.ts';
