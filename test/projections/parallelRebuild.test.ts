@@ -142,6 +142,46 @@ describe('parallel rebuild (worker threads, the log partitioned by stream)', () 
     await readModels.stop();
   });
 
+  it('a rebuild that fails after its workers wrote leaves the old generation serving; the next one starts clean', async () => {
+    const bench = workbench();
+    const path = join(bench.dir, 'read.db');
+    const documents = openDocumentStore(path);
+    const bulk = createParallelRebuild({
+      eventsFile: bench.file,
+      documentsFile: path,
+      workers: 2,
+      batchSize: 30,
+      catalog: {},
+    });
+    let failAfterBulk = true;
+    const runner = createProjectionRunner({
+      store: bench.store,
+      documents,
+      projections: createProjections(),
+      batchSize: 30,
+      bulkRebuild: async (job) => {
+        await bulk(job);
+        if (failAfterBulk) throw new Error('the machine went away');
+      },
+    });
+    runner.start();
+    const last = await play(bench.commands, randomWorkload(21, 300));
+    await runner.waitFor(last);
+    const before = NAMES.map((name) => runner.list(name, '', '\uffff', 1_000_000));
+    await expect(runner.rebuild(NAMES)).rejects.toThrow('the machine went away');
+    for (const name of NAMES) expect(documents.active(name)?.generation).toBe(1n);
+    // The half-made generation 2 is there, beside the serving one...
+    expect(documents.list('rooms', 2n, '', '\uffff', 1_000_000).length).toBeGreaterThan(0);
+    expect(NAMES.map((name) => runner.list(name, '', '\uffff', 1_000_000))).toEqual(before);
+    // ...and the next rebuild drops it before writing it again.
+    failAfterBulk = false;
+    await runner.rebuild(NAMES);
+    for (const name of NAMES) expect(documents.active(name)?.generation).toBe(2n);
+    expect(NAMES.map((name) => runner.list(name, '', '\uffff', 1_000_000))).toEqual(before);
+    await runner.stop();
+    documents.close();
+  });
+
   it('refuses a worker count that is not a whole number of at least 1', () => {
     const bench = workbench();
     for (const rebuildWorkers of [0, 1.5, -2]) {
