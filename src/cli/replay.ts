@@ -147,7 +147,7 @@ export const runReplay = async (config: SpillwayConfig, options: ReplayOptions):
     }
     const { seconds, rate } = progress.stop(total);
     process.stdout.write(
-      `replay: rebuilt rooms, capacityPlan, analytics from ${total} events in ${seconds.toFixed(1)}s (${Math.round(rate)} events/s)\n`,
+      `replay: rebuilt ${readModels.names.join(', ')} from ${total} events in ${seconds.toFixed(1)}s (${Math.round(rate)} events/s)\n`,
     );
   } finally {
     if (options.out) await new Promise<void>((resolve) => out.end(resolve));

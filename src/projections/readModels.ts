@@ -73,6 +73,8 @@ export const createReadModels = (options: ReadModelsOptions) => {
   return {
     runner,
     feed,
+    /** The read models' names, in the order they are kept. */
+    names: projections.map((p) => p.name),
     start: (onError?: (error: unknown) => void) => runner.start(onError),
     async stop(): Promise<void> {
       await runner.stop();
