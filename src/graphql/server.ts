@@ -9,6 +9,8 @@ import { bearerToken, createTokenVerifier, InvalidTokenError, type AuthConfig } 
 import type { ApiContext, ApiServices, Viewer } from './context.ts';
 import { queryLimitsRule } from './limits.ts';
 import { schema } from './schema/index.ts';
+import { useSharedSubscriptionExecution } from './sharedExecution.ts';
+import { useSseFeed } from './sseFeed.ts';
 
 export interface ApiServerOptions {
   readonly services: ApiServices;
@@ -102,26 +104,29 @@ export const createApiServer = (options: ApiServerOptions) => {
     },
   };
 
+  /** Errors with a code (ours, graphql's) go out as they are; anything else is logged and masked. */
+  const maskError = (error: unknown, message: string): GraphQLError => {
+    const original = error instanceof GraphQLError ? error.originalError : error;
+    if (
+      error instanceof GraphQLError &&
+      (!original || original instanceof GraphQLError || 'code' in (error.extensions ?? {}))
+    ) {
+      return error;
+    }
+    const requestId = randomUUID();
+    options.onInternalError?.(original ?? error, requestId);
+    return new GraphQLError(`${message} (reference ${requestId})`, { extensions: { code: 'INTERNAL' } });
+  };
+  const sseFeed = useSseFeed({ maskError });
+  const anonymous: ApiContext = { viewer: null, services: options.services, requestId: 'shared-subscription-results' };
+
   const yoga = createYoga<Record<string, never>, ApiContext>({
     schema,
     graphqlEndpoint: '/graphql',
     graphiql: options.graphiql ?? true,
     landingPage: false,
-    plugins: [limits, plainRequestErrors],
-    maskedErrors: {
-      maskError: (error, message) => {
-        const original = error instanceof GraphQLError ? error.originalError : error;
-        if (
-          error instanceof GraphQLError &&
-          (!original || original instanceof GraphQLError || 'code' in (error.extensions ?? {}))
-        ) {
-          return error;
-        }
-        const requestId = randomUUID();
-        options.onInternalError?.(original ?? error, requestId);
-        return new GraphQLError(`${message} (reference ${requestId})`, { extensions: { code: 'INTERNAL' } });
-      },
-    },
+    plugins: [limits, plainRequestErrors, useSharedSubscriptionExecution(anonymous, sseFeed.onShared), sseFeed.plugin],
+    maskedErrors: { maskError },
     context: async ({ request }) => ({
       viewer: await viewerFrom(request.headers.get('authorization') ?? undefined),
       services: options.services,

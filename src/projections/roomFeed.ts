@@ -1,6 +1,6 @@
 import { familyRootOf, type RoomEvent } from '../domain/index.ts';
 import type { RecordedEvent } from '../eventstore/index.ts';
-import { createFeedQueue } from './feedQueue.ts';
+import { createFeedQueue, type LiveFeed } from './feedQueue.ts';
 import type { RoomDetail } from './readModels/rooms.ts';
 
 /** What a room's live feed carries: typed changes, in log order, with counts coalesced. */
@@ -60,9 +60,8 @@ const SESSION_STATUS: Record<string, 'scheduled' | 'prewarmed' | 'opened' | 'can
   SessionCancelled: 'cancelled',
 };
 
-export interface FeedSubscription extends AsyncIterable<FeedItem> {
-  close(): void;
-}
+/** A subscriber's live feed items: iterated, or pushed to a listener (see `LiveFeed`). */
+export type FeedSubscription = LiveFeed<FeedItem>;
 
 export interface RoomFeedOptions {
   /** Reads a room's detail as the read models hold it (after the batch is committed). */

@@ -3,15 +3,8 @@ import { builder } from '../builder.ts';
 import { requireViewer } from '../guards.ts';
 import { FeedEventRef } from '../types/feed.ts';
 
-/** Ends the bus subscription when the client goes away (the iterator is returned). */
-async function* relay(subscription: AsyncIterable<FeedItem> & { close(): void }): AsyncGenerator<FeedItem> {
-  try {
-    yield* subscription;
-  } finally {
-    subscription.close();
-  }
-}
-
+// The bus subscription is returned as is: returning its iterator (the client went away) closes it,
+// and a transport may have it push items instead (sseFeed.ts).
 builder.subscriptionFields((t) => ({
   roomFeed: t.field({
     type: FeedEventRef,
@@ -19,14 +12,14 @@ builder.subscriptionFields((t) => ({
     args: { roomId: t.arg.id({ required: true }) },
     subscribe: (_root, { roomId }, context) => {
       requireViewer(context);
-      return relay(context.services.feed.subscribe(roomId));
+      return context.services.feed.subscribe(roomId);
     },
     resolve: (item: FeedItem) => item,
   }),
   directory: t.field({
     type: FeedEventRef,
     description: 'Rooms opening, filling, spilling and ending. Open to everyone.',
-    subscribe: (_root, _args, context) => relay(context.services.feed.subscribe(DIRECTORY)),
+    subscribe: (_root, _args, context) => context.services.feed.subscribe(DIRECTORY),
     resolve: (item: FeedItem) => item,
   }),
 }));
