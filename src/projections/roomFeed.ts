@@ -66,7 +66,11 @@ export type FeedSubscription = LiveFeed<FeedItem>;
 export interface RoomFeedOptions {
   /** Reads a room's detail as the read models hold it (after the batch is committed). */
   readonly readDetail: (roomId: string) => RoomDetail | undefined;
-  /** A room's listener count is sent at most once per this many ms. Default 250. */
+  /**
+   * A room's listener count is sent at most once per this many ms: the first
+   * change at once (when its batch is committed), later ones in the window
+   * together at its end. Default 250.
+   */
   readonly coalesceMs?: number;
   /** Items a subscriber may fall behind by before it is cut off. Default 10,000. */
   readonly maxBacklog?: number;
@@ -78,15 +82,18 @@ export const DIRECTORY = '*directory';
 /**
  * The room feed: turns committed events into the items live subscriptions
  * carry. Listener-count changes are coalesced per room (a surge sends a few a
- * second, not one per join); everything else goes out as it happens. A
- * subscriber to a room gets its whole family's items (overflow rooms too).
+ * second, not one per join): a room's first change goes out with its batch,
+ * then at most one count per window. Everything else goes out as it happens.
+ * A subscriber to a room gets its whole family's items (overflow rooms too).
  */
 export const createRoomFeed = (options: RoomFeedOptions) => {
   const coalesceMs = options.coalesceMs ?? 250;
   const maxBacklog = options.maxBacklog ?? 10_000;
   const subscribers = new Map<string, Set<{ push(item: FeedItem): void }>>();
+  /** Rooms whose count changed since it was last sent: the position of the latest change. */
   const dirty = new Map<string, bigint>();
-  let timer: NodeJS.Timeout | undefined;
+  /** Rooms whose count was sent less than `coalesceMs` ago: the window's end. */
+  const windows = new Map<string, NodeJS.Timeout>();
 
   const taps = new Set<(topic: string, item: FeedItem) => void>();
   const publish = (topic: string, item: FeedItem): void => {
@@ -98,23 +105,35 @@ export const createRoomFeed = (options: RoomFeedOptions) => {
     if (toDirectory) publish(DIRECTORY, item);
   };
 
-  const flushCounts = (): void => {
-    timer = undefined;
-    for (const [roomId, position] of dirty) {
-      const detail = options.readDetail(roomId);
-      if (!detail) continue;
-      send(
-        {
-          kind: 'ListenerCountChanged',
-          roomId,
-          listenerCount: detail.listenerCount,
-          familyListenerCount: detail.familyListenerCount,
-          position,
-        },
-        detail.parentRoomId === null,
-      );
-    }
-    dirty.clear();
+  /** Sends a dirty room's count now and opens its window; at the window's end, whatever changed meanwhile. */
+  const sendCount = (roomId: string): void => {
+    const position = dirty.get(roomId);
+    if (position === undefined) return;
+    dirty.delete(roomId);
+    const detail = options.readDetail(roomId);
+    if (!detail) return;
+    send(
+      {
+        kind: 'ListenerCountChanged',
+        roomId,
+        listenerCount: detail.listenerCount,
+        familyListenerCount: detail.familyListenerCount,
+        position,
+      },
+      detail.parentRoomId === null,
+    );
+    clearTimeout(windows.get(roomId));
+    windows.set(
+      roomId,
+      setTimeout(() => {
+        windows.delete(roomId);
+        sendCount(roomId);
+      }, coalesceMs),
+    );
+  };
+  /** After a batch: the counts of rooms outside their window go out now; the others wait for its end. */
+  const sendDueCounts = (): void => {
+    for (const roomId of [...dirty.keys()]) if (!windows.has(roomId)) sendCount(roomId);
   };
 
   /** A producer's session changed: the directory shows what is coming. */
@@ -178,19 +197,21 @@ export const createRoomFeed = (options: RoomFeedOptions) => {
         send({ kind: 'SpeakersChanged', roomId, speakers: detail()?.speakers ?? [], position });
         break;
       case 'RoomEnded':
-        if (dirty.has(roomId)) flushCounts();
+        sendCount(roomId);
+        clearTimeout(windows.get(roomId));
+        windows.delete(roomId);
         send({ kind: 'RoomEnded', roomId, reason: event.data.reason, position }, true);
         break;
       default:
         return;
     }
-    if (dirty.size > 0 && !timer) timer = setTimeout(flushCounts, coalesceMs);
   };
 
   return {
     /** Hand it each committed batch (the projection runner's onBatch). */
     onBatch(events: readonly RecordedEvent[]): void {
       for (const event of events) onEvent(event);
+      sendDueCounts();
     },
 
     /** Live items of a room's family (any of its rooms' ids), or of the directory (`DIRECTORY`). */
@@ -209,10 +230,11 @@ export const createRoomFeed = (options: RoomFeedOptions) => {
       return () => taps.delete(listener);
     },
 
-    /** Sends any coalesced counts now and stops the timer. */
+    /** Sends any coalesced counts now and stops the timers. */
     close(): void {
-      if (timer) clearTimeout(timer);
-      if (dirty.size > 0) flushCounts();
+      for (const roomId of [...dirty.keys()]) sendCount(roomId);
+      for (const window of windows.values()) clearTimeout(window);
+      windows.clear();
     },
   };
 };
