@@ -23,13 +23,22 @@ const toViewer = (payload: JWTPayload): Viewer => {
 
 /** Verifies bearer tokens: HS256 with the configured secret, or a JWKS. */
 export const createTokenVerifier = (config: AuthConfig) => {
-  const key = new TextEncoder().encode(config.secret);
+  // Imported once: given the raw secret, jose imports it again for every token it verifies.
+  let key: Promise<CryptoKey> | undefined;
+  const hmacKey = () =>
+    (key ??= crypto.subtle.importKey(
+      'raw',
+      new TextEncoder().encode(config.secret),
+      { name: 'HMAC', hash: 'SHA-256' },
+      false,
+      ['verify'],
+    ));
   const jwks = config.jwksUrl ? createRemoteJWKSet(new URL(config.jwksUrl)) : undefined;
   return async (token: string): Promise<Viewer> => {
     try {
       const { payload } = jwks
         ? await jwtVerify(token, jwks, { issuer: config.issuer })
-        : await jwtVerify(token, key, { algorithms: ['HS256'], issuer: config.issuer });
+        : await jwtVerify(token, await hmacKey(), { algorithms: ['HS256'], issuer: config.issuer });
       return toViewer(payload);
     } catch (error) {
       if (error instanceof InvalidTokenError) throw error;
