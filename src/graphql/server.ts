@@ -125,6 +125,9 @@ export const createApiServer = (options: ApiServerOptions) => {
     graphqlEndpoint: '/graphql',
     graphiql: options.graphiql ?? true,
     landingPage: false,
+    // The listener below refuses a body over maxBodyBytes by its Content-Length and one without a length
+    // (411) before yoga sees it; yoga's own limit would copy every body through a counting stream.
+    maxRequestBodySize: false,
     plugins: [limits, plainRequestErrors, useSharedSubscriptionExecution(anonymous, sseFeed.onShared), sseFeed.plugin],
     maskedErrors: { maskError },
     context: async ({ request }) => ({

@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -213,6 +214,31 @@ describe('GraphQL API under malformed input', () => {
     );
     expect(internalErrors).toEqual([]);
     expect(seen.size).toBeGreaterThanOrEqual(8);
+  });
+
+  // The body limit is enforced before yoga from Content-Length, so a body must declare its length.
+  it('refuses a streamed body without a Content-Length (411) and one declared too large (413)', async () => {
+    const post = (headers: Record<string, string | number>, chunks: string[]) =>
+      new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const req = request(api.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers } });
+        req.once('response', (response) => {
+          let text = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => (text += chunk));
+          response.once('end', () => resolve({ status: response.statusCode ?? 0, text }));
+        });
+        req.once('error', reject);
+        for (const chunk of chunks) req.write(chunk);
+        req.end();
+      });
+    const head = await api.head();
+    const streamed = await post({ 'transfer-encoding': 'chunked' }, ['{"query":', '"{ viewer { id } }"}']);
+    expect(streamed.status).toBe(411);
+    expect(streamed.text).toMatch(/Send a Content-Length/);
+    const declared = await post({ 'content-length': 70_000 }, ['{"query":"{ viewer { id } }"}', ' '.repeat(69_970)]);
+    expect(declared.status).toBe(413);
+    expect(declared.text).toMatch(/The request body is 70000 bytes; the limit is 65536/);
+    expect(await api.head()).toBe(head);
   });
 
   it('refuses a document nested deeper than 10 levels, saying so', async () => {
