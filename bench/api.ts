@@ -221,8 +221,9 @@ export const run = async (args: string[]): Promise<void> => {
     );
     for (const clients of [64, 256]) await joinThroughput(server, tokens, clients);
 
-    // Listener counts are coalesced per room (250 ms), so a join's ListenerCountChanged
-    // has that floor; a raised hand's HandsChanged goes out at once.
+    // Listener counts are coalesced per room (at most one per 250 ms window); the join here is
+    // the room's first change, so its ListenerCountChanged goes out with its batch, like a
+    // raised hand's HandsChanged. (Before 2026-11-28 every count waited out the window.)
     const small = await fanOut(server, Math.max(1, Math.floor(subscribers / 10)));
     const large = await fanOut(server, subscribers);
     for (const r of [small, large]) {
