@@ -4,6 +4,8 @@ import type { CatalogOptions } from './catalog.ts';
 import type { BulkRebuild } from './runner.ts';
 
 export interface RebuildWorkerData {
+  /** The worker's module, as a file URL (bin/ts-worker.js imports it through tsx). */
+  readonly module: string;
   readonly eventsFile: string;
   readonly documentsFile: string;
   readonly partition: StreamPartition;
@@ -58,7 +60,7 @@ export const createParallelRebuild =
     try {
       await Promise.all(
         Array.from({ length: count }, (_, index) => {
-          const workerData: RebuildWorkerData & { module: string } = {
+          const workerData: RebuildWorkerData = {
             module: entry.module,
             eventsFile: options.eventsFile,
             documentsFile: options.documentsFile,

@@ -16,7 +16,7 @@ import { detailKey, type DirectoryEntry, type RoomDetail } from './readModels/ro
 import { roomAsOf, type Moment } from './roomAsOf.ts';
 import { createRoomFeed } from './roomFeed.ts';
 import { querySchedule } from './readModels/schedule.ts';
-import { createProjectionRunner, type RebuildProgress } from './runner.ts';
+import { createProjectionRunner, DEFAULT_BATCH_SIZE, type RebuildProgress } from './runner.ts';
 
 export interface ReadModelsOptions {
   readonly store: EventStore;
@@ -41,7 +41,7 @@ export const createReadModels = (options: ReadModelsOptions) => {
   const documents = openDocumentStore(options.path);
   const catalog = { consumersPerRouter: options.consumersPerRouter };
   const projections = createProjections(catalog);
-  const batchSize = options.batchSize ?? 5000;
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   const workers = options.rebuildWorkers ?? Math.min(availableParallelism(), 4);
   if (!Number.isInteger(workers) || workers < 1) {
     throw new RangeError(`rebuildWorkers must be a whole number of at least 1; got ${workers}.`);

@@ -2,6 +2,9 @@ import type { EventStore, RecordedEvent } from '../eventstore/index.ts';
 import type { DocumentStore } from './documentStore.ts';
 import type { DocumentProjection } from './types.ts';
 
+/** Events applied per transaction while rebuilding or catching up, unless told otherwise. */
+export const DEFAULT_BATCH_SIZE = 5000;
+
 export interface ProjectionRunnerOptions {
   readonly store: EventStore;
   readonly documents: DocumentStore;
@@ -95,7 +98,7 @@ export const applyBatch = (documents: DocumentStore, target: Target, events: rea
  */
 export const createProjectionRunner = (options: ProjectionRunnerOptions) => {
   const { store, documents } = options;
-  const batchSize = options.batchSize ?? 5000;
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   const liveBatchSize = Math.min(options.liveBatchSize ?? 500, batchSize);
   const targets = new Map<string, Target>();
   /** Projections whose meaning changed since their documents were written: rebuilt at start. */

@@ -47,8 +47,7 @@ export const openSqlitePartitionReader = (path: string, partition: StreamPartiti
      */
     read(from: bigint, until: bigint, maxCount: number): { events: RecordedEvent[]; through: bigint } {
       const rows = page.all(from, until, count, index, maxCount);
-      if (rows.length < maxCount) return { events: rows.map(toRecordedEvent), through: until };
-      return { events: rows.map(toRecordedEvent), through: rows.at(-1)![0] };
+      return { events: rows.map(toRecordedEvent), through: rows.length < maxCount ? until : rows.at(-1)![0] };
     },
     close(): void {
       if (db.open) db.close();
