@@ -2,31 +2,23 @@
 // real server in this process: rooms opened and joined through the GraphQL API
 // show up with their counts, and an overflow room appears in its family's tree.
 import { randomUUID } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, serve, signToken, type RunningServer } from '../../src/runtime/index.ts';
+import { chromiumMissing, launchChromium } from '../support/chromium.ts';
+import { serverNamespace } from '../support/serverNamespace.ts';
 import { makeTempDir } from '../support/tempDir.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-];
 const SECRET = 'dashboard-test-secret-0123456789';
-const DOCS_SCREENSHOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../docs/dashboard.png');
-const missing = !existsSync(CHROMIUM);
-if (missing) console.log(`dashboard browser test skipped: ${CHROMIUM} not found (apt-get install -y chromium)`);
+const missing = chromiumMissing();
+if (missing) console.log(`dashboard browser test skipped: ${missing}`);
 
 describe.skipIf(missing)('the live dashboard in a browser', () => {
   const dir = makeTempDir('dashboard');
+  const namespace = serverNamespace('dashboard');
   let server: RunningServer;
   let origin: string;
   let browser: Browser;
@@ -72,7 +64,7 @@ describe.skipIf(missing)('the live dashboard in a browser', () => {
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       SPILLWAY_JWT_SECRET: SECRET,
-      SPILLWAY_QUEUE: `dashboard-${randomUUID()}`,
+      ...namespace.env,
       SPILLWAY_MEDIA: 'off',
     };
     delete env.REDIS_URL;
@@ -81,7 +73,7 @@ describe.skipIf(missing)('the live dashboard in a browser', () => {
       onInternalError: (error, requestId) => internalErrors.push(`${requestId}: ${String(error)}`),
     });
     origin = new URL(server.url).origin;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.on('console', (message) => {
       if (message.type() === 'error') pageErrors.push(`console: ${message.text()}`);
@@ -92,6 +84,7 @@ describe.skipIf(missing)('the live dashboard in a browser', () => {
     await browser?.close();
     await server?.stop();
     dir.remove();
+    await namespace.remove();
   });
 
   it('serves the page and its stylesheet at / and leaves GraphQL and /metrics alone', async () => {
@@ -163,9 +156,6 @@ describe.skipIf(missing)('the live dashboard in a browser', () => {
     const shot = join(dir.path, 'dashboard.png');
     await page.screenshot({ path: shot, fullPage: true });
     expect(statSync(shot).size).toBeGreaterThan(10_000);
-    mkdirSync(dirname(DOCS_SCREENSHOT), { recursive: true });
-    copyFileSync(shot, DOCS_SCREENSHOT);
-    console.log(`dashboard screenshot: ${shot} (copied to ${DOCS_SCREENSHOT})`);
     expect(pageErrors).toEqual([]);
   });
 

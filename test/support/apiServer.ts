@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import {
   loadConfig,
@@ -8,6 +7,7 @@ import {
   type RunningServer,
   type ServeOptions,
 } from '../../src/runtime/index.ts';
+import { serverNamespace } from './serverNamespace.ts';
 import { makeTempDir } from './tempDir.ts';
 
 /** The HS256 secret every in-process test server is started with. */
@@ -77,10 +77,11 @@ export const postGraphQL = async <T>(url: string, query: string, options: Reques
  */
 export const startApi = async (label: string, options: ServeOptions = {}): Promise<TestApi> => {
   const dir = makeTempDir(label);
+  const namespace = serverNamespace(label);
   const env = {
     SPILLWAY_JWT_SECRET: TEST_SECRET,
     SPILLWAY_MEDIA: 'off',
-    SPILLWAY_QUEUE: `test-${label}-${randomUUID()}`,
+    ...namespace.env,
   };
   const config = loadConfig({ dataDir: dir.path, port: '0', host: '127.0.0.1' }, env);
   const server = await serve(config, { logger: pino({ level: 'warn' }), ...options });
@@ -101,6 +102,7 @@ export const startApi = async (label: string, options: ServeOptions = {}): Promi
     async stop() {
       await server.stop();
       dir.remove();
+      await namespace.remove();
     },
   };
 };
