@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { pino } from 'pino';
 import {
   loadConfig,
   RtpReceiver,
@@ -57,12 +59,22 @@ interface Placement {
  */
 export const runHttpSurgeDemo = async (config: SpillwayConfig, options: HttpSurgeOptions): Promise<void> => {
   const print = (line: string): void => void process.stdout.write(`${line}\n`);
+  const folder = options.out ?? join(config.dataDir, `demo-${new Date().toISOString().replaceAll(':', '-')}`);
   let server: RunningServer | undefined;
   if (!options.url) {
+    // The server's request log (a line per join and per /metrics poll) would bury the progress bar: it goes
+    // to a file beside the report. A queue of its own, unless SPILLWAY_QUEUE names one, keeps its jobs apart
+    // from any other server's on the same Redis.
+    mkdirSync(folder, { recursive: true });
+    const logFile = join(folder, 'server.log');
     server = await serve(
-      loadConfig({ dataDir: config.dataDir, port: '0' }, { ...process.env, SPILLWAY_QUEUE: `demo-${randomUUID()}` }),
+      loadConfig(
+        { dataDir: config.dataDir, port: String(config.api.port) },
+        { ...process.env, SPILLWAY_QUEUE: process.env.SPILLWAY_QUEUE || `demo-${randomUUID()}` },
+      ),
+      { logger: pino({ name: 'spillway' }, pino.destination(logFile)) },
     );
-    print(`server: ${server.url} (${server.schedulerReason})`);
+    print(`server: ${server.url} (${server.schedulerReason}); its log: ${logFile}`);
   }
   const url = options.url ?? server!.url;
   const secret = config.api.jwtSecret;
@@ -177,7 +189,7 @@ export const runHttpSurgeDemo = async (config: SpillwayConfig, options: HttpSurg
     };
     await Promise.all(Array.from({ length: options.clients }, client));
     const { rate } = progress.stop(options.listeners);
-    if (failures > 0) print(`${failures} joins were refused (see the server's log)`);
+    if (failures > 0) print(`${failures} joins were refused (see ${server ? 'server.log' : "the server's log"})`);
 
     // 3. A listener in every room counts the speakers' packets for two seconds.
     let mediaDelivery: number | null = null;
@@ -237,7 +249,6 @@ export const runHttpSurgeDemo = async (config: SpillwayConfig, options: HttpSurg
       mediaDelivery,
       timelines,
     };
-    const folder = options.out ?? join(config.dataDir, `demo-${new Date().toISOString().replaceAll(':', '-')}`);
     const written = writeReport(folder, report);
     print(`rooms: ${rooms.map((r) => `${r.roomId} ${r.listeners}/${r.capacity}`).join(', ')}`);
     print(`report: ${written.json} and ${written.html}`);
