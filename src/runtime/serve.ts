@@ -12,6 +12,7 @@ import { pino, type Logger } from 'pino';
 import type { SpillwayConfig } from './config.ts';
 import { createMetrics } from './metrics.ts';
 import { dashboardRoutes } from './dashboard.ts';
+import { graphiqlAssetRoutes, renderOfflineGraphiQL } from './graphiql.ts';
 import { openEngine, type Engine } from './engine.ts';
 
 export interface RunningServer {
@@ -107,6 +108,7 @@ export const serve = async (config: SpillwayConfig, options: ServeOptions = {}):
     auth: { secret: config.api.jwtSecret, ...(config.api.jwksUrl ? { jwksUrl: config.api.jwksUrl } : {}) },
     host: config.api.host,
     port: config.api.port,
+    renderGraphiQL: renderOfflineGraphiQL,
     onInternalError: (error, requestId) => {
       logger.error({ err: error, requestId }, 'internal error');
       options.onInternalError?.(error, requestId);
@@ -126,7 +128,7 @@ export const serve = async (config: SpillwayConfig, options: ServeOptions = {}):
           'request',
         ),
       );
-      if (dashboardRoutes(request, response)) return true;
+      if (dashboardRoutes(request, response) || (await graphiqlAssetRoutes(request, response))) return true;
       if (request.method === 'GET' && request.url === '/metrics') {
         const { contentType, body } = await metrics.render();
         response.writeHead(200, { 'content-type': contentType });
