@@ -22,7 +22,12 @@ describe.skipIf(missing)('GraphiQL, offline', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    const env = { ...process.env, ...namespace.env, SPILLWAY_JWT_SECRET: SECRET, SPILLWAY_MEDIA: 'off' };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      ...namespace.env,
+      SPILLWAY_JWT_SECRET: SECRET,
+      SPILLWAY_MEDIA: 'off',
+    };
     delete env.REDIS_URL;
     server = await serve(loadConfig({ dataDir: join(dir.path, 'data'), port: '0' }, env), {
       logger: pino({ level: 'silent' }),
