@@ -1,9 +1,8 @@
 import { execFile } from 'node:child_process';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../support/freePort.ts';
 import { makeTempDir } from '../support/tempDir.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -109,12 +108,7 @@ describe('the spillway command', () => {
   });
 
   it('says in one line, without a stack, that the server behind --url cannot be reached', async () => {
-    const dead = await new Promise<number>((resolve) => {
-      const probe = createServer().listen(0, '127.0.0.1', () => {
-        const { port } = probe.address() as AddressInfo;
-        probe.close(() => resolve(port));
-      });
-    });
+    const dead = await freePort();
     const url = `http://127.0.0.1:${dead}/graphql`;
     const { code, stderr } = await runSpillway(['demo', 'surge', '--url', url, '--listeners', '5'], {
       SPILLWAY_DATA: dir.path,

@@ -123,12 +123,12 @@ describe.skipIf(missing)('the live dashboard in a browser', () => {
     expect(pageErrors).toEqual([]);
   });
 
-  it('adds an overflow room to the family tree when the main room fills', async () => {
+  it('adds an overflow room to the family tree when the main room fills, and charts the busiest family', async () => {
     const roomId = await openRoom('Famous guest', 2);
     await expect.poll(() => family(roomId).count(), { timeout: 2000, interval: 50 }).toBe(1);
     // One at a time, so the chart of observed counts has steps to show.
     const placed: string[] = [];
-    for (let i = 0; i < 3; i += 1) {
+    for (let i = 0; i < 4; i += 1) {
       await new Promise((resolve) => setTimeout(resolve, 400));
       placed.push(...(await joinListeners(roomId, 1)));
     }
@@ -138,12 +138,34 @@ describe.skipIf(missing)('the live dashboard in a browser', () => {
     const tree = family(roomId);
     await expect.poll(() => tree.locator('li.overflow-room').count(), { timeout: 2000, interval: 50 }).toBe(1);
     const overflow = tree.locator(`li.overflow-room[data-room-id="${overflowId}"]`);
-    await expect.poll(() => overflow.getAttribute('data-listeners'), { timeout: 2000 }).toBe('1');
+    await expect.poll(() => overflow.getAttribute('data-listeners'), { timeout: 2000 }).toBe('2');
     expect(await overflow.getAttribute('data-open')).toBe('true');
+    expect(await overflow.locator('.overflow-title').textContent()).toBe('↳ overflow 1');
     expect(await tree.getAttribute('data-listeners')).toBe('2');
-    expect(await tree.getAttribute('data-family-listeners')).toBe('3');
+    expect(await tree.getAttribute('data-family-listeners')).toBe('4');
     expect(await tree.getAttribute('data-full')).toBe('true');
     expect(await tree.locator('.badge.full').count()).toBe(1);
+
+    // Live rooms by listeners, the busiest family first and charted before anyone clicks.
+    expect(await page.locator('li.family').evaluateAll((items) => items.map((i) => i.dataset.roomId))).toEqual([
+      roomId,
+      expect.any(String),
+    ]);
+    await expect.poll(() => page.locator('#chart-title').textContent()).toBe('Listeners over time · Famous guest');
+    const legend = await page.locator('#chart-legend .legend-item').allTextContents();
+    expect(legend).toEqual(['family: main + 1 overflow room', 'main room', "main room's 2 seats"]);
+    expect(new Set(legend).size).toBe(legend.length);
+    expect(await page.locator('#chart svg .axis-title').allTextContents()).toEqual([
+      'time (this browser’s clock)',
+      'listeners',
+    ]);
+    const ticks = await page.locator('#chart svg .time-tick').allTextContents();
+    expect(ticks.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(ticks).size).toBe(ticks.length);
+    for (const tick of ticks) expect(tick).toMatch(/^\d\d:\d\d:\d\d$/);
+    await expect
+      .poll(() => page.locator('#activity li').allTextContents())
+      .toContainEqual(expect.stringContaining('Famous guest: overflow 1 opened'));
 
     // Chart it: the observed counts (no token) as inline SVG, with a note saying what it shows.
     await tree.locator('button.room-main').click();

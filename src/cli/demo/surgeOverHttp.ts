@@ -15,7 +15,7 @@ import {
 } from '../../runtime/index.ts';
 import { createProgress } from '../progress.ts';
 import { graphql } from './graphqlClient.ts';
-import { reportLine, writeReport, type SurgeReport } from './report.ts';
+import { overflowLabel, reportLine, writeReport, type SurgeReport } from './report.ts';
 
 export interface HttpSurgeOptions {
   readonly listeners: number;
@@ -211,6 +211,7 @@ export const runHttpSurgeDemo = async (config: SpillwayConfig, options: HttpSurg
     await sleep(300);
     const { room } = await graphql<{
       room: {
+        title: string;
         listenerCount: number;
         familyListenerCount: number;
         capacity: number;
@@ -219,12 +220,17 @@ export const runHttpSurgeDemo = async (config: SpillwayConfig, options: HttpSurg
     }>(
       url,
       producer,
-      'query($id: ID!) { room(id: $id) { listenerCount familyListenerCount capacity overflowRooms { id listenerCount capacity } } }',
+      'query($id: ID!) { room(id: $id) { title listenerCount familyListenerCount capacity overflowRooms { id listenerCount capacity } } }',
       { id: roomId },
     );
     const rooms = [
-      { roomId, listeners: room.listenerCount, capacity: room.capacity },
-      ...room.overflowRooms.map((o) => ({ roomId: o.id, listeners: o.listenerCount, capacity: o.capacity })),
+      { roomId, label: room.title, listeners: room.listenerCount, capacity: room.capacity },
+      ...room.overflowRooms.map((o, i) => ({
+        roomId: o.id,
+        label: overflowLabel(o.id, i),
+        listeners: o.listenerCount,
+        capacity: o.capacity,
+      })),
     ];
     const timelines: SurgeReport['timelines'] = {};
     for (const r of rooms) {
@@ -250,7 +256,7 @@ export const runHttpSurgeDemo = async (config: SpillwayConfig, options: HttpSurg
       timelines,
     };
     const written = writeReport(folder, report);
-    print(`rooms: ${rooms.map((r) => `${r.roomId} ${r.listeners}/${r.capacity}`).join(', ')}`);
+    print(`rooms: ${rooms.map((r) => `${r.label} ${r.listeners}/${r.capacity}`).join(', ')}`);
     print(`report: ${written.json} and ${written.html}`);
     print(reportLine(report));
   } finally {
