@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { serverNamespace } from '../support/serverNamespace.ts';
 import { freePort } from '../support/freePort.ts';
+import { runSpillway } from '../support/spillwayCommand.ts';
 import { makeTempDir } from '../support/tempDir.ts';
-import { runSpillway } from './spillway.test.ts';
 
 interface Report {
   listeners: number;
