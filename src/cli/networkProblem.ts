@@ -19,12 +19,14 @@ interface NetworkFields {
 }
 
 /**
- * One line for a server that could not be reached (fetch's "fetch failed"
- * wraps the reason in `cause`), or undefined when `error` is something else.
+ * One line for a server that could not be reached, or undefined when `error`
+ * is something else. fetch's TypeError ("fetch failed") wraps the reason in
+ * `cause`; other errors keep their own message even when caused by one.
  */
 export const networkProblem = (error: unknown): string | undefined => {
   let current: unknown = error;
-  for (let depth = 0; current instanceof Error && depth < 5; depth += 1) {
+  const depthLimit = error instanceof TypeError ? 5 : 1;
+  for (let depth = 0; current instanceof Error && depth < depthLimit; depth += 1) {
     const { code, address, port, hostname } = current as Error & NetworkFields;
     if (typeof code === 'string' && UNREACHABLE.has(code)) {
       const host = typeof address === 'string' ? address : typeof hostname === 'string' ? hostname : undefined;
@@ -33,5 +35,8 @@ export const networkProblem = (error: unknown): string | undefined => {
     }
     current = current.cause;
   }
+  // fetch refusing before it connects ("bad port", a URL it cannot use) says why in its cause.
+  if (error instanceof TypeError && error.message === 'fetch failed' && error.cause instanceof Error)
+    return `the request could not be sent: ${error.cause.message}.`;
   return undefined;
 };
