@@ -63,10 +63,11 @@ describe.skipIf(cannotRun)('the README, run as written', () => {
     dir.remove();
   });
 
-  // A reader's shell: none of this runner's Spillway settings, only SPILLWAY_DATA.
+  // A reader's shell: none of this runner's Spillway settings (nor vitest's NODE_ENV=test), only SPILLWAY_DATA.
   const readerEnv: NodeJS.ProcessEnv = { npm_config_update_notifier: 'false', FORCE_COLOR: '0' };
   for (const [name, value] of Object.entries(process.env)) {
-    if (!/^(SPILLWAY_|REDIS_URL$|EVENTSTORE_URL$|PORT$|HOST$)/.test(name)) readerEnv[name] = value;
+    if (!/^(SPILLWAY_|VITEST|REDIS_URL$|EVENTSTORE_URL$|PORT$|HOST$|NODE_ENV$|TEST$)/.test(name))
+      readerEnv[name] = value;
   }
   readerEnv.SPILLWAY_DATA = join(dir.path, 'data');
 
