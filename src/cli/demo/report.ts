@@ -56,6 +56,7 @@ const chart = (report: SurgeReport): string => {
       points: (report.timelines[room.roomId] ?? []).map((p) => ({ t: Date.parse(p.second), v: p.listeners })),
     }))
     .filter((s) => s.points.length > 0);
+  if (series.length === 0) return '<p>No room has a recorded timeline.</p>';
   const times = series.flatMap((s) => s.points.map((p) => p.t));
   const t0 = Math.min(...times);
   const t1 = Math.max(t0 + 2000, ...times) + 1000;
