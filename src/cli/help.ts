@@ -66,7 +66,8 @@ room counts it. Writes report.json and report.html.
   --rate N       joins per second at most (default: as fast as it goes)
   --clients N    concurrent HTTP clients (default 256)
   --url URL      drive a running server's API (http://HOST:PORT/graphql) instead
-                 of starting one; media is then not measured
+                 of starting one, with tokens signed by the same SPILLWAY_JWT_SECRET;
+                 media is then not measured
   --port N       where the demo's own server listens (default: a free port); its
                  log goes to server.log beside the report
   --out DIR      where the report goes (default DATA/demo-TIME)

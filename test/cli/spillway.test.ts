@@ -1,4 +1,7 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startApi } from '../support/apiServer.ts';
 import { freePort } from '../support/freePort.ts';
 import { runSpillway } from '../support/spillwayCommand.ts';
 import { makeTempDir } from '../support/tempDir.ts';
@@ -98,6 +101,33 @@ describe('the spillway command', () => {
     expect(stderr.trim()).toBe(
       `spillway: could not reach 127.0.0.1:${dead} (ECONNREFUSED): is the server running, and is the URL right?`,
     );
+  });
+
+  it('says in one line when the server behind --url is not a GraphQL API, or refuses the demo’s tokens', async () => {
+    const html = createServer((_request, response) => response.end('<!doctype html><p>not an API</p>'));
+    await new Promise<void>((resolve) => html.listen(0, '127.0.0.1', resolve));
+    const api = await startApi('cli-demo-url');
+    try {
+      const page = `http://127.0.0.1:${(html.address() as AddressInfo).port}/graphql`;
+      const notApi = await runSpillway(['demo', 'surge', '--url', page], { SPILLWAY_DATA: dir.path });
+      expect(notApi.code).toBe(2);
+      expect(notApi.stderr.trim()).toMatch(
+        new RegExp(`^spillway: ${page} did not answer as a GraphQL API \\(.+\\)\\.$`),
+      );
+      const wrongSecret = await runSpillway(['demo', 'surge', '--url', api.url], {
+        SPILLWAY_DATA: dir.path,
+        SPILLWAY_JWT_SECRET: 'not-the-servers-secret-0123456789',
+      });
+      expect(wrongSecret.code).toBe(2);
+      expect(wrongSecret.stderr.trim().split('\n')).toHaveLength(1);
+      expect(wrongSecret.stderr).toMatch(
+        /refused the demo's token \(UNAUTHENTICATED: .+\): run the demo with the server's SPILLWAY_JWT_SECRET/,
+      );
+      expect(await api.head()).toBe(-1n);
+    } finally {
+      html.close();
+      await api.stop();
+    }
   });
 
   it('refuses an EVENTSTORE_URL that is not a connection string, naming it', async () => {

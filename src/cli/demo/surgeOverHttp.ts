@@ -14,6 +14,7 @@ import {
   type SpillwayConfig,
 } from '../../runtime/index.ts';
 import { createProgress } from '../progress.ts';
+import { UsageError } from '../usageError.ts';
 import { graphql } from './graphqlClient.ts';
 import { overflowLabel, reportLine, writeReport, type SurgeReport } from './report.ts';
 
@@ -44,6 +45,29 @@ const soon = async <T>(work: () => Promise<T>, ms = 10_000): Promise<T> => {
       await sleep(100);
     }
   }
+};
+
+/**
+ * Before a run against someone else's server: one line if it is not a
+ * Spillway API, or if it refuses the demo's tokens (signed with this
+ * process's SPILLWAY_JWT_SECRET, which must be the server's).
+ */
+const checkServer = async (url: string, producer: string): Promise<void> => {
+  let viewer: { viewer: { roles: string[] } | null };
+  try {
+    viewer = await graphql(url, producer, '{ viewer { roles } }');
+  } catch (error) {
+    if (error instanceof SyntaxError)
+      throw new UsageError(`${url} did not answer as a GraphQL API (${error.message}).`);
+    if (error instanceof Error && /^UNAUTHENTICATED\b/.test(error.message)) {
+      throw new UsageError(
+        `${url} refused the demo's token (${error.message}): run the demo with the server's SPILLWAY_JWT_SECRET.`,
+      );
+    }
+    throw error;
+  }
+  if (!viewer.viewer?.roles.includes('producer'))
+    throw new UsageError(`${url} did not take the demo's producer token as a producer.`);
 };
 
 interface Placement {
@@ -80,6 +104,7 @@ export const runHttpSurgeDemo = async (config: SpillwayConfig, options: HttpSurg
   const secret = config.api.jwtSecret;
   const media: MediaPlane | undefined = server?.media;
   const producer = await signToken(secret, 'producer', ['producer']);
+  if (options.url) await checkServer(options.url, producer);
   const lags: number[] = [];
   const metricsUrl = url.replace(/\/graphql$/, '/metrics');
   const sampler = setInterval(() => {
