@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { serverNamespace } from '../support/serverNamespace.ts';
 import { freePort } from '../support/freePort.ts';
-import { runSpillway } from '../support/spillwayCommand.ts';
+import { runSpillway } from '../support/runSpillway.ts';
 import { makeTempDir } from '../support/tempDir.ts';
 
 interface Report {

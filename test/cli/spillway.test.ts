@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startApi } from '../support/apiServer.ts';
 import { freePort } from '../support/freePort.ts';
-import { runSpillway } from '../support/spillwayCommand.ts';
+import { runSpillway } from '../support/runSpillway.ts';
 import { makeTempDir } from '../support/tempDir.ts';
 
 describe('the spillway command', () => {
