@@ -4,17 +4,8 @@ export * from './events.ts';
 export { decide, familyRootOf, overflowRoomId } from './decide.ts';
 export { execute, TransitionRefusedError } from './execute.ts';
 export { mirrorToOverflowRooms, type MirroredEvent } from './overflowMirror.ts';
-export {
-  evolve,
-  familyListenerCount,
-  initialState,
-  liveRegions,
-  replay,
-  roomStatus,
-  type RoomState,
-  type RoomStatus,
-} from './room.ts';
-export { GUARD_ONLY_EVENTS, roomMachine, type RoomContext, type RoomSnapshot } from './roomMachine.ts';
+export { evolve, initialState, liveRegions, replay, roomStatus, type RoomState, type RoomStatus } from './room.ts';
+export { roomMachine, type RoomContext, type RoomSnapshot } from './roomMachine.ts';
 export { fromSnapshotData, toSnapshotData, type RoomSnapshotData } from './snapshotData.ts';
 export type { Member, MemberRole, OverflowSeats, Roster, SeatLedger } from './seats.ts';
 export * from './sessionCommands.ts';
@@ -24,7 +15,6 @@ export {
   evolveSession,
   initialSessionState,
   overflowRoomsFor,
-  replaySession,
   sessionDueAt,
   sessionStatus,
   type SessionState,
