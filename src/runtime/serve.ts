@@ -3,12 +3,12 @@ import { createMediasoupMediaPlane, type MediaPlane } from '../media/index.ts';
 import { randomUUID } from 'node:crypto';
 import {
   chooseScheduler,
-  createSessionCommands,
   createSessionJobHandlers,
   createSessionService,
   type SessionScheduler,
 } from '../scheduling/index.ts';
 import { pino, type Logger } from 'pino';
+import { createSessionCommands } from '../commands/index.ts';
 import type { SpillwayConfig } from './config.ts';
 import { createMetrics } from './metrics.ts';
 import { dashboardRoutes } from './dashboard.ts';

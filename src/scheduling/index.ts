@@ -11,16 +11,8 @@ export {
   type ChooseSchedulerOptions,
   type SchedulerChoice,
 } from './chooseScheduler.ts';
-export { SchedulerClosedError, SessionConflictError, UnknownSessionEventError } from './errors.ts';
+export { SchedulerClosedError } from './errors.ts';
 export { createInProcessScheduler, type InProcessSchedulerOptions } from './inProcessScheduler.ts';
-export {
-  createSessionCommands,
-  loadSession,
-  type LoadedSession,
-  type SessionCommandOptions,
-  type SessionCommandResult,
-  type SessionCommands,
-} from './sessionCommands.ts';
 export { createSessionJobHandlers, type RoomDoor, type SessionJobDeps, type WarmHook } from './sessionJobs.ts';
 export { createSessionService, sessionTimesOf, type SessionService } from './sessionService.ts';
 export {

@@ -10,7 +10,7 @@ import {
   type SessionContext,
   type SessionStep,
 } from '../domain/index.ts';
-import type { LoadedSession, SessionCommands } from './sessionCommands.ts';
+import type { LoadedSession, SessionCommands } from '../commands/index.ts';
 import { sessionJobId, type JobOutcome, type SessionJobHandlers } from './types.ts';
 
 /**
