@@ -53,3 +53,9 @@ export type RoomCommandType = RoomCommand['type'];
 export const DEFAULT_CAPACITY = 5000;
 export const DEFAULT_SPEAKER_CAPACITY = 50;
 export const DEFAULT_MAX_OVERFLOW_ROOMS = 100;
+/**
+ * Listeners one media router serves before the family gets another
+ * (mediasoup's guidance: 200–300 consumers a router). The capacity plan sizes
+ * by it and the media plane places by it, so they agree.
+ */
+export const LISTENERS_PER_ROUTER = 250;

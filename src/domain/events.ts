@@ -99,4 +99,9 @@ export const ROOM_EVENT_TYPES: readonly RoomEventType[] = [
 export const isRoomEvent = (event: { type: string }): event is RoomEvent =>
   (ROOM_EVENT_TYPES as readonly string[]).includes(event.type);
 
-export const roomStreamId = (roomId: string): string => `room-${roomId}`;
+const ROOM_STREAM = 'room-';
+
+export const roomStreamId = (roomId: string): string => `${ROOM_STREAM}${roomId}`;
+
+/** Whether a stream is a room's (main or overflow): how reactors pick the events they follow. */
+export const isRoomStreamId = (streamId: string): boolean => streamId.startsWith(ROOM_STREAM);

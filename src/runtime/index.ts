@@ -7,4 +7,4 @@ export { openEngine, type Engine } from './engine.ts';
 export { DEVELOPMENT_JWT_SECRET, type ApiConfig } from './config.ts';
 export { serve, type RunningServer, type ServeOptions } from './serve.ts';
 export { signToken, ROLES, type Role } from '../graphql/index.ts';
-export { RtpReceiver, startListener, startSpeaker, type MediaPlane } from '../media/index.ts';
+export type { MediaPlane } from '../media/index.ts';

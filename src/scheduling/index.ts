@@ -1,7 +1,6 @@
 export {
   createBullmqScheduler,
   DEFAULT_QUEUE_NAME,
-  DEFAULT_REDIS_URL,
   type BullmqSchedulerOptions,
 } from './bullmqScheduler.ts';
 export {
