@@ -4,7 +4,7 @@ export type { EventStore, RecordedEvent } from '../eventstore/index.ts';
 export { StreamNotFoundError } from '../eventstore/index.ts';
 export { createReadModels, occurredAt, type ReadModels, type RebuildProgress } from '../projections/index.ts';
 export { openEngine, type Engine } from './engine.ts';
-export { DEVELOPMENT_JWT_SECRET, type ApiConfig } from './config.ts';
+export type { ApiConfig } from './config.ts';
 export { serve, type RunningServer, type ServeOptions } from './serve.ts';
 export { signToken, ROLES, type Role } from '../graphql/index.ts';
 export type { MediaPlane } from '../media/index.ts';

@@ -1,11 +1,6 @@
-export {
-  createBullmqScheduler,
-  DEFAULT_QUEUE_NAME,
-  type BullmqSchedulerOptions,
-} from './bullmqScheduler.ts';
+export { createBullmqScheduler, DEFAULT_QUEUE_NAME, type BullmqSchedulerOptions } from './bullmqScheduler.ts';
 export {
   chooseScheduler,
-  pingRedis,
   RedisUnreachableError,
   type ChooseSchedulerOptions,
   type SchedulerChoice,
@@ -13,11 +8,8 @@ export {
 export { SchedulerClosedError } from './errors.ts';
 export { createInProcessScheduler, type InProcessSchedulerOptions } from './inProcessScheduler.ts';
 export { createSessionJobHandlers, type RoomDoor, type SessionJobDeps, type WarmHook } from './sessionJobs.ts';
-export { createSessionService, sessionTimesOf, type SessionService } from './sessionService.ts';
+export { createSessionService, type SessionService } from './sessionService.ts';
 export {
-  pendingJobsOf,
-  SESSION_JOB_KINDS,
-  sessionJobId,
   type FailedJob,
   type JobOutcome,
   type SessionJobHandlers,

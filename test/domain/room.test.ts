@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { liveRegions, replay, roomStatus, type RoomEvent } from '../../src/domain/index.ts';
+import { replay, roomStatus, type RoomEvent } from '../../src/domain/index.ts';
+import { liveRegions } from '../../src/domain/room.ts';
 import { admitted, as, AT, full, given, left, opened, redirected, spawned, spilling } from './given.ts';
 
 const ended: RoomEvent = { type: 'RoomEnded', data: { roomId: 'r', by: 'mod', reason: 'ended', at: AT } };

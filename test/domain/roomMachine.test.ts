@@ -1,7 +1,7 @@
 import { initialTransition, transition } from 'xstate';
 import { describe, expect, it } from 'vitest';
-import { replay, roomMachine, type RoomEvent } from '../../src/domain/index.ts';
-import { GUARD_ONLY_EVENTS } from '../../src/domain/roomMachine.ts';
+import { replay, type RoomEvent } from '../../src/domain/index.ts';
+import { GUARD_ONLY_EVENTS, roomMachine } from '../../src/domain/roomMachine.ts';
 import { admitted, AT, full, left, opened, redirected, spawned, spilling } from './given.ts';
 
 /** The machine's transitions, asserted as data: xstate's pure `transition` runs nothing. */
