@@ -13,7 +13,10 @@ import {
   hasSeat,
   headlinerAnnounced,
   inFamily,
+  isAtCapacity,
+  isInvited,
   isModerator,
+  isSpeaker,
   lifecycleRefusal,
   mainRoomOnly,
   maySpawnOverflow,
@@ -101,9 +104,9 @@ const seatListener = (state: RoomState, userId: string): RoomEvent[] => {
 
 /** What freeing a listener's seat in `fromRoomId` entails: seats again in the main room, or a drained overflow room. */
 const seatFreed = (state: RoomState, fromRoomId: string): RoomEvent[] => {
-  const { roomId, settings, seats } = state.snapshot.context;
+  const { roomId, seats } = state.snapshot.context;
   if (fromRoomId === roomId) {
-    return seats.listeners === settings.capacity ? [{ type: 'RoomHadSeatsAgain', data: { roomId } }] : [];
+    return isAtCapacity(state.snapshot.context) ? [{ type: 'RoomHadSeatsAgain', data: { roomId } }] : [];
   }
   const room = seats.overflow.get(fromRoomId);
   return room && room.open && room.listeners === 1
@@ -176,7 +179,7 @@ export const decide = (state: RoomState, command: RoomCommand): RoomEvent[] => {
     case 'InviteToSpeak': {
       const { userId } = command.data;
       const invited: RoomEvent = { type: 'SpeakerInvited', data: { roomId, userId, by: actor } };
-      return unlessDone(state, invited, context.invited.includes(userId));
+      return unlessDone(state, invited, isInvited.holds(context, userId));
     }
     case 'AcceptInvite': {
       const fromRoomId = stageFrom(state, actor);
@@ -194,7 +197,7 @@ export const decide = (state: RoomState, command: RoomCommand): RoomEvent[] => {
     case 'AddModerator': {
       const userId = requireText('userId', command.data.userId);
       const added: RoomEvent = { type: 'ModeratorAdded', data: { roomId, userId, by: actor } };
-      return unlessDone(state, added, context.moderators.includes(userId));
+      return unlessDone(state, added, isModerator.holds(context, userId, 'add moderators'));
     }
     case 'AnnounceHeadliner': {
       const userId = requireText('userId', command.data.userId);
@@ -206,7 +209,7 @@ export const decide = (state: RoomState, command: RoomCommand): RoomEvent[] => {
       demand(headlinerAnnounced, context);
       const userId = context.headliner!.userId;
       // The headliner already on stage: nothing to record (asked before "arrived once", on purpose).
-      if (context.speakers.includes(userId)) return [];
+      if (isSpeaker.holds(context, userId)) return [];
       const once = arrivesOnce(liveRegions(state)?.headliner ?? 'none', context);
       if (once) throw once;
       demand(stageHasRoom, context);
