@@ -307,10 +307,10 @@ describe('GraphQL operations', () => {
       const main = await openRoom(api, as('alice'));
       // Raising a hand is decided without asking a rule first: the machine's guard refuses, with the rule's sentence.
       await refused(
-        'stranger',
+        'dave',
         `mutation { raiseHand(roomId: "${main.id}") { id } }`,
         'NOT_IN_ROOM',
-        /stranger is not in room .* or its overflow rooms/,
+        /dave is not in room .* or its overflow rooms/,
       );
       await refused(
         'alice',
