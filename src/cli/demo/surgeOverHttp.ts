@@ -4,11 +4,8 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import {
   loadConfig,
-  RtpReceiver,
   serve,
   signToken,
-  startListener,
-  startSpeaker,
   type MediaPlane,
   type RunningServer,
   type SpillwayConfig,
@@ -16,6 +13,7 @@ import {
 import { createProgress } from '../progress.ts';
 import { UsageError } from '../usageError.ts';
 import { graphql } from './graphqlClient.ts';
+import { RtpReceiver, startListener, startSpeaker } from './plainRtp.ts';
 import { overflowLabel, reportLine, writeReport, type SurgeReport } from './report.ts';
 
 export interface HttpSurgeOptions {
