@@ -28,6 +28,7 @@ export {
   type SecondBucket,
 } from './readModels/analytics.ts';
 export { createFeedQueue } from './feedQueue.ts';
+export { asSeenBy, roomFeedFor, type RoomFeedSource } from './roomFeedView.ts';
 export { createRoomFeed, DIRECTORY, type FeedItem, type FeedSubscription, type RoomFeed } from './roomFeed.ts';
 export { roomAsOf, type Moment } from './roomAsOf.ts';
 export { createReadModels, type ReadModels } from './readModels.ts';
