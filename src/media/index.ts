@@ -1,5 +1,6 @@
 export { createMediasoupMediaPlane } from './mediasoupMediaPlane.ts';
 export { desiredRouters } from './reconciler.ts';
+export { requirePlaced, stillPlaced } from './membership.ts';
 export {
   CannotConsumeError,
   ConsumerNotFoundError,
@@ -8,6 +9,7 @@ export {
   MediaPlaneClosedError,
   ProducerNotFoundError,
   RoomMediaNotFoundError,
+  TooManyTransportsError,
   TransportNotFoundError,
   type MediaErrorCode,
 } from './errors.ts';
@@ -21,7 +23,9 @@ export type {
   MediaInventory,
   MediaKind,
   MediaPlane,
+  MediaPlacement,
   MediaPlaneEvents,
+  PlacementLookup,
   MediaSignaling,
   MediasoupMediaPlaneOptions,
   PlainRtpTransportParameters,

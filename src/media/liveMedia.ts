@@ -40,6 +40,14 @@ export interface PlacedTransport {
   readonly placed: PlacedRouter;
 }
 
+/** A listener's consumer, with the transport (and so the caller) it was made on. */
+export interface PlacedConsumer {
+  readonly consumer: ms.Consumer;
+  readonly on: PlacedTransport;
+}
+
+const memberKey = (familyId: string, userId: string): string => `${familyId}\n${userId}`;
+
 /**
  * The actual state: live mediasoup objects indexed the way the reconciler and
  * signaling look them up. Entries remove themselves when mediasoup reports a
@@ -48,7 +56,9 @@ export interface PlacedTransport {
 export class LiveMedia {
   readonly families = new Map<string, FamilyMedia>();
   readonly transports = new Map<string, PlacedTransport>();
-  readonly consumers = new Map<string, { readonly consumer: ms.Consumer; readonly userId: string }>();
+  readonly consumers = new Map<string, PlacedConsumer>();
+  /** Each user's open transports per family: what the per-user limit counts and a move closes. */
+  readonly #byMember = new Map<string, Set<PlacedTransport>>();
 
   constructor(
     private readonly pool: WorkerPool,
@@ -147,17 +157,28 @@ export class LiveMedia {
   addTransport(entry: PlacedTransport): void {
     const { transport, placed } = entry;
     this.transports.set(transport.id, entry);
+    const key = memberKey(placed.familyId, entry.caller.userId);
+    const own = this.#byMember.get(key) ?? new Set();
+    own.add(entry);
+    this.#byMember.set(key, own);
     if (entry.caller.role === 'listener') placed.listeners += 1;
     // Both transport kinds share the base observer's `close`; the union of their maps hides that from TypeScript.
     const observer: ms.Transport['observer'] = transport.observer;
     observer.on('close', () => {
       this.transports.delete(transport.id);
+      own.delete(entry);
+      if (own.size === 0 && this.#byMember.get(key) === own) this.#byMember.delete(key);
       if (entry.caller.role === 'listener') placed.listeners -= 1;
     });
   }
 
-  addConsumer(consumer: ms.Consumer, userId: string): void {
-    this.consumers.set(consumer.id, { consumer, userId });
+  /** The open transports `userId` holds in family `familyId`. */
+  transportsOf(familyId: string, userId: string): ReadonlySet<PlacedTransport> {
+    return this.#byMember.get(memberKey(familyId, userId)) ?? new Set();
+  }
+
+  addConsumer(consumer: ms.Consumer, on: PlacedTransport): void {
+    this.consumers.set(consumer.id, { consumer, on });
     consumer.observer.on('close', () => this.consumers.delete(consumer.id));
   }
 

@@ -5,15 +5,18 @@ import {
   MediaForbiddenError,
   ProducerNotFoundError,
   RoomMediaNotFoundError,
+  TooManyTransportsError,
   TransportNotFoundError,
 } from './errors.ts';
 import type { FamilyMedia, LiveMedia, PlacedRouter, PlacedTransport } from './liveMedia.ts';
+import { requirePlaced, stillPlaced } from './membership.ts';
 import type {
   ConsumerParameters,
   DtlsParameters,
   MediaCaller,
   MediaKind,
   MediaSignaling,
+  PlacementLookup,
   PlainRtpTransportParameters,
   RtpCapabilities,
   RtpParameters,
@@ -31,14 +34,21 @@ import {
 } from './validation.ts';
 
 /**
- * The client-facing half of the media plane. Authorization rests on what the
- * API said at transport creation (`MediaCaller`): every later call names the
- * user and must match the transport's owner.
+ * The client-facing half of the media plane. A transport is made for a
+ * `MediaCaller` (who, in which room, as what); every later call names the
+ * user, who must be the transport's owner and, when the plane was given
+ * `placements`, still placed where the transport was made (`requirePlaced`).
+ * A user holds at most `maxTransportsPerUser` transports per room family.
  */
 export abstract class MediasoupSignaling implements MediaSignaling {
   protected abstract readonly live: LiveMedia;
   protected abstract readonly listenInfo: ms.TransportListenInfo;
   protected abstract readonly listenersPerRouter: number;
+  /** Where users are now (the read models); without it, only ownership is checked. */
+  protected abstract readonly placements: PlacementLookup | undefined;
+  protected abstract readonly maxTransportsPerUser: number;
+  /** Transports being created, per family and user: counted against the limit before they exist. */
+  readonly #creating = new Map<string, number>();
   protected abstract assertOpen(): void;
   /** Feeds a new producer to the family's other routers before `produce` answers. */
   protected abstract speakerStarted(family: FamilyMedia): Promise<void>;
@@ -54,10 +64,9 @@ export abstract class MediasoupSignaling implements MediaSignaling {
   async createWebRtcTransport(caller: MediaCaller): Promise<WebRtcTransportParameters> {
     const placed = this.#place(requireCaller(caller));
     const listenInfos: ms.TransportListenInfo[] = [this.listenInfo, { ...this.listenInfo, protocol: 'tcp' }];
-    const transport = await this.#onRouter(placed, () =>
+    const transport = await this.#create(caller, placed, () =>
       placed.router.createWebRtcTransport({ listenInfos, preferUdp: true, appData: { userId: caller.userId } }),
     );
-    this.live.addTransport({ transport, caller, placed });
     return {
       id: transport.id,
       iceParameters: transport.iceParameters,
@@ -75,7 +84,7 @@ export abstract class MediasoupSignaling implements MediaSignaling {
       throw new TypeError('remote { ip, port } is required for a listener: it is where the RTP is sent');
     const to = remote === undefined ? undefined : requireRemote(remote);
     const placed = this.#place(caller);
-    const transport = await this.#onRouter(placed, async () => {
+    const transport = await this.#create(caller, placed, async () => {
       // A speaker's gateway is reached at whatever address its first packet comes from (comedia).
       const t = await placed.router.createPlainTransport({
         listenInfo: this.listenInfo,
@@ -85,7 +94,6 @@ export abstract class MediasoupSignaling implements MediaSignaling {
       if (to) await t.connect(to);
       return t;
     });
-    this.live.addTransport({ transport, caller, placed });
     return {
       id: transport.id,
       ip: this.listenInfo.announcedAddress ?? transport.tuple.localAddress,
@@ -175,20 +183,74 @@ export abstract class MediasoupSignaling implements MediaSignaling {
     this.assertOpen();
     const entry = this.live.consumers.get(consumerId);
     if (!entry) throw new ConsumerNotFoundError(consumerId);
-    if (entry.userId !== userId)
+    if (entry.on.caller.userId !== userId)
       throw new MediaForbiddenError(
         `Consumer ${consumerId} belongs to another user; ${userId} may only resume their own.`,
       );
+    this.#requirePlaced(entry.on.caller);
     await entry.consumer.resume();
   }
 
+  /** Ownership is enough to close: a user who left or was moved may still free their transports. */
   closeTransport(request: { userId: string; transportId: string }): void {
-    this.#own(request).transport.close();
+    this.#owned(request).transport.close();
+  }
+
+  enforcePlacement(familyId: string, userId: string): number {
+    if (!this.placements) return 0;
+    this.assertOpen();
+    const own = this.live.transportsOf(familyId, userId);
+    if (own.size === 0) return 0;
+    const placement = this.placements(familyId, userId);
+    let closed = 0;
+    for (const entry of [...own]) {
+      if (stillPlaced(entry.caller, placement)) continue;
+      entry.transport.close();
+      closed += 1;
+    }
+    return closed;
+  }
+
+  #requirePlaced(caller: MediaCaller): void {
+    if (this.placements) requirePlaced(caller, this.placements(caller.roomId, caller.userId));
+  }
+
+  /**
+   * Creates a transport for `caller` within their limit, counting it from
+   * before the await so concurrent requests cannot pass the limit together;
+   * one whose user moved while it was made is closed, not handed out.
+   */
+  async #create<T extends ms.WebRtcTransport | ms.PlainTransport>(
+    caller: MediaCaller,
+    placed: PlacedRouter,
+    create: () => Promise<T>,
+  ): Promise<T> {
+    const key = `${placed.familyId}\n${caller.userId}`;
+    const creating = this.#creating.get(key) ?? 0;
+    if (this.live.transportsOf(placed.familyId, caller.userId).size + creating >= this.maxTransportsPerUser)
+      throw new TooManyTransportsError(caller.userId, caller.roomId, this.maxTransportsPerUser);
+    this.#creating.set(key, creating + 1);
+    try {
+      const transport = await this.#onRouter(placed, create);
+      try {
+        this.#requirePlaced(caller);
+      } catch (error) {
+        transport.close();
+        throw error;
+      }
+      this.live.addTransport({ transport, caller, placed });
+      return transport;
+    } finally {
+      const left = (this.#creating.get(key) ?? 1) - 1;
+      if (left > 0) this.#creating.set(key, left);
+      else this.#creating.delete(key);
+    }
   }
 
   /** The router a caller's transport goes on: speakers on the main router, listeners packed into the room's routers. */
   #place(caller: MediaCaller): PlacedRouter {
     this.assertOpen();
+    this.#requirePlaced(caller);
     const found = this.live.routersOf(caller.roomId);
     if (!found) throw new RoomMediaNotFoundError(caller.roomId);
     if (caller.role === 'speaker') {
@@ -215,7 +277,14 @@ export abstract class MediasoupSignaling implements MediaSignaling {
     }
   }
 
+  /** The caller's own transport, made where they still are. */
   #own(request: { userId: string; transportId: string }): PlacedTransport {
+    const entry = this.#owned(request);
+    this.#requirePlaced(entry.caller);
+    return entry;
+  }
+
+  #owned(request: { userId: string; transportId: string }): PlacedTransport {
     requireRecord(request, 'request');
     const userId = requireId(request.userId, 'userId');
     const transportId = requireId(request.transportId, 'transportId');
@@ -246,7 +315,7 @@ export abstract class MediasoupSignaling implements MediaSignaling {
       throw new CannotConsumeError(producerId);
     // Paused until the client has its consumer ready, so no early packets are lost to a missing decoder.
     const consumer = await entry.transport.consume({ producerId: local.id, rtpCapabilities, paused: true });
-    this.live.addConsumer(consumer, entry.caller.userId);
+    this.live.addConsumer(consumer, entry);
     return { id: consumer.id, producerId, speakerUserId, kind: 'audio', rtpParameters: consumer.rtpParameters };
   }
 }

@@ -19,6 +19,16 @@ export interface MediaCaller {
   readonly role: 'speaker' | 'listener';
 }
 
+/** Where a member of a room family is now, as the read models hold it. */
+export interface MediaPlacement {
+  /** The room (main or overflow) they are seated in, or on the stage of. */
+  readonly roomId: string;
+  readonly role: 'listener' | 'speaker';
+}
+
+/** A user's current placement in the family of `roomId` (any of its rooms' ids); undefined if not in it. */
+export type PlacementLookup = (roomId: string, userId: string) => MediaPlacement | undefined;
+
 export interface WebRtcTransportParameters {
   readonly id: string;
   readonly iceParameters: IceParameters;
@@ -117,6 +127,12 @@ export interface MediaSignaling {
   }): Promise<ConsumerParameters[]>;
   resumeConsumer(request: { userId: string; consumerId: string }): Promise<void>;
   closeTransport(request: { userId: string; transportId: string }): void;
+  /**
+   * Closes `userId`'s transports in family `familyId` that no longer fit
+   * their placement (they left, or were moved); returns how many. Run after
+   * each batch of the log (a reactor). Does nothing without `placements`.
+   */
+  enforcePlacement(familyId: string, userId: string): number;
 }
 
 /** The media port: desired state in (`reconcile`), signaling for clients, events out. */
@@ -140,4 +156,12 @@ export interface MediasoupMediaPlaneOptions {
   /** Listeners one router serves before the room gets another; match the capacity plan's figure. Default 250. */
   readonly listenersPerRouter?: number;
   readonly logLevel?: 'debug' | 'warn' | 'error' | 'none';
+  /**
+   * Where users are placed now (from the read models): every signaling call
+   * checks it. Without it only transport ownership is checked (a plane
+   * driven directly, as in its own tests).
+   */
+  readonly placements?: PlacementLookup;
+  /** Transports one user may hold in one room family. Default 4. */
+  readonly maxTransportsPerUser?: number;
 }

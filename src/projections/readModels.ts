@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { roomStreamId } from '../domain/index.ts';
+import { familyRootOf, roomStreamId } from '../domain/index.ts';
 import { StreamNotFoundError, type EventStore, type RecordedEvent } from '../eventstore/index.ts';
 import { createProjections } from './catalog.ts';
 import { openDocumentStore } from './documentStore.ts';
@@ -12,6 +12,7 @@ import {
   type SecondBucket,
 } from './readModels/analytics.ts';
 import type { CapacityPlan } from './readModels/capacityPlan.ts';
+import { placementKey, type Placement } from './readModels/placements.ts';
 import { detailKey, type DirectoryEntry, type RoomDetail } from './readModels/rooms.ts';
 import { roomAsOf, type Moment } from './roomAsOf.ts';
 import { createRoomFeed } from './roomFeed.ts';
@@ -82,10 +83,19 @@ export const createReadModels = (options: ReadModelsOptions) => {
       documents.close();
     },
     waitFor: (position: bigint, timeoutMs?: number) => runner.waitFor(position, timeoutMs),
+    /** Resolves once the read models hold everything in the log now, writes of other processes included. */
+    catchUp: async (timeoutMs = 2000): Promise<void> => runner.waitFor(await options.store.headPosition(), timeoutMs),
     lag: () => runner.lag(),
     position: () => runner.position(),
 
     room: (roomId: string): RoomDetail | undefined => readDetail(roomId),
+
+    /** Where `userId` is in the family of `roomId` (any of its rooms' ids); undefined if not in it, or it ended. */
+    placement(roomId: string, userId: string): Placement | undefined {
+      const familyId = familyRootOf(roomId);
+      if (readDetail(familyId)?.state !== 'live') return undefined;
+      return runner.read<Placement>('placements', placementKey(familyId, userId));
+    },
 
     /** Producers' scheduled sessions. */
     schedule: querySchedule(runner),

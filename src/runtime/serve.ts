@@ -9,6 +9,7 @@ import {
   type SessionScheduler,
 } from '../scheduling/index.ts';
 import { pino, type Logger } from 'pino';
+import { placementChanges } from '../projections/index.ts';
 import type { SpillwayConfig } from './config.ts';
 import { createMetrics } from './metrics.ts';
 import { dashboardRoutes } from './dashboard.ts';
@@ -45,6 +46,8 @@ export const serve = async (config: SpillwayConfig, options: ServeOptions = {}):
         listenIp: config.media.listenIp,
         ...(config.media.announcedAddress ? { announcedAddress: config.media.announcedAddress } : {}),
         ...(config.media.workers ? { workers: config.media.workers } : {}),
+        maxTransportsPerUser: config.media.maxTransportsPerUser,
+        placements: (roomId, userId) => engine.readModels.placement(roomId, userId),
       })
     : undefined;
   let reconciling: Promise<unknown> = Promise.resolve();
@@ -66,6 +69,9 @@ export const serve = async (config: SpillwayConfig, options: ServeOptions = {}):
     onBatch: (events) => {
       metrics.onBatch(events);
       if (events.some((e) => e.streamId.startsWith('room-'))) reconcileSoon();
+      // Whoever left or was moved loses the media made for where they were, as soon as the log says so.
+      if (media && !media.closed)
+        for (const { familyId, userId } of placementChanges(events)) media.enforcePlacement(familyId, userId);
     },
   });
   media?.observer.on('workerReplaced', () => reconcileSoon());

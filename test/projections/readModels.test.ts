@@ -5,6 +5,7 @@ import {
   createCapacityPlanProjection,
   createReadModels,
   openDocumentStore,
+  placementsProjection,
   roomsProjection,
   type FeedItem,
   type RoomDetail,
@@ -34,7 +35,12 @@ describe('read models', () => {
     await play(bench.commands, randomWorkload(7, 400));
     const events = await bench.store.readAll();
     expect(events.length).toBeGreaterThan(300);
-    for (const projection of [roomsProjection, createCapacityPlanProjection(2), analyticsProjection]) {
+    for (const projection of [
+      roomsProjection,
+      createCapacityPlanProjection(2),
+      analyticsProjection,
+      placementsProjection,
+    ]) {
       const once = openDocumentStore(join(bench.dir, `${projection.name}-once.db`));
       const twice = openDocumentStore(join(bench.dir, `${projection.name}-twice.db`));
       applyBatch(once, { projection, generation: 1n, checkpoint: -1n }, events);

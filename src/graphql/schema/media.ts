@@ -3,13 +3,18 @@ import { MediaError, type MediaSignaling } from '../../media/index.ts';
 import { builder } from '../builder.ts';
 import type { ApiContext, Viewer } from '../context.ts';
 import { apiError } from '../errors.ts';
-import { requireRole } from '../guards.ts';
+import { requireRole, spendRateLimit } from '../guards.ts';
 import '../types/json.ts';
 
 const mediaOf = (context: ApiContext): MediaSignaling => {
   if (!context.services.media)
     throw apiError('NOT_FOUND', 'This node runs without media; connect to one that serves audio.');
   return context.services.media;
+};
+
+const API_CODES: Partial<Record<MediaError['code'], 'FORBIDDEN' | 'RATE_LIMITED'>> = {
+  MEDIA_FORBIDDEN: 'FORBIDDEN',
+  TOO_MANY_TRANSPORTS: 'RATE_LIMITED',
 };
 
 /** Media errors to stable codes; malformed WebRTC parameters are the client's to fix. */
@@ -19,7 +24,7 @@ const relay = async <T>(work: () => Promise<T> | T): Promise<T> => {
   } catch (error) {
     if (error instanceof GraphQLError) throw error;
     if (error instanceof MediaError) {
-      throw apiError(error.code === 'MEDIA_FORBIDDEN' ? 'FORBIDDEN' : 'NOT_FOUND', error.message, {
+      throw apiError(API_CODES[error.code] ?? 'NOT_FOUND', error.message, {
         mediaCode: error.code,
       });
     }
@@ -30,13 +35,28 @@ const relay = async <T>(work: () => Promise<T> | T): Promise<T> => {
 
 const listener = (context: ApiContext, what: string): Viewer => requireRole(context, what, 'listener', 'producer');
 
+/**
+ * Where the viewer is in the family of `roomId`, from the read models, or
+ * FORBIDDEN. The media plane checks the same placement again on every call
+ * made with a transport (see src/media/membership.ts).
+ */
+const placementIn = async (context: ApiContext, roomId: string, viewer: Viewer) => {
+  const { readModels } = context.services;
+  // A join through another node may not be in this node's read models yet.
+  if (!readModels.placement(roomId, viewer.userId)) await readModels.catchUp().catch(() => undefined);
+  if (!readModels.room(roomId)) throw apiError('NOT_FOUND', `Room ${roomId} does not exist; check the id.`);
+  const placement = readModels.placement(roomId, viewer.userId);
+  if (!placement) throw apiError('FORBIDDEN', `Join room ${roomId} first: you are not in it or its overflow rooms.`);
+  return placement;
+};
+
 builder.queryFields((t) => ({
   routerRtpCapabilities: t.field({
     type: 'JSON',
     description: "The RTP capabilities of a room's router: load them into mediasoup-client's Device.",
     args: { roomId: t.arg.id({ required: true }) },
-    resolve: (_root, { roomId }, context) => {
-      listener(context, 'join audio');
+    resolve: async (_root, { roomId }, context) => {
+      await placementIn(context, roomId, listener(context, 'join audio'));
       return relay(() => mediaOf(context).routerRtpCapabilities(roomId));
     },
   }),
@@ -46,19 +66,15 @@ builder.mutationFields((t) => ({
   createMediaTransport: t.field({
     type: 'JSON',
     description:
-      'A WebRTC transport in the room you were placed in: to send if you are on stage, to receive otherwise. Returns { id, iceParameters, iceCandidates, dtlsParameters }.',
+      'A WebRTC transport in the room you were placed in: to send if you are on stage, to receive otherwise. Returns { id, iceParameters, iceCandidates, dtlsParameters }. It works while you stay where you were placed: leaving or being moved (on stage, off it) closes it within a second. One user holds at most a few per room family (4 unless configured; RATE_LIMITED past that), and each creation counts against the rate limit.',
     args: { roomId: t.arg.id({ required: true }) },
     resolve: async (_root, { roomId }, context) => {
       const viewer = listener(context, 'join audio');
-      const placement = await context.services.commands.placementOf(roomId, viewer.userId);
-      if (!placement)
-        throw apiError('FORBIDDEN', `Join room ${roomId} first: you are not in it or its overflow rooms.`);
+      const placement = await placementIn(context, roomId, viewer);
+      const media = mediaOf(context);
+      spendRateLimit(context, viewer);
       return relay(() =>
-        mediaOf(context).createWebRtcTransport({
-          userId: viewer.userId,
-          roomId: placement.roomId,
-          role: placement.role === 'speaker' ? 'speaker' : 'listener',
-        }),
+        media.createWebRtcTransport({ userId: viewer.userId, roomId: placement.roomId, role: placement.role }),
       );
     },
   }),
@@ -116,6 +132,17 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { consumerId }, context) => {
       const viewer = listener(context, 'listen');
       await relay(() => mediaOf(context).resumeConsumer({ userId: viewer.userId, consumerId }));
+      return true;
+    },
+  }),
+  closeMediaTransport: t.field({
+    type: 'Boolean',
+    description:
+      'Closes one of your transports (and its producers and consumers), freeing its place under the per-user limit. Works after you left the room too.',
+    args: { transportId: t.arg.id({ required: true, description: 'A transport createMediaTransport gave you.' }) },
+    resolve: async (_root, { transportId }, context) => {
+      const viewer = listener(context, 'close a transport');
+      await relay(() => mediaOf(context).closeTransport({ userId: viewer.userId, transportId }));
       return true;
     },
   }),

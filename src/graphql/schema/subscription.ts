@@ -12,9 +12,11 @@ builder.subscriptionFields((t) => ({
     description:
       'Live changes of a room and all of its overflow rooms, in log order: `position` never decreases. Completes right after the RoomEnded of the room asked for; for a room that has already ended, sends that RoomEnded and completes; an unknown room is NOT_FOUND. Raised hands (HandsChanged) go to the room’s moderators, and to each hand’s owner for their own hand only.',
     args: { roomId: t.arg.id({ required: true, description: 'A main or overflow room.' }) },
-    subscribe: (_root, { roomId }, context) => {
+    subscribe: async (_root, { roomId }, context) => {
       const viewer = requireViewer(context);
       const { feed, readModels } = context.services;
+      // A room just opened through another node may not be in this node's read models yet.
+      if (!readModels.room(roomId)) await readModels.catchUp().catch(() => undefined);
       const subscription = roomFeedFor(
         { subscribe: (topic) => feed.subscribe(topic), room: (id) => readModels.room(id) },
         roomId,
