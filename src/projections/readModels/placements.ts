@@ -58,15 +58,24 @@ export const placementsProjection: DocumentProjection<Placement> = {
   },
 };
 
+/** Events that take a member from where they were: a join only seats someone who had no place (or just lost it). */
+const MOVES = new Set([
+  'ListenerLeft',
+  'SpeakerInviteAccepted',
+  'HeadlinerArrived',
+  'SpeakerMovedToAudience',
+  'SpeakerLeft',
+]);
+
 /**
- * The members whose placement a batch of the log changed (left, seated
- * elsewhere, on or off the stage), once each: what a reactor re-checks their
- * media against, after the batch is in the read models.
+ * The members a batch of the log took from where they were (left, on or off
+ * the stage), once each: what a reactor re-checks their media against,
+ * after the batch is in the read models. A surge of joins yields nothing.
  */
 export const placementChanges = (events: readonly RecordedEvent[]): Array<{ familyId: string; userId: string }> => {
   const changed = new Map<string, { familyId: string; userId: string }>();
   for (const event of events) {
-    if (event.type === 'RoomOpened' || !placementsProjection.handles.has(event.type)) continue;
+    if (!MOVES.has(event.type)) continue;
     const { roomId: familyId, userId } = event.data as { roomId: string; userId: string };
     if (familyRootOf(familyId) === familyId) changed.set(placementKey(familyId, userId), { familyId, userId });
   }
