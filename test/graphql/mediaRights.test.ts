@@ -137,8 +137,18 @@ describe('media-plane rights (real server, real mediasoup worker)', () => {
     expect(await withinASecond(() => listenersIn(overflow) === 0)).toBe(true);
     expect(codeOf(await as('eve', CONSUME, { t: listening, c: await capabilities('eve', stage) }))).toBe('NOT_FOUND');
     // On stage now, eve makes a transport there, as a speaker (not counted among the listeners).
-    expect(await transport('eve', stage)).toMatch(/^[0-9a-f-]{36}$/);
+    const speaking = await transport('eve', stage);
     expect(listenersIn(stage)).toBe(0);
+
+    // Moved back to the audience, eve can no longer send on the stage's transport: it is gone.
+    await data('sol', 'mutation($r: ID!) { moveToAudience(roomId: $r, userId: "eve") { id } }', { r: stage });
+    const produce = async () =>
+      as('eve', 'mutation($t: ID!, $r: JSON!) { produceAudio(transportId: $t, rtpParameters: $r) }', {
+        t: speaking,
+        r: opusRtpParameters(0xe7),
+      });
+    expect(await eventually(async () => codeOf(await produce()) === 'NOT_FOUND', 1000)).toBe(true);
+    expect((await produce()).errors?.[0]?.message).toMatch(/does not exist/);
   });
 
   it('one user holds at most the configured transports per room family; closing one frees its place', async () => {
