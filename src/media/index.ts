@@ -25,7 +25,6 @@ export type {
   MediaPlane,
   MediaPlacement,
   MediaPlaneEvents,
-  PlacementLookup,
   MediaSignaling,
   MediasoupMediaPlaneOptions,
   PlainRtpTransportParameters,

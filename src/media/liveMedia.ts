@@ -1,5 +1,5 @@
 import type { types as ms } from 'mediasoup';
-import type { MediaCaller, MediaInventory } from './types.ts';
+import type { MediaCaller, MediaInventory, MediaPlacement } from './types.ts';
 import type { PooledWorker, WorkerPool } from './workerPool.ts';
 
 /** Opus only: the plane carries voice, and one codec means no transcoding question ever arises. */
@@ -46,6 +46,15 @@ export interface PlacedConsumer {
   readonly on: PlacedTransport;
 }
 
+/** One user's media in one room family, and where the log says they are now. */
+export interface MemberMedia {
+  /** Where they are: told at each transport's creation, then by every batch of the log that moves them. */
+  placement: MediaPlacement | null;
+  readonly transports: Set<PlacedTransport>;
+  /** Transports being created: counted against the per-user limit before they exist. */
+  creating: number;
+}
+
 const memberKey = (familyId: string, userId: string): string => `${familyId}\n${userId}`;
 
 /**
@@ -57,8 +66,8 @@ export class LiveMedia {
   readonly families = new Map<string, FamilyMedia>();
   readonly transports = new Map<string, PlacedTransport>();
   readonly consumers = new Map<string, PlacedConsumer>();
-  /** Each user's open transports per family: what the per-user limit counts and a move closes. */
-  readonly #byMember = new Map<string, Set<PlacedTransport>>();
+  /** Users holding (or creating) transports, per family: what the per-user limit counts and a move closes. */
+  readonly #members = new Map<string, MemberMedia>();
 
   constructor(
     private readonly pool: WorkerPool,
@@ -157,24 +166,37 @@ export class LiveMedia {
   addTransport(entry: PlacedTransport): void {
     const { transport, placed } = entry;
     this.transports.set(transport.id, entry);
-    const key = memberKey(placed.familyId, entry.caller.userId);
-    const own = this.#byMember.get(key) ?? new Set();
-    own.add(entry);
-    this.#byMember.set(key, own);
+    const member = this.member(placed.familyId, entry.caller.userId);
+    member.transports.add(entry);
     if (entry.caller.role === 'listener') placed.listeners += 1;
     // Both transport kinds share the base observer's `close`; the union of their maps hides that from TypeScript.
     const observer: ms.Transport['observer'] = transport.observer;
     observer.on('close', () => {
       this.transports.delete(transport.id);
-      own.delete(entry);
-      if (own.size === 0 && this.#byMember.get(key) === own) this.#byMember.delete(key);
+      member.transports.delete(entry);
+      this.release(placed.familyId, entry.caller.userId);
       if (entry.caller.role === 'listener') placed.listeners -= 1;
     });
   }
 
-  /** The open transports `userId` holds in family `familyId`. */
-  transportsOf(familyId: string, userId: string): ReadonlySet<PlacedTransport> {
-    return this.#byMember.get(memberKey(familyId, userId)) ?? new Set();
+  /** `userId`'s media in family `familyId`, tracked from now on until they hold none. */
+  member(familyId: string, userId: string): MemberMedia {
+    const key = memberKey(familyId, userId);
+    let member = this.#members.get(key);
+    if (!member) this.#members.set(key, (member = { placement: null, transports: new Set(), creating: 0 }));
+    return member;
+  }
+
+  /** `userId`'s media in family `familyId`, if they hold or are creating any. */
+  memberIfAny(familyId: string, userId: string): MemberMedia | undefined {
+    return this.#members.get(memberKey(familyId, userId));
+  }
+
+  /** Stops tracking a member who holds nothing and is creating nothing. */
+  release(familyId: string, userId: string): void {
+    const key = memberKey(familyId, userId);
+    const member = this.#members.get(key);
+    if (member && member.transports.size === 0 && member.creating === 0) this.#members.delete(key);
   }
 
   addConsumer(consumer: ms.Consumer, on: PlacedTransport): void {

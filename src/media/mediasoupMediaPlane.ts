@@ -11,7 +11,6 @@ import type {
   MediaPlane,
   MediaPlaneEvents,
   MediasoupMediaPlaneOptions,
-  PlacementLookup,
   ReconcileReport,
 } from './types.ts';
 import { requirePlans, requireRecord } from './validation.ts';
@@ -31,8 +30,6 @@ export const createMediasoupMediaPlane = async (options: MediasoupMediaPlaneOpti
   const maxTransports = options.maxTransportsPerUser ?? DEFAULT_MAX_TRANSPORTS_PER_USER;
   if (!Number.isInteger(maxTransports) || maxTransports < 1)
     throw new TypeError(`options.maxTransportsPerUser must be a positive integer, got ${String(maxTransports)}`);
-  if (options.placements !== undefined && typeof options.placements !== 'function')
-    throw new TypeError('options.placements must be a function (roomId, userId) => placement | undefined');
   const plane = new MediasoupMediaPlane(options, perRouter, maxTransports);
   await plane.start(options);
   return plane;
@@ -42,7 +39,6 @@ class MediasoupMediaPlane extends MediasoupSignaling implements MediaPlane {
   readonly observer = new EventEmitter<MediaPlaneEvents>();
   protected readonly listenInfo: ms.TransportListenInfo;
   protected readonly listenersPerRouter: number;
-  protected readonly placements: PlacementLookup | undefined;
   protected readonly maxTransportsPerUser: number;
   #pool: WorkerPool | undefined;
   #live: LiveMedia | undefined;
@@ -55,7 +51,6 @@ class MediasoupMediaPlane extends MediasoupSignaling implements MediaPlane {
 
   constructor(options: MediasoupMediaPlaneOptions, listenersPerRouter: number, maxTransportsPerUser: number) {
     super();
-    this.placements = options.placements;
     this.maxTransportsPerUser = maxTransportsPerUser;
     this.listenInfo = {
       protocol: 'udp',

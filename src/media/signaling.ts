@@ -16,7 +16,7 @@ import type {
   MediaCaller,
   MediaKind,
   MediaSignaling,
-  PlacementLookup,
+  MediaPlacement,
   PlainRtpTransportParameters,
   RtpCapabilities,
   RtpParameters,
@@ -35,20 +35,18 @@ import {
 
 /**
  * The client-facing half of the media plane. A transport is made for a
- * `MediaCaller` (who, in which room, as what); every later call names the
- * user, who must be the transport's owner and, when the plane was given
- * `placements`, still placed where the transport was made (`requirePlaced`).
- * A user holds at most `maxTransportsPerUser` transports per room family.
+ * `MediaCaller` (who, in which room, as what: the API's answer from the
+ * family's roster), which is where its user is from then on until the log
+ * says otherwise (`enforcePlacement`, told by a reactor after every batch).
+ * Every later call names the user, who must be the transport's owner and
+ * still placed where the transport was made (`requirePlaced`). A user holds
+ * at most `maxTransportsPerUser` transports per room family.
  */
 export abstract class MediasoupSignaling implements MediaSignaling {
   protected abstract readonly live: LiveMedia;
   protected abstract readonly listenInfo: ms.TransportListenInfo;
   protected abstract readonly listenersPerRouter: number;
-  /** Where users are now (the read models); without it, only ownership is checked. */
-  protected abstract readonly placements: PlacementLookup | undefined;
   protected abstract readonly maxTransportsPerUser: number;
-  /** Transports being created, per family and user: counted against the limit before they exist. */
-  readonly #creating = new Map<string, number>();
   protected abstract assertOpen(): void;
   /** Feeds a new producer to the family's other routers before `produce` answers. */
   protected abstract speakerStarted(family: FamilyMedia): Promise<void>;
@@ -187,7 +185,7 @@ export abstract class MediasoupSignaling implements MediaSignaling {
       throw new MediaForbiddenError(
         `Consumer ${consumerId} belongs to another user; ${userId} may only resume their own.`,
       );
-    this.#requirePlaced(entry.on.caller);
+    this.#requirePlaced(entry.on);
     await entry.consumer.resume();
   }
 
@@ -196,61 +194,67 @@ export abstract class MediasoupSignaling implements MediaSignaling {
     this.#owned(request).transport.close();
   }
 
-  enforcePlacement(familyId: string, userId: string): number {
-    if (!this.placements) return 0;
+  enforcePlacement(familyId: string, userId: string, placement: MediaPlacement | null): number {
     this.assertOpen();
-    const own = this.live.transportsOf(familyId, userId);
-    if (own.size === 0) return 0;
-    const placement = this.placements(familyId, userId);
+    const member = this.live.memberIfAny(familyId, userId);
+    if (!member) return 0;
+    member.placement = placement;
     let closed = 0;
-    for (const entry of [...own]) {
-      if (stillPlaced(entry.caller, placement)) continue;
+    for (const entry of [...member.transports]) {
+      if (stillPlaced(entry.caller, placement ?? undefined)) continue;
       entry.transport.close();
       closed += 1;
     }
     return closed;
   }
 
-  #requirePlaced(caller: MediaCaller): void {
-    if (this.placements) requirePlaced(caller, this.placements(caller.roomId, caller.userId));
+  /** The transport's user is still where it was made, as far as the log has said. */
+  #requirePlaced({ caller, placed }: PlacedTransport): void {
+    requirePlaced(caller, this.live.memberIfAny(placed.familyId, caller.userId)?.placement ?? undefined);
   }
 
   /**
    * Creates a transport for `caller` within their limit, counting it from
-   * before the await so concurrent requests cannot pass the limit together;
-   * one whose user moved while it was made is closed, not handed out.
+   * before the await so concurrent requests cannot pass the limit together.
+   * The caller's placement is where the user is from now on; one whose user
+   * the log moved while it was being made is closed, not handed out.
    */
   async #create<T extends ms.WebRtcTransport | ms.PlainTransport>(
     caller: MediaCaller,
     placed: PlacedRouter,
     create: () => Promise<T>,
   ): Promise<T> {
-    const key = `${placed.familyId}\n${caller.userId}`;
-    const creating = this.#creating.get(key) ?? 0;
-    if (this.live.transportsOf(placed.familyId, caller.userId).size + creating >= this.maxTransportsPerUser)
+    const member = this.live.member(placed.familyId, caller.userId);
+    if (member.transports.size + member.creating >= this.maxTransportsPerUser) {
+      this.live.release(placed.familyId, caller.userId);
       throw new TooManyTransportsError(caller.userId, caller.roomId, this.maxTransportsPerUser);
-    this.#creating.set(key, creating + 1);
-    try {
-      const transport = await this.#onRouter(placed, create);
-      try {
-        this.#requirePlaced(caller);
-      } catch (error) {
-        transport.close();
-        throw error;
-      }
-      this.live.addTransport({ transport, caller, placed });
-      return transport;
-    } finally {
-      const left = (this.#creating.get(key) ?? 1) - 1;
-      if (left > 0) this.#creating.set(key, left);
-      else this.#creating.delete(key);
     }
+    member.placement = { roomId: caller.roomId, role: caller.role };
+    member.creating += 1;
+    let transport: T;
+    try {
+      transport = await this.#onRouter(placed, create);
+    } catch (error) {
+      member.creating -= 1;
+      this.live.release(placed.familyId, caller.userId);
+      throw error;
+    }
+    member.creating -= 1;
+    const entry: PlacedTransport = { transport, caller, placed };
+    try {
+      this.#requirePlaced(entry);
+    } catch (error) {
+      transport.close();
+      this.live.release(placed.familyId, caller.userId);
+      throw error;
+    }
+    this.live.addTransport(entry);
+    return transport;
   }
 
   /** The router a caller's transport goes on: speakers on the main router, listeners packed into the room's routers. */
   #place(caller: MediaCaller): PlacedRouter {
     this.assertOpen();
-    this.#requirePlaced(caller);
     const found = this.live.routersOf(caller.roomId);
     if (!found) throw new RoomMediaNotFoundError(caller.roomId);
     if (caller.role === 'speaker') {
@@ -280,7 +284,7 @@ export abstract class MediasoupSignaling implements MediaSignaling {
   /** The caller's own transport, made where they still are. */
   #own(request: { userId: string; transportId: string }): PlacedTransport {
     const entry = this.#owned(request);
-    this.#requirePlaced(entry.caller);
+    this.#requirePlaced(entry);
     return entry;
   }
 

@@ -26,9 +26,6 @@ export interface MediaPlacement {
   readonly role: 'listener' | 'speaker';
 }
 
-/** A user's current placement in the family of `roomId` (any of its rooms' ids); undefined if not in it. */
-export type PlacementLookup = (roomId: string, userId: string) => MediaPlacement | undefined;
-
 export interface WebRtcTransportParameters {
   readonly id: string;
   readonly iceParameters: IceParameters;
@@ -128,11 +125,13 @@ export interface MediaSignaling {
   resumeConsumer(request: { userId: string; consumerId: string }): Promise<void>;
   closeTransport(request: { userId: string; transportId: string }): void;
   /**
-   * Closes `userId`'s transports in family `familyId` that no longer fit
-   * their placement (they left, or were moved); returns how many. Run after
-   * each batch of the log (a reactor). Does nothing without `placements`.
+   * Tells the plane where `userId` is in family `familyId` now (null: not
+   * in it, or off the stage and not yet seated), as a batch of the log says:
+   * their transports made for anywhere else close at once; returns how
+   * many. A reactor calls it after every batch; a user holding no media is
+   * not tracked, so a surge of joins costs a map lookup each.
    */
-  enforcePlacement(familyId: string, userId: string): number;
+  enforcePlacement(familyId: string, userId: string, placement: MediaPlacement | null): number;
 }
 
 /** The media port: desired state in (`reconcile`), signaling for clients, events out. */
@@ -156,12 +155,6 @@ export interface MediasoupMediaPlaneOptions {
   /** Listeners one router serves before the room gets another; match the capacity plan's figure. Default 250. */
   readonly listenersPerRouter?: number;
   readonly logLevel?: 'debug' | 'warn' | 'error' | 'none';
-  /**
-   * Where users are placed now (from the read models): every signaling call
-   * checks it. Without it only transport ownership is checked (a plane
-   * driven directly, as in its own tests).
-   */
-  readonly placements?: PlacementLookup;
   /** Transports one user may hold in one room family. Default 4. */
   readonly maxTransportsPerUser?: number;
 }

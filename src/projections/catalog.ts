@@ -1,6 +1,5 @@
 import { analyticsProjection } from './readModels/analytics.ts';
 import { createCapacityPlanProjection } from './readModels/capacityPlan.ts';
-import { placementsProjection } from './readModels/placements.ts';
 import { roomsProjection } from './readModels/rooms.ts';
 import { scheduleProjection } from './readModels/schedule.ts';
 import type { DocumentProjection } from './types.ts';
@@ -15,5 +14,4 @@ export const createProjections = (options: CatalogOptions = {}): DocumentProject
   createCapacityPlanProjection(options.consumersPerRouter),
   analyticsProjection,
   scheduleProjection,
-  placementsProjection,
 ];

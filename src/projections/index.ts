@@ -27,7 +27,7 @@ export {
   type RoomAnalytics,
   type SecondBucket,
 } from './readModels/analytics.ts';
-export { placementChanges, placementsProjection, type Placement } from './readModels/placements.ts';
+export { placementChanges, type Placement, type PlacementChange } from './placementChanges.ts';
 export { createFeedQueue } from './feedQueue.ts';
 export { asSeenBy, roomFeedFor, type RoomFeedSource } from './roomFeedView.ts';
 export { createRoomFeed, DIRECTORY, type FeedItem, type FeedSubscription, type RoomFeed } from './roomFeed.ts';

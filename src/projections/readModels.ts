@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { familyRootOf, roomStreamId } from '../domain/index.ts';
+import { roomStreamId } from '../domain/index.ts';
 import { StreamNotFoundError, type EventStore, type RecordedEvent } from '../eventstore/index.ts';
 import { createProjections } from './catalog.ts';
 import { openDocumentStore } from './documentStore.ts';
@@ -12,7 +12,6 @@ import {
   type SecondBucket,
 } from './readModels/analytics.ts';
 import type { CapacityPlan } from './readModels/capacityPlan.ts';
-import { placementKey, type Placement } from './readModels/placements.ts';
 import { detailKey, type DirectoryEntry, type RoomDetail } from './readModels/rooms.ts';
 import { roomAsOf, type Moment } from './roomAsOf.ts';
 import { createRoomFeed } from './roomFeed.ts';
@@ -89,13 +88,6 @@ export const createReadModels = (options: ReadModelsOptions) => {
     position: () => runner.position(),
 
     room: (roomId: string): RoomDetail | undefined => readDetail(roomId),
-
-    /** Where `userId` is in the family of `roomId` (any of its rooms' ids); undefined if not in it, or it ended. */
-    placement(roomId: string, userId: string): Placement | undefined {
-      const familyId = familyRootOf(roomId);
-      if (readDetail(familyId)?.state !== 'live') return undefined;
-      return runner.read<Placement>('placements', placementKey(familyId, userId));
-    },
 
     /** Producers' scheduled sessions. */
     schedule: querySchedule(runner),

@@ -47,7 +47,6 @@ export const serve = async (config: SpillwayConfig, options: ServeOptions = {}):
         ...(config.media.announcedAddress ? { announcedAddress: config.media.announcedAddress } : {}),
         ...(config.media.workers ? { workers: config.media.workers } : {}),
         maxTransportsPerUser: config.media.maxTransportsPerUser,
-        placements: (roomId, userId) => engine.readModels.placement(roomId, userId),
       })
     : undefined;
   let reconciling: Promise<unknown> = Promise.resolve();
@@ -71,7 +70,8 @@ export const serve = async (config: SpillwayConfig, options: ServeOptions = {}):
       if (events.some((e) => e.streamId.startsWith('room-'))) reconcileSoon();
       // Whoever left or was moved loses the media made for where they were, as soon as the log says so.
       if (media && !media.closed)
-        for (const { familyId, userId } of placementChanges(events)) media.enforcePlacement(familyId, userId);
+        for (const { familyId, userId, placement } of placementChanges(events))
+          media.enforcePlacement(familyId, userId, placement);
     },
   });
   media?.observer.on('workerReplaced', () => reconcileSoon());

@@ -5,7 +5,6 @@ import {
   createCapacityPlanProjection,
   createReadModels,
   openDocumentStore,
-  placementsProjection,
   roomsProjection,
   type FeedItem,
   type RoomDetail,
@@ -35,12 +34,7 @@ describe('read models', () => {
     await play(bench.commands, randomWorkload(7, 400));
     const events = await bench.store.readAll();
     expect(events.length).toBeGreaterThan(300);
-    for (const projection of [
-      roomsProjection,
-      createCapacityPlanProjection(2),
-      analyticsProjection,
-      placementsProjection,
-    ]) {
+    for (const projection of [roomsProjection, createCapacityPlanProjection(2), analyticsProjection]) {
       const once = openDocumentStore(join(bench.dir, `${projection.name}-once.db`));
       const twice = openDocumentStore(join(bench.dir, `${projection.name}-twice.db`));
       applyBatch(once, { projection, generation: 1n, checkpoint: -1n }, events);

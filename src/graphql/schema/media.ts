@@ -36,16 +36,17 @@ const relay = async <T>(work: () => Promise<T> | T): Promise<T> => {
 const listener = (context: ApiContext, what: string): Viewer => requireRole(context, what, 'listener', 'producer');
 
 /**
- * Where the viewer is in the family of `roomId`, from the read models, or
- * FORBIDDEN. The media plane checks the same placement again on every call
- * made with a transport (see src/media/membership.ts).
+ * Where the viewer is in the family of `roomId`, from the family's roster
+ * (the command path's, which the log is the truth of), or FORBIDDEN. From
+ * then on the media plane follows the log for where they are (see
+ * src/media/membership.ts), and refuses a transport made for anywhere else.
  */
 const placementIn = async (context: ApiContext, roomId: string, viewer: Viewer) => {
-  const { readModels } = context.services;
-  // A join through another node may not be in this node's read models yet.
-  if (!readModels.placement(roomId, viewer.userId)) await readModels.catchUp().catch(() => undefined);
+  const { readModels, commands } = context.services;
+  // A room opened through another node may not be in this node's read models yet.
+  if (!readModels.room(roomId)) await readModels.catchUp().catch(() => undefined);
   if (!readModels.room(roomId)) throw apiError('NOT_FOUND', `Room ${roomId} does not exist; check the id.`);
-  const placement = readModels.placement(roomId, viewer.userId);
+  const placement = await commands.placementOf(roomId, viewer.userId);
   if (!placement) throw apiError('FORBIDDEN', `Join room ${roomId} first: you are not in it or its overflow rooms.`);
   return placement;
 };
