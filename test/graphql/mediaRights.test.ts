@@ -164,6 +164,14 @@ describe('media-plane rights (real server, real mediasoup worker)', () => {
     expect(listenersIn(stage)).toBe(3);
   });
 
+  it('refuses a transport limit that is not a whole number from 1 to 64, naming the setting', () => {
+    for (const bad of ['0', '65', 'four', '2.5']) {
+      expect(() =>
+        loadConfig({ dataDir: dir.path }, { SPILLWAY_JWT_SECRET: SECRET, SPILLWAY_MEDIA_TRANSPORTS_PER_USER: bad }),
+      ).toThrow(`SPILLWAY_MEDIA_TRANSPORTS_PER_USER "${bad}" must be a whole number from 1 to 64.`);
+    }
+  });
+
   it('every transport created counts against the rate limit', async () => {
     const joined = await data('fay', 'mutation($r: ID!) { joinRoom(roomId: $r) { room { id } } }', { r: stage });
     // Wherever fay was seated (eve's overflow room may have drained meanwhile), once its router is up.
