@@ -205,7 +205,7 @@ export const createRoomFeed = (options: RoomFeedOptions) => {
         if (event.type === 'ListenerLeft') sendHands(roomId, event.data.userId, false, position);
         break;
       case 'RoomOpened':
-        handsSent.set(roomId, []);
+        if (event.data.parentRoomId === null) handsSent.set(roomId, []);
         send({ kind: 'RoomOpened', roomId, position }, event.data.parentRoomId === null);
         break;
       case 'RoomBecameFull':

@@ -33,6 +33,8 @@ const relay = async <T>(work: () => Promise<T> | T): Promise<T> => {
   }
 };
 
+const TRANSPORT_ID = 'The `id` of a transport createMediaTransport gave you.';
+
 const listener = (context: ApiContext, what: string): Viewer => requireRole(context, what, 'listener', 'producer');
 
 /**
@@ -54,8 +56,9 @@ const placementIn = async (context: ApiContext, roomId: string, viewer: Viewer) 
 builder.queryFields((t) => ({
   routerRtpCapabilities: t.field({
     type: 'JSON',
-    description: "The RTP capabilities of a room's router: load them into mediasoup-client's Device.",
-    args: { roomId: t.arg.id({ required: true }) },
+    description:
+      "The RTP capabilities of a room's router: load them into mediasoup-client's Device. For members of the room's family only (FORBIDDEN otherwise); NOT_FOUND while the room's media is not up yet.",
+    args: { roomId: t.arg.id({ required: true, description: 'The room you were placed in (main or overflow).' }) },
     resolve: async (_root, { roomId }, context) => {
       await placementIn(context, roomId, listener(context, 'join audio'));
       return relay(() => mediaOf(context).routerRtpCapabilities(roomId));
@@ -68,7 +71,7 @@ builder.mutationFields((t) => ({
     type: 'JSON',
     description:
       'A WebRTC transport in the room you were placed in: to send if you are on stage, to receive otherwise. Returns { id, iceParameters, iceCandidates, dtlsParameters }. It works while you stay where you were placed: leaving or being moved (on stage, off it) closes it within a second. One user holds at most a few per room family (4 unless configured; RATE_LIMITED past that), and each creation counts against the rate limit.',
-    args: { roomId: t.arg.id({ required: true }) },
+    args: { roomId: t.arg.id({ required: true, description: 'A room of the family you joined.' }) },
     resolve: async (_root, { roomId }, context) => {
       const viewer = listener(context, 'join audio');
       const placement = await placementIn(context, roomId, viewer);
@@ -81,7 +84,16 @@ builder.mutationFields((t) => ({
   }),
   connectMediaTransport: t.field({
     type: 'Boolean',
-    args: { transportId: t.arg.id({ required: true }), dtlsParameters: t.arg({ type: 'JSON', required: true }) },
+    description:
+      "Completes a transport's DTLS handshake (mediasoup-client's transport `connect` event); true when done.",
+    args: {
+      transportId: t.arg.id({ required: true, description: TRANSPORT_ID }),
+      dtlsParameters: t.arg({
+        type: 'JSON',
+        required: true,
+        description: 'The `dtlsParameters` of the connect event.',
+      }),
+    },
     resolve: async (_root, args, context) => {
       const viewer = listener(context, 'join audio');
       await relay(() =>
@@ -97,7 +109,10 @@ builder.mutationFields((t) => ({
   produceAudio: t.field({
     type: 'ID',
     description: 'Speakers only: starts sending your microphone; returns the producer id.',
-    args: { transportId: t.arg.id({ required: true }), rtpParameters: t.arg({ type: 'JSON', required: true }) },
+    args: {
+      transportId: t.arg.id({ required: true, description: TRANSPORT_ID }),
+      rtpParameters: t.arg({ type: 'JSON', required: true, description: 'The `rtpParameters` of the produce event.' }),
+    },
     resolve: async (_root, args, context) => {
       const viewer = listener(context, 'speak');
       const { producerId } = await relay(() =>
@@ -115,7 +130,10 @@ builder.mutationFields((t) => ({
     type: 'JSON',
     description:
       "One consumer per speaker of your room's family: [{ id, producerId, kind, rtpParameters }], paused until resumed.",
-    args: { transportId: t.arg.id({ required: true }), rtpCapabilities: t.arg({ type: 'JSON', required: true }) },
+    args: {
+      transportId: t.arg.id({ required: true, description: TRANSPORT_ID }),
+      rtpCapabilities: t.arg({ type: 'JSON', required: true, description: "Your Device's `rtpCapabilities`." }),
+    },
     resolve: async (_root, args, context) => {
       const viewer = listener(context, 'listen');
       return relay(() =>
@@ -129,7 +147,8 @@ builder.mutationFields((t) => ({
   }),
   resumeConsumer: t.field({
     type: 'Boolean',
-    args: { consumerId: t.arg.id({ required: true }) },
+    description: 'Starts the audio of a consumer consumeSpeakers gave you, once your side is ready; true when done.',
+    args: { consumerId: t.arg.id({ required: true, description: 'The `id` of a consumer consumeSpeakers gave you.' }) },
     resolve: async (_root, { consumerId }, context) => {
       const viewer = listener(context, 'listen');
       await relay(() => mediaOf(context).resumeConsumer({ userId: viewer.userId, consumerId }));
@@ -140,7 +159,7 @@ builder.mutationFields((t) => ({
     type: 'Boolean',
     description:
       'Closes one of your transports (and its producers and consumers), freeing its place under the per-user limit. Works after you left the room too.',
-    args: { transportId: t.arg.id({ required: true, description: 'A transport createMediaTransport gave you.' }) },
+    args: { transportId: t.arg.id({ required: true, description: TRANSPORT_ID }) },
     resolve: async (_root, { transportId }, context) => {
       const viewer = listener(context, 'close a transport');
       await relay(() => mediaOf(context).closeTransport({ userId: viewer.userId, transportId }));
