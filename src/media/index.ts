@@ -1,6 +1,7 @@
 export { createMediasoupMediaPlane } from './mediasoupMediaPlane.ts';
-export { desiredRouters } from './reconciler.ts';
 export { requirePlaced, stillPlaced } from './membership.ts';
+export { createPlacementReactor, type PlacementReactor } from './placementReactor.ts';
+export { createReconcileReactor, type ReconcileReactor } from './reconcileReactor.ts';
 export {
   CannotConsumeError,
   ConsumerNotFoundError,
@@ -34,4 +35,3 @@ export type {
   RtpParameters,
   WebRtcTransportParameters,
 } from './types.ts';
-export { OPUS_PT, opusRtpParameters, RtpReceiver, RtpSender, startListener, startSpeaker } from './plainRtp.ts';

@@ -4,9 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { opusRtpParameters } from '../../src/media/index.ts';
 import { loadConfig, serve, signToken, type RunningServer } from '../../src/runtime/index.ts';
-import { eventually } from '../media/rtp.ts';
+import { eventually, opusRtpParameters } from '../media/rtp.ts';
 import { postGraphQL, type GraphQLReply } from '../support/apiServer.ts';
 import { makeTempDir } from '../support/tempDir.ts';
 
