@@ -76,8 +76,24 @@ export const createMetrics = (sources: {
     },
   });
 
+  const rejected = new Counter({
+    name: 'spillway_bus_messages_rejected_total',
+    help: 'Messages read from Redis that were not what that key carries; each was dropped.',
+    labelNames: ['bus', 'reason'] as const,
+    registers: [registry],
+  });
+  const rejectedKinds = new Set<string>();
+
   return {
     registry,
+    /** Counts a dropped bus message; true the first time for its bus and reason (log that one). */
+    rejectedMessage(bus: string, reason: string): boolean {
+      rejected.inc({ bus, reason });
+      const kind = `${bus}:${reason}`;
+      if (rejectedKinds.has(kind)) return false;
+      rejectedKinds.add(kind);
+      return true;
+    },
     /** Counts admissions in each committed batch (the read models' onBatch). */
     onBatch(events: readonly RecordedEvent[]): void {
       for (const event of events) {

@@ -70,7 +70,13 @@ export const serve = async (config: SpillwayConfig, options: ServeOptions = {}):
   });
   media?.observer.on('workerReplaced', () => reconcileSoon());
   const feed = config.redisUrl
-    ? await redisFeedBus(config.redisUrl, engine.readModels.feed)
+    ? await redisFeedBus(config.redisUrl, engine.readModels.feed, {
+        namespace: config.namespace,
+        onRejected: (reason, message) => {
+          if (metrics.rejectedMessage('feed', reason))
+            logger.warn({ bus: 'feed', reason, message }, 'dropped a bad message from Redis (logged once per reason)');
+        },
+      })
     : inProcessFeedBus(engine.readModels.feed);
   // Sessions: their jobs run on BullMQ when Redis answers, else on timers; at
   // start every pending session's jobs are made again from the schedule, so a
@@ -84,7 +90,7 @@ export const serve = async (config: SpillwayConfig, options: ServeOptions = {}):
   const { scheduler, reason } = await chooseScheduler({
     handlers,
     redisUrl: config.redisUrl,
-    bullmq: { queueName: config.schedulerQueue },
+    bullmq: { queueName: config.schedulerQueue, prefix: `spillway:${config.namespace}` },
   });
   await engine.readModels.waitFor(await engine.store.headPosition(), 600_000);
   await scheduler.resync(engine.readModels.schedule.pending());
