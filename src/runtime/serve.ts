@@ -90,7 +90,12 @@ export const serve = async (config: SpillwayConfig, options: ServeOptions = {}):
   const { scheduler, reason } = await chooseScheduler({
     handlers,
     redisUrl: config.redisUrl,
-    bullmq: { queueName: config.schedulerQueue, prefix: `spillway:${config.namespace}` },
+    bullmq: {
+      queueName: config.schedulerQueue,
+      prefix: `spillway:${config.namespace}`,
+      pending: () => engine.readModels.schedule.pending(),
+      onError: (error) => logger.warn({ err: error }, 'scheduler'),
+    },
   });
   await engine.readModels.waitFor(await engine.store.headPosition(), 600_000);
   await scheduler.resync(engine.readModels.schedule.pending());
