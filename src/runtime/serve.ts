@@ -6,6 +6,8 @@ import {
   createSessionCommands,
   createSessionJobHandlers,
   createSessionService,
+  pingRedis,
+  RedisUnreachableError,
   type SessionScheduler,
 } from '../scheduling/index.ts';
 import { pino, type Logger } from 'pino';
@@ -13,6 +15,7 @@ import type { SpillwayConfig } from './config.ts';
 import { createMetrics } from './metrics.ts';
 import { dashboardRoutes } from './dashboard.ts';
 import { openEngine, type Engine } from './engine.ts';
+import { checkPortFree, checkStoreReachable, createStartupUndo, startupFailure } from './startup.ts';
 
 export interface RunningServer {
   readonly url: string;
@@ -36,16 +39,41 @@ export interface ServeOptions {
   readonly warm?: (roomId: string, expectedAudience: number) => Promise<void>;
 }
 
-/** Starts the engine and its API on the configured host and port. */
+/**
+ * Starts the engine and its API on the configured host and port. A start that
+ * fails closes what it had opened and rejects with a one-line StartupError
+ * where the cause is known (port taken, store or Redis unreachable).
+ */
 export const serve = async (config: SpillwayConfig, options: ServeOptions = {}): Promise<RunningServer> => {
+  const startup = createStartupUndo();
+  try {
+    return await start(config, options, startup);
+  } catch (error) {
+    await startup.undo();
+    throw startupFailure(error, config);
+  }
+};
+
+const start = async (
+  config: SpillwayConfig,
+  options: ServeOptions,
+  startup: ReturnType<typeof createStartupUndo>,
+): Promise<RunningServer> => {
+  await checkPortFree(config.api.host, config.api.port);
+  await checkStoreReachable(config);
+  if (config.redisUrl !== undefined && !(await pingRedis(config.redisUrl, 1000)))
+    throw new RedisUnreachableError(config.redisUrl);
   // Media follows the capacity plans: after any batch of room events, the
   // reconciler (one run at a time, coalesced) makes routers and pipes match.
   const media = config.media.enabled
-    ? await createMediasoupMediaPlane({
-        listenIp: config.media.listenIp,
-        ...(config.media.announcedAddress ? { announcedAddress: config.media.announcedAddress } : {}),
-        ...(config.media.workers ? { workers: config.media.workers } : {}),
-      })
+    ? startup.opened(
+        await createMediasoupMediaPlane({
+          listenIp: config.media.listenIp,
+          ...(config.media.announcedAddress ? { announcedAddress: config.media.announcedAddress } : {}),
+          ...(config.media.workers ? { workers: config.media.workers } : {}),
+        }),
+        (plane) => plane.close(),
+      )
     : undefined;
   let reconciling: Promise<unknown> = Promise.resolve();
   let reconcileDue = false;
@@ -62,22 +90,32 @@ export const serve = async (config: SpillwayConfig, options: ServeOptions = {}):
   };
   const logger = options.logger ?? pino({ name: 'spillway' }, pino.destination(2));
   const metrics = createMetrics({ readModels: () => engine.readModels, media: () => media });
-  const engine = openEngine(config, {
-    onBatch: (events) => {
-      metrics.onBatch(events);
-      if (events.some((e) => e.streamId.startsWith('room-'))) reconcileSoon();
-    },
-  });
+  const engine = startup.opened(
+    openEngine(config, {
+      onBatch: (events) => {
+        metrics.onBatch(events);
+        if (events.some((e) => e.streamId.startsWith('room-'))) reconcileSoon();
+      },
+    }),
+    (opened) => opened.close(),
+  );
+
   media?.observer.on('workerReplaced', () => reconcileSoon());
-  const feed = config.redisUrl
-    ? await redisFeedBus(config.redisUrl, engine.readModels.feed, {
-        namespace: config.namespace,
-        onRejected: (reason, message) => {
-          if (metrics.rejectedMessage('feed', reason))
-            logger.warn({ bus: 'feed', reason, message }, 'dropped a bad message from Redis (logged once per reason)');
-        },
-      })
-    : inProcessFeedBus(engine.readModels.feed);
+  const feed = startup.opened(
+    config.redisUrl
+      ? await redisFeedBus(config.redisUrl, engine.readModels.feed, {
+          namespace: config.namespace,
+          onRejected: (reason, message) => {
+            if (metrics.rejectedMessage('feed', reason))
+              logger.warn(
+                { bus: 'feed', reason, message },
+                'dropped a bad message from Redis (logged once per reason)',
+              );
+          },
+        })
+      : inProcessFeedBus(engine.readModels.feed),
+    (bus) => bus.close(),
+  );
   // Sessions: their jobs run on BullMQ when Redis answers, else on timers; at
   // start every pending session's jobs are made again from the schedule, so a
   // Redis that lost its data heals.
@@ -87,16 +125,19 @@ export const serve = async (config: SpillwayConfig, options: ServeOptions = {}):
     rooms: engine.commands,
     warm: options.warm ?? (async () => undefined),
   });
-  const { scheduler, reason } = await chooseScheduler({
-    handlers,
-    redisUrl: config.redisUrl,
-    bullmq: {
-      queueName: config.schedulerQueue,
-      prefix: `spillway:${config.namespace}`,
-      pending: () => engine.readModels.schedule.pending(),
-      onError: (error) => logger.warn({ err: error }, 'scheduler'),
-    },
-  });
+  const { scheduler, reason } = startup.opened(
+    await chooseScheduler({
+      handlers,
+      redisUrl: config.redisUrl,
+      bullmq: {
+        queueName: config.schedulerQueue,
+        prefix: `spillway:${config.namespace}`,
+        pending: () => engine.readModels.schedule.pending(),
+        onError: (error) => logger.warn({ err: error }, 'scheduler'),
+      },
+    }),
+    (chosen) => chosen.scheduler.close(),
+  );
   await engine.readModels.waitFor(await engine.store.headPosition(), 600_000);
   await scheduler.resync(engine.readModels.schedule.pending());
   reconcileSoon();

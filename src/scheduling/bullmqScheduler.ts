@@ -167,7 +167,9 @@ export const createBullmqScheduler = async (options: BullmqSchedulerOptions = {}
     const outcome = await Promise.race([work.then(() => 'done' as const), late]).finally(() => clearTimeout(timer));
     if (outcome === 'late') {
       work.catch(() => undefined);
-      onError(new Error(`Redis did not answer within ${answerWithinMs} ms to ${what}; the next resync makes the jobs.`));
+      onError(
+        new Error(`Redis did not answer within ${answerWithinMs} ms to ${what}; the next resync makes the jobs.`),
+      );
     }
   };
 
