@@ -7,5 +7,6 @@ export { openEngine, type Engine } from './engine.ts';
 export { DEVELOPMENT_JWT_SECRET, type ApiConfig } from './config.ts';
 export { serve, type RunningServer, type ServeOptions } from './serve.ts';
 export { StartupError } from './startup.ts';
+export { dataFolderHolder, type DataFolderHolder } from './dataLock.ts';
 export { signToken, ROLES, type Role } from '../graphql/index.ts';
 export { RtpReceiver, startListener, startSpeaker, type MediaPlane } from '../media/index.ts';

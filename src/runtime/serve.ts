@@ -15,6 +15,7 @@ import type { SpillwayConfig } from './config.ts';
 import { createMetrics } from './metrics.ts';
 import { dashboardRoutes } from './dashboard.ts';
 import { openEngine, type Engine } from './engine.ts';
+import { lockDataFolder } from './dataLock.ts';
 import { checkPortFree, checkStoreReachable, createStartupUndo, startupFailure } from './startup.ts';
 
 export interface RunningServer {
@@ -60,6 +61,7 @@ const start = async (
   startup: ReturnType<typeof createStartupUndo>,
 ): Promise<RunningServer> => {
   await checkPortFree(config.api.host, config.api.port);
+  const lock = startup.opened(lockDataFolder(config.dataDir), (taken) => taken.release());
   await checkStoreReachable(config);
   if (config.redisUrl !== undefined && !(await pingRedis(config.redisUrl, 1000)))
     throw new RedisUnreachableError(config.redisUrl);
@@ -189,6 +191,7 @@ const start = async (
     },
   });
   const url = await api.listen();
+  lock.served(url);
   logger.info({ url, scheduler: reason, feed: feed.kind, media: Boolean(media) }, 'serving');
   let stopping: Promise<void> | undefined;
   return {
@@ -206,6 +209,7 @@ const start = async (
         await reconciling;
         media?.close();
         await engine.close();
+        lock.release();
       })()),
   };
 };

@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 import { EventStoreUnavailableError } from '../eventstore/index.ts';
 import { RedisUnreachableError } from '../scheduling/index.ts';
 import type { SpillwayConfig } from './config.ts';
+import { DataFolderLockedError } from './dataLock.ts';
 import { describeEventStore, openEventStore } from './openEventStore.ts';
 
 /** Why `serve` could not start: one line that says what to do. Nothing it had opened is left running. */
@@ -22,6 +23,7 @@ const portAdvice = 'choose another with --port N, or PORT=N with npm start (e.g.
 /** The one-line StartupError for an error met while starting, or the error itself when it is not a known kind. */
 export const startupFailure = (error: unknown, config: SpillwayConfig): unknown => {
   if (error instanceof StartupError) return error;
+  if (error instanceof DataFolderLockedError) return new StartupError('DATA_LOCKED', error.message, { cause: error });
   const { host, port } = config.api;
   const code = error instanceof Error && 'code' in error ? String(error.code) : '';
   if (code === 'EADDRINUSE')

@@ -1,31 +1,18 @@
-import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runSpillwayCommand } from '../support/spillwayCommand.ts';
 import { makeTempDir } from '../support/tempDir.ts';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-
-/** `spillway serve …` as an operator runs it; a run still going after 15 s is killed and reported as hung. */
-const serveOnce = (args: string[], env: NodeJS.ProcessEnv) =>
-  new Promise<{ code: number | null; lines: string[]; ms: number }>((resolve) => {
-    const started = performance.now();
-    const child = execFile(
-      process.execPath,
-      ['bin/spillway.js', 'serve', ...args],
-      {
-        cwd: root,
-        env: { ...process.env, SPILLWAY_JWT_SECRET: 'a-test-secret-of-enough-length', ...env },
-        timeout: 15_000,
-      },
-      (error, _stdout, stderr) => {
-        const lines = stderr.split('\n').filter((line) => line.trim() !== '');
-        resolve({ code: error ? (child.exitCode ?? null) : 0, lines, ms: performance.now() - started });
-      },
-    );
+/** `spillway serve …` with a secret set (no development-secret warnings). */
+const serveOnce = async (args: string[], env: NodeJS.ProcessEnv) => {
+  const run = await runSpillwayCommand(['serve', ...args], {
+    SPILLWAY_JWT_SECRET: 'a-test-secret-of-enough-length',
+    ...env,
   });
+  return { ...run, lines: run.stderrLines };
+};
 
 const listening = (): Promise<Server> =>
   new Promise((resolve) => {
