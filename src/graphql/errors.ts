@@ -12,6 +12,7 @@ export type ApiErrorCode =
   | 'CONFLICT'
   | 'ROOM_FULL'
   | 'RATE_LIMITED'
+  | 'TIMEOUT'
   | Exclude<
       DomainErrorCode,
       | 'ROOM_NOT_FOUND'
