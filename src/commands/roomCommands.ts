@@ -18,6 +18,7 @@ import {
   type StreamWrite,
 } from '../eventstore/index.ts';
 import { CommandPathClosedError, ConcurrencyConflictError } from './errors.ts';
+import { createMailboxes, type MailboxLimits } from './mailboxes.ts';
 import { loadRoom, saveRoomSnapshot, type LoadedRoom } from './roomLoader.ts';
 
 export interface RoomCommandOptions {
@@ -29,6 +30,8 @@ export interface RoomCommandOptions {
   readonly snapshotEvery?: number;
   /** Told the log position after each append (the read models' lag counts from it). */
   readonly onAppended?: (position: bigint) => void;
+  /** How many families stay loaded, and how long idle (defaults: DEFAULT_MAILBOX_LIMITS). */
+  readonly held?: Partial<MailboxLimits>;
 }
 
 /** What a command did: its events, and where the log holds them. */
@@ -91,17 +94,12 @@ export const createRoomCommands = (store: EventStore, snapshots: SnapshotStore, 
     readonly queue: Pending[];
     running: Promise<void> | undefined;
   }
-  const mailboxes = new Map<string, Mailbox>();
+  const mailboxes = createMailboxes<Mailbox>({
+    make: (roomId) => ({ roomId, room: undefined, lastSnapshot: -1n, queue: [], running: undefined }),
+    isIdle: (mailbox) => mailbox.running === undefined && mailbox.queue.length === 0,
+    ...(options.held ? { limits: options.held } : {}),
+  });
   let closing = false;
-
-  const mailboxOf = (roomId: string): Mailbox => {
-    let mailbox = mailboxes.get(roomId);
-    if (!mailbox) {
-      mailbox = { roomId, room: undefined, lastSnapshot: -1n, queue: [], running: undefined };
-      mailboxes.set(roomId, mailbox);
-    }
-    return mailbox;
-  };
 
   /**
    * Decides a batch against the room's state, evolving it as it goes. Refusals
@@ -217,6 +215,7 @@ export const createRoomCommands = (store: EventStore, snapshots: SnapshotStore, 
       try {
         while (mailbox.queue.length > 0) {
           await turn(mailbox);
+          if (mailbox.queue.length === 0) break;
           // Let the event loop breathe between turns: a surge resolves
           // callers as microtasks that queue more commands at once, and
           // without this the projections, timers and I/O would wait for the
@@ -229,6 +228,8 @@ export const createRoomCommands = (store: EventStore, snapshots: SnapshotStore, 
         for (const pending of mailbox.queue.splice(0)) pending.reject(error);
       } finally {
         mailbox.running = undefined;
+        // A family that is not in the log (a command for an unknown room) is not worth holding.
+        if (!mailbox.room || mailbox.room.revision < 0n) mailboxes.release(mailbox.roomId);
       }
     })();
   };
@@ -246,7 +247,7 @@ export const createRoomCommands = (store: EventStore, snapshots: SnapshotStore, 
       const routed =
         root === roomId ? command : ({ ...command, data: { ...command.data, roomId: root } } as RoomCommand);
       return new Promise<CommandResult>((resolve, reject) => {
-        const mailbox = mailboxOf(root);
+        const mailbox = mailboxes.use(root);
         mailbox.queue.push({ command: routed, resolve, reject });
         drain(mailbox);
       });
@@ -266,16 +267,20 @@ export const createRoomCommands = (store: EventStore, snapshots: SnapshotStore, 
       userId: string,
     ): Promise<{ roomId: string; role: 'listener' | 'speaker' } | undefined> {
       const root = familyRootOf(roomId);
-      const room = mailboxes.get(root)?.room ?? (await loadRoom(store, snapshots, root));
+      const room = mailboxes.peek(root)?.room ?? (await loadRoom(store, snapshots, root));
       const member = room.state.roster.members.get(userId);
       return member ? { roomId: member.roomId, role: member.role } : undefined;
     },
 
+    /** Families whose state this path holds in memory now. */
+    held: (): number => mailboxes.held(),
+
     /** Takes no more commands, and resolves once every queued one is answered. */
     async close(): Promise<void> {
       closing = true;
+      mailboxes.close();
       for (;;) {
-        const running = [...mailboxes.values()].map((m) => m.running).filter((r) => r !== undefined);
+        const running = [...mailboxes.mailboxes()].map((m) => m.running).filter((r) => r !== undefined);
         if (running.length === 0) return;
         await Promise.all(running);
       }

@@ -31,6 +31,8 @@ export interface SpillwayConfig {
    * is, so the nodes of one deployment agree and two deployments differ.
    */
   readonly namespace: string;
+  /** Room families the command path keeps loaded: let go after `idleMs` without a command, `maxHeld` at most. */
+  readonly heldRooms: { readonly idleMs: number; readonly maxHeld: number };
   /** mediasoup workers on this host, or none (SPILLWAY_MEDIA=off). */
   readonly media:
     | { readonly enabled: false }
@@ -117,6 +119,17 @@ export const loadConfig = (input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
   const namespace = env.SPILLWAY_NAMESPACE || deploymentNamespace(eventStore);
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(namespace))
     problems.push(`SPILLWAY_NAMESPACE "${namespace}" must be 1 to 64 letters, digits, "-" or "_".`);
+  const wholeFrom = (name: string, fallback: number, min: number, max: number): number => {
+    const text = env[name];
+    const n = text === undefined || text === '' ? fallback : Number(text);
+    if (!Number.isInteger(n) || n < min || n > max)
+      problems.push(`${name} "${text}" must be a whole number from ${min} to ${max}.`);
+    return n;
+  };
+  const heldRooms = {
+    idleMs: wholeFrom('SPILLWAY_ROOM_IDLE_SECONDS', 300, 1, 86_400) * 1000,
+    maxHeld: wholeFrom('SPILLWAY_ROOMS_HELD', 10_000, 10, 10_000_000),
+  };
   const mediaSwitch = env.SPILLWAY_MEDIA ?? 'on';
   if (mediaSwitch !== 'on' && mediaSwitch !== 'off')
     problems.push(`SPILLWAY_MEDIA "${mediaSwitch}" must be on or off.`);
@@ -132,6 +145,7 @@ export const loadConfig = (input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
   return {
     schedulerQueue,
     namespace,
+    heldRooms,
     media:
       mediaSwitch === 'off'
         ? { enabled: false }

@@ -9,6 +9,8 @@ import type { ReadModels, RecordedEvent } from '../projections/index.ts';
  */
 export const createMetrics = (sources: {
   readonly readModels: () => ReadModels;
+  /** Room families the command path holds in memory now. */
+  readonly heldRooms: () => number;
   readonly media: () => MediaPlane | undefined;
 }) => {
   const registry = new Registry();
@@ -65,6 +67,14 @@ export const createMetrics = (sources: {
           byWorker.set(router.workerPid, (byWorker.get(router.workerPid) ?? 0) + router.listeners);
       }
       for (const [pid, listeners] of byWorker) this.set({ worker: String(pid) }, listeners);
+    },
+  });
+  new Gauge({
+    name: 'spillway_rooms_held',
+    help: 'Room families whose state the command path holds in memory (idle ones are let go).',
+    registers: [registry],
+    collect() {
+      this.set(sources.heldRooms());
     },
   });
   new Gauge({

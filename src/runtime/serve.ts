@@ -91,7 +91,11 @@ const start = async (
       .catch((error: unknown) => options.onInternalError?.(error, 'media-reconcile'));
   };
   const logger = options.logger ?? pino({ name: 'spillway' }, pino.destination(2));
-  const metrics = createMetrics({ readModels: () => engine.readModels, media: () => media });
+  const metrics = createMetrics({
+    readModels: () => engine.readModels,
+    heldRooms: () => engine.commands.held(),
+    media: () => media,
+  });
   const engine = startup.opened(
     openEngine(config, {
       onBatch: (events) => {

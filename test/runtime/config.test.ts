@@ -18,3 +18,16 @@ describe('the deployment namespace (Redis keys, feed, BullMQ queue)', () => {
     expect(() => loadConfig({}, { SPILLWAY_NAMESPACE: 'a b:c' })).toThrow(/SPILLWAY_NAMESPACE "a b:c" must be/);
   });
 });
+
+describe('the rooms the command path holds', () => {
+  it('defaults to 5 minutes idle and 10,000 families, and takes both from the environment', () => {
+    expect(loadConfig({}, {}).heldRooms).toEqual({ idleMs: 300_000, maxHeld: 10_000 });
+    expect(loadConfig({}, { SPILLWAY_ROOM_IDLE_SECONDS: '30', SPILLWAY_ROOMS_HELD: '500' }).heldRooms).toEqual({
+      idleMs: 30_000,
+      maxHeld: 500,
+    });
+    expect(() => loadConfig({}, { SPILLWAY_ROOMS_HELD: 'lots' })).toThrow(
+      'SPILLWAY_ROOMS_HELD "lots" must be a whole number from 10 to 10000000.',
+    );
+  });
+});
