@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import {
-  DomainError,
   execute,
   familyRootOf,
   mirrorToOverflowRooms,
+  roomIdRefusal,
   roomStreamId,
   TransitionRefusedError,
   type MirroredEvent,
@@ -161,6 +161,16 @@ export const createRoomCommands = (store: EventStore, snapshots: SnapshotStore, 
   /** One turn: decide everything queued, append it as one batch, answer each caller. */
   const turn = async (mailbox: Mailbox): Promise<void> => {
     const batch = mailbox.queue.splice(0, maxBatch);
+    try {
+      await decideAndAppend(mailbox, batch);
+    } catch (error) {
+      // Loading failed, or the snapshot after the append: everyone in the batch not yet answered hears it.
+      mailbox.room = undefined;
+      for (const pending of batch) pending.reject(error);
+    }
+  };
+
+  const decideAndAppend = async (mailbox: Mailbox, batch: Pending[]): Promise<void> => {
     for (let attempt = 1; ; attempt += 1) {
       mailbox.room ??= await loadRoom(store, snapshots, mailbox.roomId);
       const room = mailbox.room;
@@ -239,9 +249,8 @@ export const createRoomCommands = (store: EventStore, snapshots: SnapshotStore, 
     send(command: RoomCommand): Promise<CommandResult> {
       if (closing) return Promise.reject(new CommandPathClosedError());
       const roomId = command?.data?.roomId;
-      if (typeof roomId !== 'string' || roomId.length === 0) {
-        return Promise.reject(new DomainError('INVALID_COMMAND', 'A command needs a roomId.'));
-      }
+      const refusal = roomIdRefusal(roomId);
+      if (refusal) return Promise.reject(refusal);
       const root = familyRootOf(roomId);
       // Commands for an overflow room go to its family's main room, which decides for the family.
       const routed =

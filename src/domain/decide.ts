@@ -45,10 +45,23 @@ const MAIN_ROOM_ID = /^[A-Za-z0-9_-]{1,100}$/;
 /** The main room of the family a room belongs to (itself, for a main room). */
 export const familyRootOf = (roomId: string): string => OVERFLOW_ID.exec(roomId)?.[1] ?? roomId;
 
+const ROOM_ID_RULE = 'must be 1 to 100 letters, digits, "-" or "_" (an overflow room\'s adds ".overflow-N")';
+const shown = (roomId: string): string => (roomId.length > 40 ? `${roomId.slice(0, 40)}…` : roomId);
+
 const requireMainRoomId = (roomId: string): void => {
-  if (!MAIN_ROOM_ID.test(roomId)) {
-    throw invalidCommand(`Room id "${roomId}" must be 1 to 100 letters, digits, "-" or "_".`);
-  }
+  if (!MAIN_ROOM_ID.test(roomId)) throw invalidCommand(`Room id "${shown(roomId)}" ${ROOM_ID_RULE}.`);
+};
+
+/**
+ * The refusal of an id no room can have (a main room's id, or one of its
+ * overflow rooms'), to give before anything is read: such a command could
+ * only fail later, in the store, with a message about streams.
+ */
+export const roomIdRefusal = (roomId: unknown): DomainError | undefined => {
+  if (typeof roomId !== 'string' || roomId.length === 0) return invalidCommand('A command needs a roomId.');
+  if (roomId.length > 130 || !MAIN_ROOM_ID.test(familyRootOf(roomId)))
+    return invalidCommand(`Room id "${shown(roomId)}" ${ROOM_ID_RULE}.`);
+  return undefined;
 };
 
 /**

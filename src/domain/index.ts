@@ -1,7 +1,7 @@
 export * from './commands.ts';
 export * from './errors.ts';
 export * from './events.ts';
-export { decide, familyRootOf, overflowRoomId } from './decide.ts';
+export { decide, familyRootOf, overflowRoomId, roomIdRefusal } from './decide.ts';
 export { execute, TransitionRefusedError } from './execute.ts';
 export { mirrorToOverflowRooms, type MirroredEvent } from './overflowMirror.ts';
 export {
