@@ -1,4 +1,4 @@
-import { createApiServer, createRateLimiter, inProcessFeedBus, redisFeedBus, type FeedBus } from '../graphql/index.ts';
+import { createApiServer, createRateLimiter, type FeedBus } from '../graphql/index.ts';
 import { createMediasoupMediaPlane, type MediaPlane } from '../media/index.ts';
 import { randomUUID } from 'node:crypto';
 import {
@@ -6,8 +6,6 @@ import {
   createSessionCommands,
   createSessionJobHandlers,
   createSessionService,
-  pingRedis,
-  RedisUnreachableError,
   type SessionScheduler,
 } from '../scheduling/index.ts';
 import { pino, type Logger } from 'pino';
@@ -15,8 +13,8 @@ import type { SpillwayConfig } from './config.ts';
 import { createMetrics } from './metrics.ts';
 import { dashboardRoutes } from './dashboard.ts';
 import { openEngine, type Engine } from './engine.ts';
-import { lockDataFolder } from './dataLock.ts';
-import { checkPortFree, checkStoreReachable, createStartupUndo, startupFailure } from './startup.ts';
+import { openFeedBus } from './feed.ts';
+import { checkBeforeStart, startOrUndo, type StartupUndo } from './startup.ts';
 
 export interface RunningServer {
   readonly url: string;
@@ -45,26 +43,11 @@ export interface ServeOptions {
  * fails closes what it had opened and rejects with a one-line StartupError
  * where the cause is known (port taken, store or Redis unreachable).
  */
-export const serve = async (config: SpillwayConfig, options: ServeOptions = {}): Promise<RunningServer> => {
-  const startup = createStartupUndo();
-  try {
-    return await start(config, options, startup);
-  } catch (error) {
-    await startup.undo();
-    throw startupFailure(error, config);
-  }
-};
+export const serve = (config: SpillwayConfig, options: ServeOptions = {}): Promise<RunningServer> =>
+  startOrUndo(config, (startup) => start(config, options, startup));
 
-const start = async (
-  config: SpillwayConfig,
-  options: ServeOptions,
-  startup: ReturnType<typeof createStartupUndo>,
-): Promise<RunningServer> => {
-  await checkPortFree(config.api.host, config.api.port);
-  const lock = startup.opened(lockDataFolder(config.dataDir), (taken) => taken.release());
-  await checkStoreReachable(config);
-  if (config.redisUrl !== undefined && !(await pingRedis(config.redisUrl, 1000)))
-    throw new RedisUnreachableError(config.redisUrl);
+const start = async (config: SpillwayConfig, options: ServeOptions, startup: StartupUndo): Promise<RunningServer> => {
+  const lock = await checkBeforeStart(config, startup);
   // Media follows the capacity plans: after any batch of room events, the
   // reconciler (one run at a time, coalesced) makes routers and pipes match.
   const media = config.media.enabled
@@ -107,21 +90,7 @@ const start = async (
   );
 
   media?.observer.on('workerReplaced', () => reconcileSoon());
-  const feed = startup.opened(
-    config.redisUrl
-      ? await redisFeedBus(config.redisUrl, engine.readModels.feed, {
-          namespace: config.namespace,
-          onRejected: (reason, message) => {
-            if (metrics.rejectedMessage('feed', reason))
-              logger.warn(
-                { bus: 'feed', reason, message },
-                'dropped a bad message from Redis (logged once per reason)',
-              );
-          },
-        })
-      : inProcessFeedBus(engine.readModels.feed),
-    (bus) => bus.close(),
-  );
+  const feed = startup.opened(await openFeedBus(config, engine.readModels.feed, metrics, logger), (bus) => bus.close());
   // Sessions: their jobs run on BullMQ when Redis answers, else on timers; at
   // start every pending session's jobs are made again from the schedule, so a
   // Redis that lost its data heals.

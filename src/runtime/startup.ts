@@ -1,8 +1,8 @@
 import { createServer } from 'node:net';
 import { EventStoreUnavailableError } from '../eventstore/index.ts';
-import { RedisUnreachableError } from '../scheduling/index.ts';
+import { pingRedis, RedisUnreachableError } from '../scheduling/index.ts';
 import type { SpillwayConfig } from './config.ts';
-import { DataFolderLockedError } from './dataLock.ts';
+import { DataFolderLockedError, lockDataFolder } from './dataLock.ts';
 import { describeEventStore, openEventStore } from './openEventStore.ts';
 
 /** Why `serve` could not start: one line that says what to do. Nothing it had opened is left running. */
@@ -77,6 +77,34 @@ export const checkStoreReachable = async (config: SpillwayConfig): Promise<void>
   }
 };
 
+/**
+ * What is checked before anything starts, fastest first, so a start that
+ * cannot work says so in a second: the port, the data folder (taken for this
+ * process; the lock is what it returns), the store, Redis when set.
+ */
+export const checkBeforeStart = async (config: SpillwayConfig, startup: StartupUndo) => {
+  await checkPortFree(config.api.host, config.api.port);
+  const lock = startup.opened(lockDataFolder(config.dataDir), (taken) => taken.release());
+  await checkStoreReachable(config);
+  if (config.redisUrl !== undefined && !(await pingRedis(config.redisUrl, 1000)))
+    throw new RedisUnreachableError(config.redisUrl);
+  return lock;
+};
+
+/** Runs `start`; if it fails, closes what it opened and rejects with the one-line StartupError where known. */
+export const startOrUndo = async <T>(
+  config: SpillwayConfig,
+  start: (startup: StartupUndo) => Promise<T>,
+): Promise<T> => {
+  const startup = createStartupUndo();
+  try {
+    return await start(startup);
+  } catch (error) {
+    await startup.undo();
+    throw startupFailure(error, config);
+  }
+};
+
 /** What a start opened so far, closed newest first if the start fails half-way. */
 export const createStartupUndo = () => {
   const closers: Array<() => unknown> = [];
@@ -94,3 +122,5 @@ export const createStartupUndo = () => {
     },
   };
 };
+
+export type StartupUndo = ReturnType<typeof createStartupUndo>;
