@@ -141,7 +141,7 @@ describe('every caller is answered when a step of the command path fails', () =>
       expect(outcome.status).toBe('rejected');
       expect((outcome as PromiseRejectedResult).reason).toMatchObject({ code: 'INVALID_COMMAND' });
       expect(String((outcome as PromiseRejectedResult).reason.message)).toMatch(
-        /^Room id "r{40}…" must be 1 to 100 letters/,
+        /^roomId must be 1 to 100 letters, digits, "-" or "_" \(an overflow room's adds ".overflow-N"\), not "r{59}…\.$/,
       );
     }
   });

@@ -28,7 +28,9 @@ describe('requests with impossible room ids', () => {
           variables: { id: roomId },
         });
         expect(reply.errors?.[0]?.extensions?.code, JSON.stringify(reply.errors)).toBe('INVALID_INPUT');
-        expect(reply.errors?.[0]?.message).toMatch(/^Room id ".{1,41}" must be 1 to 100 letters, digits/);
+        expect(reply.errors?.[0]?.message).toMatch(
+          /^roomId must be 1 to 100 letters, digits, "-" or "_" \(an overflow room's adds ".overflow-N"\), not ".{1,61}\.$/,
+        );
       }
     });
   }

@@ -14,7 +14,7 @@ export interface RoomDetail {
   readonly roomId: string;
   readonly parentRoomId: string | null;
   readonly title: string;
-  readonly state: 'scheduled' | 'live' | 'ended';
+  readonly state: 'live' | 'ended';
   readonly capacity: number;
   readonly speakerCapacity: number;
   readonly listenerCount: number;
@@ -27,7 +27,6 @@ export interface RoomDetail {
   readonly headliner: { readonly userId: string; readonly expectedAudience: number; readonly arrived: boolean } | null;
   /** The open overflow rooms, in spawn order (a drained one leaves the list). */
   readonly overflow: readonly OverflowRoomSummary[];
-  readonly startsAt: string | null;
   readonly openedAt: string | null;
   readonly endedAt: string | null;
   readonly endReason: string | null;
@@ -58,7 +57,8 @@ const blank = (roomId: string): RoomDetail => ({
   roomId,
   parentRoomId: null,
   title: '',
-  state: 'scheduled',
+  // Every room's stream begins with RoomOpened: a blank detail is only ever seen being opened.
+  state: 'live',
   capacity: 0,
   speakerCapacity: 0,
   listenerCount: 0,
@@ -70,7 +70,6 @@ const blank = (roomId: string): RoomDetail => ({
   invited: [],
   headliner: null,
   overflow: [],
-  startsAt: null,
   openedAt: null,
   endedAt: null,
   endReason: null,
@@ -118,14 +117,6 @@ export const evolveRoomDetail = (current: RoomDetail | undefined, recorded: Reco
   const room = current ?? blank(event.data.roomId);
   const at = recorded.position;
   switch (event.type) {
-    case 'RoomScheduled':
-      return changed(room, at, {
-        title: event.data.title,
-        capacity: event.data.capacity,
-        speakerCapacity: event.data.speakerCapacity,
-        moderators: withOne(room.moderators, event.data.by),
-        startsAt: event.data.startsAt,
-      });
     case 'RoomOpened': {
       const by = event.data.by;
       const main = event.data.parentRoomId === null;
