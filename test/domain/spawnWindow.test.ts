@@ -6,6 +6,7 @@ import {
   initialState,
   toSnapshotData,
   type RoomCommand,
+  type RoomSnapshotData,
   type RoomState,
 } from '../../src/domain/index.ts';
 
@@ -59,7 +60,7 @@ describe('the spawn limit counts spawns over a window, not only the open overflo
 
   it('spawns again once the oldest spawn is out of the window, and a snapshot keeps the window', () => {
     const snapshot = JSON.stringify(toSnapshotData(threeSpawnsAndDrains().state));
-    const restored = () => fromSnapshotData(JSON.parse(snapshot));
+    const restored = () => fromSnapshotData(JSON.parse(snapshot) as RoomSnapshotData);
     expect(run(restored(), [command('JoinRoom', 'u4', 10 * minute)]).outcomes[0]).toBeInstanceOf(DomainError);
     expect(run(restored(), [command('JoinRoom', 'u4', 11 * minute + 1)]).outcomes[0]).toEqual([
       'OverflowRoomSpawned',
