@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { redisFeedBus, type FeedBus } from '../../src/graphql/index.ts';
 import { createRoomFeed, type FeedItem, type RecordedEvent } from '../../src/projections/index.ts';
+import { testNamespace } from '../support/redisNamespace.ts';
 
 /**
  * The feed bus against the real Redis: every namespace is this test's own
@@ -11,13 +12,13 @@ import { createRoomFeed, type FeedItem, type RecordedEvent } from '../../src/pro
  */
 const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 const admin = new Redis(redisUrl);
-const namespaces: string[] = [];
+const namespaces: Array<ReturnType<typeof testNamespace>> = [];
 const buses: FeedBus[] = [];
 
 const newNamespace = (): string => {
-  const namespace = `test-feedbus-${randomUUID()}`;
+  const namespace = testNamespace('feedbus');
   namespaces.push(namespace);
-  return namespace;
+  return namespace.namespace;
 };
 
 const roomOpened = (roomId: string, position: bigint): RecordedEvent => ({
@@ -60,10 +61,7 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  for (const namespace of namespaces) {
-    const keys = await admin.keys(`spillway:${namespace}:*`);
-    if (keys.length > 0) await admin.del(...keys);
-  }
+  for (const namespace of namespaces) await namespace.wipe();
   admin.disconnect();
 });
 

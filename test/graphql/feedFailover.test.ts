@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,6 +5,7 @@ import { signToken } from '../../src/runtime/index.ts';
 import { postGraphQL, TEST_SECRET } from '../support/apiServer.ts';
 import { subscribeOverSse, type ReceivedFeed } from '../support/feedClients.ts';
 import { nodesOfOneLog, type ServeProcess } from '../support/serveProcess.ts';
+import { testNamespace } from '../support/redisNamespace.ts';
 import { makeTempDir } from '../support/tempDir.ts';
 
 /**
@@ -17,7 +17,7 @@ import { makeTempDir } from '../support/tempDir.ts';
 describe('the feed across API nodes when its leader dies, and garbage on Redis', () => {
   const dir = makeTempDir('gql-feed-failover');
   const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
-  const namespace = `test-failover-${randomUUID()}`;
+  const { namespace, wipe } = testNamespace('failover');
   const leaderKey = `spillway:${namespace}:feed-leader`;
   const redis = new Redis(redisUrl);
   const nodes: ServeProcess[] = [];
@@ -65,8 +65,7 @@ describe('the feed across API nodes when its leader dies, and garbage on Redis',
   afterAll(async () => {
     directory?.close();
     await Promise.all(nodes.map((node) => node.stop()));
-    const keys = await redis.keys(`spillway:${namespace}:*`);
-    if (keys.length > 0) await redis.del(...keys);
+    await wipe();
     redis.disconnect();
     dir.remove();
   });

@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signToken } from '../../src/runtime/index.ts';
 import { postGraphQL, TEST_SECRET } from '../support/apiServer.ts';
 import { subscribeOverSse, type ReceivedFeed } from '../support/feedClients.ts';
 import { nodesOfOneLog, type ServeProcess } from '../support/serveProcess.ts';
+import { testNamespace } from '../support/redisNamespace.ts';
 import { makeTempDir } from '../support/tempDir.ts';
 
 /**
@@ -21,6 +21,7 @@ describe('two API nodes over one event store and Redis', () => {
   let a: ServeProcess;
   let b: ServeProcess;
   const tokens: Record<string, string> = {};
+  const namespace = testNamespace('two-nodes');
 
   const gql = async <T>(node: ServeProcess, query: string, token?: string): Promise<T> => {
     const reply = await postGraphQL<T>(node.url, query, { token });
@@ -39,7 +40,7 @@ describe('two API nodes over one event store and Redis', () => {
       REDIS_URL: redisUrl,
       SPILLWAY_JWT_SECRET: TEST_SECRET,
       SPILLWAY_MEDIA: 'off',
-      SPILLWAY_QUEUE: `test-two-nodes-${randomUUID()}`,
+      SPILLWAY_NAMESPACE: namespace.namespace,
     });
     a = await start('node-a');
     nodes.push(a);
@@ -70,6 +71,7 @@ describe('two API nodes over one event store and Redis', () => {
     for (const feed of feeds) feed.close();
     const outcomes = await Promise.all(nodes.map((node) => node.stop()));
     dir.remove();
+    await namespace.wipe();
     for (const outcome of outcomes)
       expect({ code: outcome.code, signal: outcome.signal }, outcome.stderr).toEqual({ code: 0, signal: null });
   });
