@@ -6,3 +6,4 @@ export {
   type SessionCommands,
 } from './sessionCommands.ts';
 export { CommandPathClosedError, ConcurrencyConflictError } from './errors.ts';
+export { DEFAULT_MAILBOX_LIMITS, type MailboxLimits } from './mailboxes.ts';
