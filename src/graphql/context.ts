@@ -3,7 +3,7 @@ import type { MediaSignaling } from '../media/index.ts';
 import type { ReadModels } from '../projections/index.ts';
 import type { FailedJob, SessionService } from '../scheduling/index.ts';
 import type { FeedBus } from './feedBus.ts';
-import type { RateLimiter } from './limits.ts';
+import type { RateLimiter } from './rateLimiter.ts';
 
 export type Role = 'listener' | 'producer' | 'analyst';
 export const ROLES: readonly Role[] = ['listener', 'producer', 'analyst'];

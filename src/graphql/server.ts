@@ -7,7 +7,8 @@ import { createYoga, type Plugin } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
 import { bearerToken, createTokenVerifier, InvalidTokenError, type AuthConfig } from './auth.ts';
 import type { ApiContext, ApiServices, Viewer } from './context.ts';
-import { queryLimitsRule } from './limits.ts';
+import { DEFAULT_DOCUMENT_LIMITS, type DocumentLimits } from './limits.ts';
+import { useDocumentLimits, useErrorStatus, useMutationBudget } from './plugins.ts';
 import { schema } from './schema/index.ts';
 import { useSharedSubscriptionExecution } from './sharedExecution.ts';
 import { useSseFeed } from './sseFeed.ts';
@@ -19,8 +20,12 @@ export interface ApiServerOptions {
   readonly port?: number;
   /** Largest request body accepted, in bytes. Default 64 KiB. */
   readonly maxBodyBytes?: number;
-  readonly maxDepth?: number;
-  readonly maxCost?: number;
+  /** What one document may ask for (defaults: DEFAULT_DOCUMENT_LIMITS). */
+  readonly limits?: Partial<DocumentLimits>;
+  /** Schema introspection (GraphiQL needs it); default on. */
+  readonly introspection?: boolean;
+  /** Origins whose browsers may call the API (CORS, with credentials); others get no CORS headers. */
+  readonly corsOrigins?: readonly string[];
   readonly graphiql?: boolean;
   /** Where internal errors (masked for clients) are reported. */
   readonly onInternalError?: (error: unknown, requestId: string) => void;
@@ -67,11 +72,8 @@ export const createApiServer = (options: ApiServerOptions) => {
     }
   };
 
-  const limits: Plugin = {
-    onValidate({ addValidationRule }) {
-      addValidationRule(queryLimitsRule(options.maxDepth ?? 10, options.maxCost ?? 5000));
-    },
-  };
+  const limits = { ...DEFAULT_DOCUMENT_LIMITS, ...options.limits };
+  const corsOrigins = new Set(options.corsOrigins ?? []);
 
   const refusal = (Response: typeof globalThis.Response, status: number, message: string): Response =>
     new Response(JSON.stringify({ errors: [{ message, extensions: { code: 'INVALID_INPUT' } }] }), {
@@ -128,7 +130,18 @@ export const createApiServer = (options: ApiServerOptions) => {
     // The listener below refuses a body over maxBodyBytes by its Content-Length and one without a length
     // (411) before yoga sees it; yoga's own limit would copy every body through a counting stream.
     maxRequestBodySize: false,
-    plugins: [limits, plainRequestErrors, useSharedSubscriptionExecution(anonymous, sseFeed.onShared), sseFeed.plugin],
+    cors: (request) => {
+      const origin = request.headers.get('origin');
+      return origin !== null && corsOrigins.has(origin) ? { origin: [origin], credentials: true } : false;
+    },
+    plugins: [
+      useDocumentLimits(limits, options.introspection ?? true),
+      useMutationBudget(),
+      useErrorStatus(),
+      plainRequestErrors,
+      useSharedSubscriptionExecution(anonymous, sseFeed.onShared),
+      sseFeed.plugin,
+    ],
     maskedErrors: { maskError },
     context: async ({ request }) => ({
       viewer: await viewerFrom(request.headers.get('authorization') ?? undefined),
@@ -176,37 +189,36 @@ export const createApiServer = (options: ApiServerOptions) => {
         (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
       subscribe: (args: ExecutionArgs) =>
         (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,
+      // Whatever goes wrong with one operation answers that operation: thrown, it would close the
+      // whole socket (4500) and end the client's other subscriptions with it.
       onSubscribe: async (ctx, _id, payload) => {
-        const {
-          schema: enveloped,
-          execute,
-          subscribe,
-          parse,
-          validate,
-        } = yoga.getEnveloped({ request: undefined, params: payload }) as Enveloped;
-        let document: DocumentNode;
         try {
-          document = parse(payload.query);
+          const {
+            schema: enveloped,
+            execute,
+            subscribe,
+            parse,
+            validate,
+          } = yoga.getEnveloped({ request: undefined, params: payload }) as Enveloped;
+          const document = parse(payload.query);
+          const errors = validate(enveloped, document);
+          if (errors.length > 0) return errors;
+          const contextValue: ApiContext = {
+            viewer: ctx.extra.viewer ?? null,
+            services: options.services,
+            requestId: randomUUID(),
+          };
+          return {
+            schema: enveloped,
+            document,
+            operationName: payload.operationName,
+            variableValues: payload.variables,
+            contextValue,
+            rootValue: { execute, subscribe },
+          };
         } catch (error) {
-          // A syntax error answers this subscription; thrown, it would close the whole socket (4500).
-          if (error instanceof GraphQLError) return [error];
-          throw error;
+          return [maskError(error, 'The operation could not be started')];
         }
-        const errors = validate(enveloped, document);
-        if (errors.length > 0) return errors;
-        const contextValue: ApiContext = {
-          viewer: ctx.extra.viewer ?? null,
-          services: options.services,
-          requestId: randomUUID(),
-        };
-        return {
-          schema: enveloped,
-          document,
-          operationName: payload.operationName,
-          variableValues: payload.variables,
-          contextValue,
-          rootValue: { execute, subscribe },
-        };
       },
     },
     sockets,

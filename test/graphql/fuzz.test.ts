@@ -20,7 +20,7 @@ interface Probe {
 
 const VALID_DOCUMENTS = [
   '{ viewer { id roles } }',
-  'query Rooms($first: Int, $after: String) { rooms(first: $first, after: $after) { nodes { id title } endCursor } }',
+  'query Rooms($first: Int, $after: String) { rooms(first: $first, after: $after) { nodes { id title } pageInfo { endCursor } } }',
   'query Room($id: ID!) { room(id: $id) { id listenerCount overflowRooms { id } } }',
   'query History($id: ID!, $first: Int) { roomHistory(id: $id, first: $first) { nodes { type data } } }',
   'query AsOf($id: ID!, $at: DateTime!) { roomAsOf(id: $id, at: $at) { id } }',
@@ -76,7 +76,7 @@ const hugeInts = fc
     fc.bigInt({ min: -(10n ** 40n), max: -(2n ** 31n) - 1n }).map(String),
     fc.constantFrom('1e309', '-0.5', '9007199254740993', '0x10'),
   )
-  .map((n) => post(json({ query: `{ rooms(first: ${n}) { endCursor } }` }), { kind: 'huge int', mustFail: true }));
+  .map((n) => post(json({ query: `{ rooms(first: ${n}) { pageInfo { endCursor } } }` }), { kind: 'huge int', mustFail: true }));
 
 const deepSelections = fc.integer({ min: 11, max: 80 }).map((depth) => {
   const inner = Array.from({ length: depth - 2 }, (_, i) => `f${i} {`).join(' ');
@@ -249,13 +249,16 @@ describe('GraphQL API under malformed input', () => {
 
   it('refuses a document whose page sizes multiply past the cost limit, saying so', async () => {
     const fields = 'position revision type recordedAt actor data';
-    const costly = await api.request(`{ roomHistory(id: "x", first: 1000) { nodes { ${fields} } } }`, {
+    // The largest page the schema documents, with every field and its pageInfo, fits: 1 + 500 × 7 + 3.
+    const largest = await api.request(
+      `{ roomHistory(id: "x", first: 500) { nodes { ${fields} } pageInfo { endCursor hasNextPage } } }`,
+      { token: tokens.analyst },
+    );
+    expect(largest.errors?.map((e) => e.extensions?.code)).toEqual(['NOT_FOUND']);
+    const tooLarge = await api.request(`{ roomHistory(id: "x", first: 1000) { nodes { ${fields} } } }`, {
       token: tokens.analyst,
     });
-    expect(costly.errors?.map((e) => e.extensions?.code)).toEqual(['INVALID_INPUT']);
-    expect(costly.errors?.[0]?.message).toBe(
-      'The query would cost 7001; the limit is 5000. Ask for fewer fields or smaller pages.',
-    );
+    expect(tooLarge.errors?.map((e) => e.message)).toEqual(['first must be from 1 to 500, not 1000.']);
     // Each alias costs 1 + 100 × 14 = 1401: three are affordable, four are not.
     const page = `rooms(first: 100) { nodes { id title state capacity listenerCount familyListenerCount full
       speakers moderators raisedHands overflowRooms { id listenerCount } } }`;
@@ -265,10 +268,12 @@ describe('GraphQL API under malformed input', () => {
     expect(aliased.errors?.map((e) => e.message)).toEqual([
       'The query would cost 5604; the limit is 5000. Ask for fewer fields or smaller pages.',
     ]);
-    const affordable = await api.request(`{ roomHistory(id: "x", first: 500) { nodes { type } } }`, {
-      token: tokens.analyst,
-    });
-    expect(affordable.errors?.map((e) => e.extensions?.code)).toEqual(['NOT_FOUND']);
+    // A page size given by variable is priced as the largest page.
+    const byVariable = await api.request(
+      `query($n: Int) { a: ${page.replace('first: 100', 'first: $n')} b: ${page} c: ${page} d: ${page} }`,
+      { variables: { n: 1 } },
+    );
+    expect(byVariable.errors?.map((e) => e.extensions?.code)).toEqual(['INVALID_INPUT']);
   });
 });
 
@@ -289,14 +294,14 @@ describe('the per-user rate limiter', () => {
     expect(codes).toEqual([...Array<string>(4).fill('NOT_FOUND'), ...Array<string>(6).fill('RATE_LIMITED')]);
     const limited = await join(lee);
     expect(limited.errors?.[0]?.message).toBe(
-      'Too many changes from lee at once; slow down and try again in a second.',
+      'Too many changes from lee at once; slow down and try again in a second. Nothing was written.',
     );
     expect(limited.status).toBeLessThan(500);
     const sameUserOtherToken = await api.token('lee', 'producer');
     expect((await join(sameUserOtherToken)).errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
     expect((await join(await api.token('bob', 'listener'))).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     expect(
-      (await api.request(`{ rooms { endCursor } }`, { token: lee })).errors,
+      (await api.request(`{ rooms { pageInfo { endCursor } } }`, { token: lee })).errors,
       'queries are not rate limited',
     ).toBeUndefined();
     await sleep(1100);

@@ -45,6 +45,7 @@ builder.queryFields((t) => ({
 builder.mutationFields((t) => ({
   createMediaTransport: t.field({
     type: 'JSON',
+    nullable: true,
     description:
       'A WebRTC transport in the room you were placed in: to send if you are on stage, to receive otherwise. Returns { id, iceParameters, iceCandidates, dtlsParameters }.',
     args: { roomId: t.arg.id({ required: true }) },
@@ -64,6 +65,7 @@ builder.mutationFields((t) => ({
   }),
   connectMediaTransport: t.field({
     type: 'Boolean',
+    nullable: true,
     args: { transportId: t.arg.id({ required: true }), dtlsParameters: t.arg({ type: 'JSON', required: true }) },
     resolve: async (_root, args, context) => {
       const viewer = listener(context, 'join audio');
@@ -79,6 +81,7 @@ builder.mutationFields((t) => ({
   }),
   produceAudio: t.field({
     type: 'ID',
+    nullable: true,
     description: 'Speakers only: starts sending your microphone; returns the producer id.',
     args: { transportId: t.arg.id({ required: true }), rtpParameters: t.arg({ type: 'JSON', required: true }) },
     resolve: async (_root, args, context) => {
@@ -96,6 +99,7 @@ builder.mutationFields((t) => ({
   }),
   consumeSpeakers: t.field({
     type: 'JSON',
+    nullable: true,
     description:
       "One consumer per speaker of your room's family: [{ id, producerId, kind, rtpParameters }], paused until resumed.",
     args: { transportId: t.arg.id({ required: true }), rtpCapabilities: t.arg({ type: 'JSON', required: true }) },
@@ -112,6 +116,7 @@ builder.mutationFields((t) => ({
   }),
   resumeConsumer: t.field({
     type: 'Boolean',
+    nullable: true,
     args: { consumerId: t.arg.id({ required: true }) },
     resolve: async (_root, { consumerId }, context) => {
       const viewer = listener(context, 'listen');

@@ -4,7 +4,7 @@ import type { RoomDetail } from '../../projections/index.ts';
 import { builder } from '../builder.ts';
 import type { ApiContext } from '../context.ts';
 import { apiError, toGraphQLError } from '../errors.ts';
-import { requireRole, spendRateLimit } from '../guards.ts';
+import { requireRole } from '../guards.ts';
 import { PlacementRef, RoomRef, type PlacementShape } from '../types/room.ts';
 
 /** What a command needs besides who and when. */
@@ -19,7 +19,6 @@ type CommandBody = {
  */
 const send = async (context: ApiContext, what: string, body: CommandBody) => {
   const viewer = requireRole(context, what, 'listener', 'producer');
-  spendRateLimit(context, viewer);
   const { commands, readModels, now } = context.services;
   try {
     const result = await commands.send({
@@ -56,6 +55,7 @@ builder.mutationFields((t) => {
   ) =>
     t.field({
       type: RoomRef,
+      nullable: true,
       args: { roomId: t.arg.id({ required: true }) },
       resolve: async (_root, { roomId }, context) => {
         const { result } = await send(context, what, { type, data: { roomId } });
@@ -66,6 +66,7 @@ builder.mutationFields((t) => {
   const userMutation = (what: string, type: 'InviteToSpeak' | 'MoveToAudience' | 'AddModerator') =>
     t.field({
       type: RoomRef,
+      nullable: true,
       args: { roomId: t.arg.id({ required: true }), userId: t.arg.id({ required: true }) },
       resolve: async (_root, { roomId, userId }, context) => {
         const { result } = await send(context, what, { type, data: { roomId, userId } });
@@ -76,6 +77,7 @@ builder.mutationFields((t) => {
   return {
     openRoom: t.field({
       type: RoomRef,
+      nullable: true,
       description: 'Opens a room; you become its moderator.',
       args: { input: t.arg({ type: OpenRoomInput, required: true }) },
       resolve: async (_root, { input }, context) => {
@@ -95,6 +97,7 @@ builder.mutationFields((t) => {
     }),
     joinRoom: t.field({
       type: PlacementRef,
+      nullable: true,
       description: 'Joins as a listener: in the main room if it has a seat, else in an overflow room.',
       args: { roomId: t.arg.id({ required: true }) },
       resolve: async (_root, { roomId }, context): Promise<PlacementShape> => {
@@ -113,6 +116,7 @@ builder.mutationFields((t) => {
     raiseHand: roomMutation('raise a hand', 'RaiseHand'),
     lowerHand: t.field({
       type: RoomRef,
+      nullable: true,
       description: "Lowers your hand, or (as a moderator) someone else's.",
       args: { roomId: t.arg.id({ required: true }), userId: t.arg.id({ required: false }) },
       resolve: async (_root, { roomId, userId }, context) => {
@@ -129,6 +133,7 @@ builder.mutationFields((t) => {
     addModerator: userMutation('add a moderator', 'AddModerator'),
     announceHeadliner: t.field({
       type: RoomRef,
+      nullable: true,
       args: {
         roomId: t.arg.id({ required: true }),
         userId: t.arg.id({ required: true }),

@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { builder } from '../builder.ts';
 import type { ApiContext } from '../context.ts';
 import { apiError, toGraphQLError } from '../errors.ts';
-import { requireRole, requireViewer, spendRateLimit } from '../guards.ts';
+import { requireRole, requireViewer } from '../guards.ts';
 import { FailedJobRef, SessionRef } from '../types/session.ts';
+import { PAGES, pagedField, pageSize } from '../paging.ts';
 
 const ScheduleSessionInput = builder.inputType('ScheduleSessionInput', {
   fields: (t) => ({
@@ -27,7 +28,6 @@ const asProducer = async (
   }) => Promise<{ sessionId: string; position: bigint }>,
 ) => {
   const viewer = requireRole(context, what, 'producer');
-  spendRateLimit(context, viewer);
   try {
     const result = await run({
       actor: viewer.userId,
@@ -47,12 +47,14 @@ builder.queryFields((t) => ({
   sessions: t.field({
     type: [SessionRef],
     description: 'Scheduled sessions by start time; upcoming: only those still to open.',
-    args: { upcoming: t.arg.boolean({ required: false }), first: t.arg.int({ required: false }) },
+    extensions: pagedField(PAGES.sessions).extensions,
+    args: {
+      upcoming: t.arg.boolean({ required: false, description: 'Only sessions whose room has not opened yet.' }),
+      first: t.arg.int({ required: false, description: pagedField(PAGES.sessions).firstDescription }),
+    },
     resolve: (_root, args, context) => {
       requireViewer(context);
-      const first = args.first ?? 100;
-      if (!Number.isInteger(first) || first < 1 || first > 1000)
-        throw apiError('INVALID_INPUT', `first must be from 1 to 1000, not ${first}.`);
+      const first = pageSize(args.first, PAGES.sessions);
       return context.services.readModels.schedule.sessions({
         upcoming: args.upcoming ?? false,
         now: context.services.now(),
@@ -73,6 +75,7 @@ builder.queryFields((t) => ({
 builder.mutationFields((t) => ({
   scheduleSession: t.field({
     type: SessionRef,
+    nullable: true,
     description: 'Books a headliner: the room opens at startsAt, and capacity is warmed leadTime before.',
     args: { input: t.arg({ type: ScheduleSessionInput, required: true }) },
     resolve: (_root, { input }, context) =>
@@ -95,6 +98,7 @@ builder.mutationFields((t) => ({
   }),
   rescheduleSession: t.field({
     type: SessionRef,
+    nullable: true,
     args: {
       sessionId: t.arg.id({ required: true }),
       startsAt: t.arg({ type: 'DateTime', required: true }),
@@ -114,6 +118,7 @@ builder.mutationFields((t) => ({
   }),
   cancelSession: t.field({
     type: SessionRef,
+    nullable: true,
     args: { sessionId: t.arg.id({ required: true }), reason: t.arg.string({ required: false }) },
     resolve: (_root, args, context) =>
       asProducer(context, 'cancel sessions', (metadata) =>
