@@ -31,6 +31,8 @@ export interface ApiServices {
   readonly observeAdmission?: (seconds: number) => void;
   /** Time for command metadata (the domain never reads a clock). */
   readonly now: () => Date;
+  /** Rooms bigger than this need the producer role; within them, any listener may open one. */
+  readonly roomLimits: { readonly capacity: number; readonly maxOverflowRooms: number };
 }
 
 export interface ApiContext {
