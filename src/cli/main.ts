@@ -13,11 +13,12 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 const HELP = `spillway ${pkg.version} — event-sourced orchestration for live audio rooms
 
 Usage:
-  spillway serve [--port N] [--host H] [--data DIR] [--events-file FILE]
+  spillway serve [--port N] [--host H] [--data DIR] [--events-file FILE] [--production]
       The engine and its GraphQL API (queries, mutations, SSE and WebSocket
       subscriptions) at http://HOST:PORT/graphql. SIGTERM stops it cleanly.
-  spillway token --user NAME [--role listener|producer|analyst ...]
-      Prints a development token (signed with SPILLWAY_JWT_SECRET).
+  spillway token --user NAME [--role listener|producer|analyst ...] [--expires-in 12h]
+      Prints a token (signed with SPILLWAY_JWT_SECRET) that expires after
+      --expires-in (30m, 12h, 7d; default 12h).
   spillway demo surge [--listeners N] [--capacity N] [--speakers N] [--rate N] [--clients N]
                      [--url URL] [--out DIR] [--data DIR] [--in-process]
       A famous-guest surge end to end: a producer schedules a headliner a few
@@ -41,6 +42,12 @@ Environment:
   PORT, HOST           where serve listens (default 4000 on 127.0.0.1)
   SPILLWAY_JWT_SECRET  HS256 secret for tokens (a development secret without it)
   SPILLWAY_JWKS_URL    verify tokens against a JWKS instead
+  NODE_ENV=production  (or --production) refuse to start without a real secret or JWKS;
+                       only trusted (persisted) documents are run
+  SPILLWAY_CORS_ORIGINS    origins whose browsers may call the API (comma-separated)
+  SPILLWAY_INTROSPECTION   on|off (default on; GraphiQL needs it)
+  SPILLWAY_TRUSTED_DOCUMENTS only|also (default: only in production)
+  SPILLWAY_ROOM_LIMITS     CAPACITY,OVERFLOW_ROOMS a listener may open (default 5000,10)
   REDIS_URL            subscriptions across API nodes through Redis
 `;
 
@@ -76,6 +83,8 @@ const main = async (argv: string[]): Promise<void> => {
       'events-file': { type: 'string' },
       user: { type: 'string' },
       role: { type: 'string', multiple: true },
+      'expires-in': { type: 'string' },
+      production: { type: 'boolean' },
     },
   });
   const [command, sub] = positionals;
@@ -109,12 +118,18 @@ const main = async (argv: string[]): Promise<void> => {
     case 'serve': {
       if (sub !== undefined) throw new UsageError(`serve takes options, not "${sub}"; run spillway --help.`);
       await runServe(
-        loadConfig({ dataDir: values.data, eventsFile: values['events-file'], port: values.port, host: values.host }),
+        loadConfig({
+          dataDir: values.data,
+          eventsFile: values['events-file'],
+          port: values.port,
+          host: values.host,
+          production: values.production,
+        }),
       );
       return;
     }
     case 'token': {
-      await runToken(loadConfig({ dataDir: values.data }), values.user, values.role);
+      await runToken(loadConfig({ dataDir: values.data }), values.user, values.role, values['expires-in']);
       return;
     }
     case 'replay': {

@@ -21,7 +21,7 @@ const toViewer = (payload: JWTPayload): Viewer => {
   return { userId: payload.sub, roles };
 };
 
-/** Verifies bearer tokens: HS256 with the configured secret, or a JWKS. */
+/** Verifies bearer tokens: HS256 with the configured secret, or a JWKS; a token must expire (`exp`). */
 export const createTokenVerifier = (config: AuthConfig) => {
   // Imported once: given the raw secret, jose imports it again for every token it verifies.
   let key: Promise<CryptoKey> | undefined;
@@ -37,8 +37,12 @@ export const createTokenVerifier = (config: AuthConfig) => {
   return async (token: string): Promise<Viewer> => {
     try {
       const { payload } = jwks
-        ? await jwtVerify(token, jwks, { issuer: config.issuer })
-        : await jwtVerify(token, await hmacKey(), { algorithms: ['HS256'], issuer: config.issuer });
+        ? await jwtVerify(token, jwks, { issuer: config.issuer, requiredClaims: ['exp'] })
+        : await jwtVerify(token, await hmacKey(), {
+            algorithms: ['HS256'],
+            issuer: config.issuer,
+            requiredClaims: ['exp'],
+          });
       return toViewer(payload);
     } catch (error) {
       if (error instanceof InvalidTokenError) throw error;

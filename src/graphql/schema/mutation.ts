@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { RoomCommand } from '../../domain/index.ts';
+import { DEFAULT_CAPACITY, DEFAULT_MAX_OVERFLOW_ROOMS, type RoomCommand } from '../../domain/index.ts';
 import type { RoomDetail } from '../../projections/index.ts';
 import { builder } from '../builder.ts';
 import type { ApiContext } from '../context.ts';
-import { apiError, toGraphQLError } from '../errors.ts';
+import { apiError, forbidden, toGraphQLError } from '../errors.ts';
 import { requireRole } from '../guards.ts';
 import { PlacementRef, RoomRef, type PlacementShape } from '../types/room.ts';
 
@@ -36,6 +36,35 @@ const roomAfter = (context: ApiContext, roomId: string): RoomDetail => {
   const room = context.services.readModels.room(roomId);
   if (!room) throw apiError('NOT_FOUND', `Room ${roomId} does not exist.`);
   return room;
+};
+
+/**
+ * A room's size as the caller may open it: anyone who may open rooms, within
+ * this instance's limits (a listener's room gets at most the limit's overflow
+ * rooms when it names none); past them, only a producer.
+ */
+const roomSizeFor = (
+  context: ApiContext,
+  input: { capacity?: number | null; maxOverflowRooms?: number | null },
+): { capacity?: number; maxOverflowRooms?: number } => {
+  const limits = context.services.roomLimits;
+  const producer = context.viewer?.roles.includes('producer') ?? false;
+  const capacity = input.capacity ?? undefined;
+  const maxOverflowRooms =
+    input.maxOverflowRooms ?? (producer ? undefined : Math.min(limits.maxOverflowRooms, DEFAULT_MAX_OVERFLOW_ROOMS));
+  if (
+    !producer &&
+    ((capacity ?? DEFAULT_CAPACITY) > limits.capacity || (maxOverflowRooms ?? 0) > limits.maxOverflowRooms)
+  ) {
+    throw forbidden(
+      `open a room of ${capacity ?? DEFAULT_CAPACITY} seats and ${maxOverflowRooms} overflow rooms`,
+      `the role producer past ${limits.capacity} seats or ${limits.maxOverflowRooms} overflow rooms`,
+    );
+  }
+  return {
+    ...(capacity !== undefined ? { capacity } : {}),
+    ...(maxOverflowRooms !== undefined ? { maxOverflowRooms } : {}),
+  };
 };
 
 const OpenRoomInput = builder.inputType('OpenRoomInput', {
@@ -81,15 +110,16 @@ builder.mutationFields((t) => {
       description: 'Opens a room; you become its moderator.',
       args: { input: t.arg({ type: OpenRoomInput, required: true }) },
       resolve: async (_root, { input }, context) => {
+        requireRole(context, 'open a room', 'listener', 'producer');
         const roomId = randomUUID();
+        const size = roomSizeFor(context, input);
         await send(context, 'open a room', {
           type: 'OpenRoom',
           data: {
             roomId,
             title: input.title,
-            ...(input.capacity != null ? { capacity: input.capacity } : {}),
+            ...size,
             ...(input.speakerCapacity != null ? { speakerCapacity: input.speakerCapacity } : {}),
-            ...(input.maxOverflowRooms != null ? { maxOverflowRooms: input.maxOverflowRooms } : {}),
           },
         });
         return roomAfter(context, roomId);
