@@ -48,6 +48,9 @@ export const DEFAULT_DOCUMENT_LIMITS: DocumentLimits = {
   maxTokens: 2000,
 };
 
+/** `__schema` answers with the whole schema: it is priced as such, so a document holds a few at most. */
+const SCHEMA_COST = 1000;
+
 const refusal = (message: string): GraphQLError => new GraphQLError(message, { extensions: { code: 'INVALID_INPUT' } });
 
 /** The page a field declares (`extensions.pageLimit`, see paging.ts), if it is paged. */
@@ -78,7 +81,7 @@ interface Tally {
  * Refuses documents that ask for too much, before anything runs: too deep,
  * too costly, too many aliases, too many root fields. Introspection fields
  * (`__schema`, `__type`, `__typename`) are counted like any other, so
- * aliasing them cannot walk around the cost. A paged field (one with a
+ * aliasing them cannot walk around the cost; `__schema` costs SCHEMA_COST. A paged field (one with a
  * `pageLimit`) multiplies the cost of what it lists: everything below it when
  * it returns a list, its `nodes` when it returns a connection (its `pageInfo`
  * is paid once).
@@ -125,7 +128,7 @@ export const queryLimitsRule =
           const times = name === 'nodes' ? nodesTimes : 1;
           if (inside) tally.introspectionDepth = Math.max(tally.introspectionDepth, depth);
           else tally.depth = Math.max(tally.depth, depth);
-          tally.cost += times;
+          tally.cost += times * (name === '__schema' ? SCHEMA_COST : 1);
           if (selection.alias) tally.aliases += 1;
           if (!selection.selectionSet) continue;
           const limit = pageLimitOf(field);

@@ -150,27 +150,29 @@ export const createApiServer = (options: ApiServerOptions) => {
     }),
   });
 
-  const server: Server = createServer((request, response) => {
+  /** A body refused by its headers alone: too large (413), or streamed without a length (411). */
+  const bodyRefusal = (request: IncomingMessage): readonly [number, string] | undefined => {
+    const length = Number(request.headers['content-length'] ?? '0');
+    if (length > maxBodyBytes) return [413, `The request body is ${length} bytes; the limit is ${maxBodyBytes}.`];
+    if (request.method === 'POST' && request.headers['transfer-encoding'] && !request.headers['content-length'])
+      return [411, 'Send a Content-Length with the request body.'];
+    return undefined;
+  };
+  // `expectsContinue`: the client waits for "100 Continue" before sending the body; it is sent
+  // only once the body is known to be welcome, so a refused one is never uploaded.
+  const handle = (request: IncomingMessage, response: ServerResponse, expectsContinue: boolean): void =>
     void (async () => {
       if (options.routes && (await options.routes(request, response))) return;
-      const length = Number(request.headers['content-length'] ?? '0');
-      if (length > maxBodyBytes) {
-        return refuse(
-          response,
-          413,
-          'INVALID_INPUT',
-          `The request body is ${length} bytes; the limit is ${maxBodyBytes}.`,
-        );
-      }
-      if (request.method === 'POST' && request.headers['transfer-encoding'] && !request.headers['content-length']) {
-        return refuse(response, 411, 'INVALID_INPUT', 'Send a Content-Length with the request body.');
-      }
+      const refused = bodyRefusal(request);
+      if (refused) return refuse(response, refused[0], 'INVALID_INPUT', refused[1]);
+      if (expectsContinue) response.writeContinue();
       yoga.requestListener(request, response);
     })().catch((error: unknown) => {
       options.onInternalError?.(error, 'http');
       if (!response.headersSent) refuse(response, 500, 'INTERNAL', 'Something went wrong on our side.');
     });
-  });
+  const server: Server = createServer((request, response) => handle(request, response, false));
+  server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => handle(request, response, true));
 
   const sockets = new WebSocketServer({ server, path: '/graphql', maxPayload: maxBodyBytes });
   const wsServer = useServer<Record<string, unknown> | undefined, { viewer?: Viewer | null }>(
