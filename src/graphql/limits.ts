@@ -2,6 +2,7 @@ import {
   GraphQLError,
   Kind,
   OperationTypeNode,
+  parse,
   SchemaMetaFieldDef,
   TypeMetaFieldDef,
   TypeNameMetaFieldDef,
@@ -12,6 +13,7 @@ import {
   isObjectType,
   isInterfaceType,
   type ASTVisitor,
+  type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
   type GraphQLCompositeType,
@@ -50,6 +52,25 @@ export const DEFAULT_DOCUMENT_LIMITS: DocumentLimits = {
 
 /** `__schema` answers with the whole schema: it is priced as such, so a document holds a few at most. */
 const SCHEMA_COST = 1000;
+
+/**
+ * Parses with a token limit, so a document too large or too deep for the
+ * parser is a syntax error (GRAPHQL_PARSE_FAILED), never a stack overflow.
+ */
+export const parseDocument = (source: string, maxTokens: number): DocumentNode => {
+  try {
+    return parse(source, { maxTokens });
+  } catch (error) {
+    const message =
+      error instanceof GraphQLError
+        ? error.message
+        : `Syntax Error: the document is nested too deeply to parse; keep it under ${maxTokens} tokens.`;
+    throw new GraphQLError(message, {
+      ...(error instanceof GraphQLError ? { source: error.source, positions: error.positions } : {}),
+      extensions: { code: 'GRAPHQL_PARSE_FAILED', http: { status: 400, spec: true } },
+    });
+  }
+};
 
 const refusal = (message: string): GraphQLError => new GraphQLError(message, { extensions: { code: 'INVALID_INPUT' } });
 

@@ -4,36 +4,18 @@ import {
   OperationTypeNode,
   NoSchemaIntrospectionCustomRule,
   getOperationAST,
-  parse,
   type DocumentNode,
   type ExecutionArgs,
   type Source,
   type ExecutionResult,
   type FragmentDefinitionNode,
 } from 'graphql';
+import { defaultExtractPersistedOperationId, usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { ApiContext } from './context.ts';
 import { apiError } from './errors.ts';
-import { queryLimitsRule, rootFieldCount, type DocumentLimits } from './limits.ts';
-
-/**
- * Parses with a token limit, so a document too large or too deep for the
- * parser is a syntax error (GRAPHQL_PARSE_FAILED), never a stack overflow.
- */
-export const parseDocument = (source: string, maxTokens: number): DocumentNode => {
-  try {
-    return parse(source, { maxTokens });
-  } catch (error) {
-    const message =
-      error instanceof GraphQLError
-        ? error.message
-        : `Syntax Error: the document is nested too deeply to parse; keep it under ${maxTokens} tokens.`;
-    throw new GraphQLError(message, {
-      ...(error instanceof GraphQLError ? { source: error.source, positions: error.positions } : {}),
-      extensions: { code: 'GRAPHQL_PARSE_FAILED', http: { status: 400, spec: true } },
-    });
-  }
-};
+import { parseDocument, queryLimitsRule, rootFieldCount, type DocumentLimits } from './limits.ts';
+import type { TrustedDocument } from './trustedDocuments.ts';
 
 /** The document limits at parse and validation time; introspection can be switched off. */
 export const useDocumentLimits = (limits: DocumentLimits, introspection: boolean): Plugin => ({
@@ -129,3 +111,36 @@ export const useErrorStatus = (): Plugin => ({
     });
   },
 });
+
+export const TRUSTED_ONLY =
+  'This server runs only trusted documents: send a documentId from the allow-list (TRUSTED_DOCUMENTS), not a query.';
+
+/**
+ * Trusted documents by id (`documentId` in the body or the URL, or Apollo's
+ * `extensions.persistedQuery.sha256Hash` holding the id); in allow-list mode
+ * nothing else is run.
+ */
+export const useTrustedDocuments = (trusted: ReadonlyMap<string, TrustedDocument>, only: boolean): Plugin =>
+  usePersistedOperations({
+    allowArbitraryOperations: !only,
+    extractPersistedOperationId: (params, request, context) => {
+      const fromBody = (params as { documentId?: unknown }).documentId;
+      if (typeof fromBody === 'string') return fromBody;
+      return (
+        new URL(request.url).searchParams.get('documentId') ??
+        defaultExtractPersistedOperationId(params, request, context)
+      );
+    },
+    getPersistedOperation: (id) => trusted.get(id)?.document ?? null,
+    customErrors: {
+      notFound: {
+        message: 'That documentId is not a trusted document; see TRUSTED_DOCUMENTS for the ids.',
+        extensions: { code: 'INVALID_INPUT', http: { status: 400 } },
+      },
+      keyNotFound: {
+        message: 'Send a GraphQL document as "query", or a trusted document\'s id as "documentId".',
+        extensions: { code: 'INVALID_INPUT', http: { status: 400 } },
+      },
+      persistedQueryOnly: { message: TRUSTED_ONLY, extensions: { code: 'FORBIDDEN', http: { status: 403 } } },
+    },
+  });

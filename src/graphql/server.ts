@@ -8,7 +8,9 @@ import { WebSocketServer } from 'ws';
 import { bearerToken, createTokenVerifier, InvalidTokenError, type AuthConfig } from './auth.ts';
 import type { ApiContext, ApiServices, Viewer } from './context.ts';
 import { DEFAULT_DOCUMENT_LIMITS, type DocumentLimits } from './limits.ts';
-import { useDocumentLimits, useErrorStatus, useMutationBudget } from './plugins.ts';
+import { TRUSTED_ONLY, useDocumentLimits, useErrorStatus, useMutationBudget, useTrustedDocuments } from './plugins.ts';
+import { prepareTrustedDocuments } from './trustedDocuments.ts';
+import { createTrustedExecution } from './trustedExecution.ts';
 import { schema } from './schema/index.ts';
 import { useSharedSubscriptionExecution } from './sharedExecution.ts';
 import { useSseFeed } from './sseFeed.ts';
@@ -24,6 +26,8 @@ export interface ApiServerOptions {
   readonly limits?: Partial<DocumentLimits>;
   /** Schema introspection (GraphiQL needs it); default on. */
   readonly introspection?: boolean;
+  /** Refuse documents that are not trusted (TRUSTED_DOCUMENTS); default false. */
+  readonly trustedDocumentsOnly?: boolean;
   /** Origins whose browsers may call the API (CORS, with credentials); others get no CORS headers. */
   readonly corsOrigins?: readonly string[];
   readonly graphiql?: boolean;
@@ -41,6 +45,12 @@ interface Enveloped {
   readonly parse: (source: string) => DocumentNode;
   readonly validate: (schema: GraphQLSchema, document: DocumentNode) => readonly GraphQLError[];
 }
+
+const readBody = async (request: IncomingMessage): Promise<Buffer> => {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+};
 
 const refuse = (response: ServerResponse, status: number, code: string, message: string): void => {
   response.writeHead(status, { 'content-type': 'application/json' });
@@ -73,6 +83,9 @@ export const createApiServer = (options: ApiServerOptions) => {
   };
 
   const limits = { ...DEFAULT_DOCUMENT_LIMITS, ...options.limits };
+  const trusted = prepareTrustedDocuments(schema, limits);
+  const trustedOnly = options.trustedDocumentsOnly ?? false;
+  const trustedSources = new Set([...trusted.values()].map((d) => d.source));
   const corsOrigins = new Set(options.corsOrigins ?? []);
 
   const refusal = (Response: typeof globalThis.Response, status: number, message: string): Response =>
@@ -135,6 +148,7 @@ export const createApiServer = (options: ApiServerOptions) => {
       return origin !== null && corsOrigins.has(origin) ? { origin: [origin], credentials: true } : false;
     },
     plugins: [
+      useTrustedDocuments(trusted, trustedOnly),
       useDocumentLimits(limits, options.introspection ?? true),
       useMutationBudget(),
       useErrorStatus(),
@@ -149,6 +163,33 @@ export const createApiServer = (options: ApiServerOptions) => {
       requestId: request.headers.get('x-request-id') ?? randomUUID(),
     }),
   });
+  const trustedExecution = createTrustedExecution({
+    schema,
+    trusted,
+    maskError,
+    contextFor: async (request) => ({
+      viewer: await viewerFrom(request.headers.authorization),
+      services: options.services,
+      requestId: (request.headers['x-request-id'] as string | undefined) ?? randomUUID(),
+    }),
+  });
+  /** Yoga answers a request whose body was already read (it was no trusted call). */
+  const forwardToYoga = async (request: IncomingMessage, response: ServerResponse, body: Buffer) => {
+    const headers = Object.entries(request.headers).flatMap(([name, value]) =>
+      typeof value === 'string' ? [[name, value] as [string, string]] : [],
+    );
+    const reply = await yoga.fetch(
+      new URL(request.url ?? '/graphql', `http://${request.headers.host ?? 'localhost'}`),
+      {
+        method: request.method,
+        headers,
+        body: body.toString('utf8'),
+      },
+    );
+    const answer = Buffer.from(await reply.arrayBuffer());
+    response.writeHead(reply.status, [...reply.headers].flat());
+    response.end(answer);
+  };
 
   /** A body refused by its headers alone: too large (413), or streamed without a length (411). */
   const bodyRefusal = (request: IncomingMessage): readonly [number, string] | undefined => {
@@ -166,6 +207,11 @@ export const createApiServer = (options: ApiServerOptions) => {
       const refused = bodyRefusal(request);
       if (refused) return refuse(response, refused[0], 'INVALID_INPUT', refused[1]);
       if (expectsContinue) response.writeContinue();
+      if (trustedExecution.mayTake(request)) {
+        const body = await readBody(request);
+        if (!(await trustedExecution.take(request, response, body))) await forwardToYoga(request, response, body);
+        return;
+      }
       yoga.requestListener(request, response);
     })().catch((error: unknown) => {
       options.onInternalError?.(error, 'http');
@@ -202,6 +248,9 @@ export const createApiServer = (options: ApiServerOptions) => {
             parse,
             validate,
           } = yoga.getEnveloped({ request: undefined, params: payload }) as Enveloped;
+          if (trustedOnly && !trustedSources.has(payload.query)) {
+            return [new GraphQLError(TRUSTED_ONLY, { extensions: { code: 'FORBIDDEN' } })];
+          }
           const document = parse(payload.query);
           const errors = validate(enveloped, document);
           if (errors.length > 0) return errors;

@@ -6,5 +6,5 @@ export { createReadModels, occurredAt, type ReadModels, type RebuildProgress } f
 export { openEngine, type Engine } from './engine.ts';
 export { DEVELOPMENT_JWT_SECRET, type ApiConfig } from './config.ts';
 export { serve, type RunningServer, type ServeOptions } from './serve.ts';
-export { signToken, ROLES, type Role } from '../graphql/index.ts';
+export { signToken, ROLES, TRUSTED_DOCUMENTS, type Role, type TrustedDocumentId } from '../graphql/index.ts';
 export { RtpReceiver, startListener, startSpeaker, type MediaPlane } from '../media/index.ts';

@@ -106,6 +106,7 @@ export const serve = async (config: SpillwayConfig, options: ServeOptions = {}):
       roomLimits: config.api.roomLimits,
     },
     introspection: config.api.introspection,
+    trustedDocumentsOnly: config.api.trustedDocumentsOnly,
     corsOrigins: config.api.corsOrigins,
     auth: { secret: config.api.jwtSecret, ...(config.api.jwksUrl ? { jwksUrl: config.api.jwksUrl } : {}) },
     host: config.api.host,
