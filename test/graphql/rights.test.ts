@@ -49,6 +49,17 @@ describe('rights, tokens and origins', () => {
     expect(reply.errors?.[0]?.message).toMatch(/missing required "exp" claim/);
   });
 
+  it('refuses a token whose signature was altered or extended', async () => {
+    for (const altered of [`${lee}.`, lee.replace(/\.([^.]+)$/, '.$1!'), `${lee.slice(0, -2)}AA`]) {
+      const reply = await api.request('{ viewer { id } }', { token: altered });
+      expect(
+        reply.errors?.map((e) => e.extensions?.code),
+        altered,
+      ).toEqual(['UNAUTHENTICATED']);
+    }
+    expect(await api.data('{ viewer { id } }', { token: lee })).toEqual({ viewer: { id: 'lee' } });
+  });
+
   const corsHeaders = async (origin: string, method: 'POST' | 'OPTIONS') => {
     const response = await fetch(api.url, {
       method,
