@@ -17,7 +17,6 @@ declare module 'autocannon' {
     }[];
   }
   interface Result {
-    duration: number;
     errors: number;
     timeouts: number;
     requests: { total: number; average: number };

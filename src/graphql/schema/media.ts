@@ -34,7 +34,7 @@ builder.queryFields((t) => ({
   routerRtpCapabilities: t.field({
     type: 'JSON',
     description: "The RTP capabilities of a room's router: load them into mediasoup-client's Device.",
-    args: { roomId: t.arg.id({ required: true }) },
+    args: { roomId: t.arg.id({ required: true, description: 'The room.' }) },
     resolve: (_root, { roomId }, context) => {
       listener(context, 'join audio');
       return relay(() => mediaOf(context).routerRtpCapabilities(roomId));
@@ -48,7 +48,7 @@ builder.mutationFields((t) => ({
     nullable: true,
     description:
       'A WebRTC transport in the room you were placed in: to send if you are on stage, to receive otherwise. Returns { id, iceParameters, iceCandidates, dtlsParameters }.',
-    args: { roomId: t.arg.id({ required: true }) },
+    args: { roomId: t.arg.id({ required: true, description: 'The room.' }) },
     resolve: async (_root, { roomId }, context) => {
       const viewer = listener(context, 'join audio');
       const placement = await context.services.commands.placementOf(roomId, viewer.userId);
@@ -64,9 +64,17 @@ builder.mutationFields((t) => ({
     },
   }),
   connectMediaTransport: t.field({
+    description: "Connects a transport with the client's DTLS parameters (mediasoup-client's connect event).",
     type: 'Boolean',
     nullable: true,
-    args: { transportId: t.arg.id({ required: true }), dtlsParameters: t.arg({ type: 'JSON', required: true }) },
+    args: {
+      transportId: t.arg.id({ required: true, description: 'A transport from createMediaTransport.' }),
+      dtlsParameters: t.arg({
+        type: 'JSON',
+        required: true,
+        description: "The transport's DTLS parameters, from mediasoup-client.",
+      }),
+    },
     resolve: async (_root, args, context) => {
       const viewer = listener(context, 'join audio');
       await relay(() =>
@@ -83,7 +91,14 @@ builder.mutationFields((t) => ({
     type: 'ID',
     nullable: true,
     description: 'Speakers only: starts sending your microphone; returns the producer id.',
-    args: { transportId: t.arg.id({ required: true }), rtpParameters: t.arg({ type: 'JSON', required: true }) },
+    args: {
+      transportId: t.arg.id({ required: true, description: 'A transport from createMediaTransport.' }),
+      rtpParameters: t.arg({
+        type: 'JSON',
+        required: true,
+        description: "The producer's RTP parameters, from mediasoup-client.",
+      }),
+    },
     resolve: async (_root, args, context) => {
       const viewer = listener(context, 'speak');
       const { producerId } = await relay(() =>
@@ -102,7 +117,14 @@ builder.mutationFields((t) => ({
     nullable: true,
     description:
       "One consumer per speaker of your room's family: [{ id, producerId, kind, rtpParameters }], paused until resumed.",
-    args: { transportId: t.arg.id({ required: true }), rtpCapabilities: t.arg({ type: 'JSON', required: true }) },
+    args: {
+      transportId: t.arg.id({ required: true, description: 'A transport from createMediaTransport.' }),
+      rtpCapabilities: t.arg({
+        type: 'JSON',
+        required: true,
+        description: "The device's RTP capabilities, from mediasoup-client.",
+      }),
+    },
     resolve: async (_root, args, context) => {
       const viewer = listener(context, 'listen');
       return relay(() =>
@@ -115,9 +137,10 @@ builder.mutationFields((t) => ({
     },
   }),
   resumeConsumer: t.field({
+    description: 'Starts the audio of a consumer from consumeSpeakers.',
     type: 'Boolean',
     nullable: true,
-    args: { consumerId: t.arg.id({ required: true }) },
+    args: { consumerId: t.arg.id({ required: true, description: 'A consumer from consumeSpeakers.' }) },
     resolve: async (_root, { consumerId }, context) => {
       const viewer = listener(context, 'listen');
       await relay(() => mediaOf(context).resumeConsumer({ userId: viewer.userId, consumerId }));

@@ -25,9 +25,10 @@ builder.queryFields((t) => ({
     resolve: (_root, _args, context) => context.viewer,
   }),
   room: t.field({
+    description: 'A room (main or overflow) by id; null if there is none. Needs a token.',
     type: RoomRef,
     nullable: true,
-    args: { id: t.arg.id({ required: true }) },
+    args: { id: t.arg.id({ required: true, description: 'The room.' }) },
     resolve: (_root, { id }, context) => {
       requireViewer(context);
       return context.services.readModels.room(id) ?? null;
@@ -59,7 +60,10 @@ builder.queryFields((t) => ({
     type: RoomRef,
     nullable: true,
     description: 'The room as it was at a moment: folded from its stream up to then.',
-    args: { id: t.arg.id({ required: true }), at: t.arg({ type: 'DateTime', required: true }) },
+    args: {
+      id: t.arg.id({ required: true, description: 'The room.' }),
+      at: t.arg({ type: 'DateTime', required: true, description: 'The moment to see the room as of.' }),
+    },
     resolve: async (_root, { id, at }, context) => {
       requireRole(context, 'replay room history', 'analyst', 'producer');
       return (await context.services.readModels.roomAsOf(id, { at })) ?? null;
@@ -96,9 +100,10 @@ builder.queryFields((t) => ({
     },
   }),
   roomAnalytics: t.field({
+    description: "A room's audience over its life: peak, joins, time to first overflow, the timeline.",
     type: RoomAnalyticsRef,
     nullable: true,
-    args: { id: t.arg.id({ required: true }) },
+    args: { id: t.arg.id({ required: true, description: 'The room.' }) },
     resolve: (_root, { id }, context) => {
       requireRole(context, 'read room analytics', 'analyst', 'producer');
       const { readModels } = context.services;

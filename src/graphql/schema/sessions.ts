@@ -7,11 +7,12 @@ import { FailedJobRef, SessionRef } from '../types/session.ts';
 import { PAGES, pagedField, pageSize } from '../paging.ts';
 
 const ScheduleSessionInput = builder.inputType('ScheduleSessionInput', {
+  description: 'A big-name session to book ahead.',
   fields: (t) => ({
-    title: t.string({ required: true }),
-    startsAt: t.field({ type: 'DateTime', required: true }),
-    headlinerUserId: t.id({ required: true }),
-    expectedAudience: t.int({ required: true }),
+    title: t.string({ required: true, description: "The room's title: 1 to 200 visible characters." }),
+    startsAt: t.field({ type: 'DateTime', required: true, description: 'When the room opens (in the future).' }),
+    headlinerUserId: t.id({ required: true, description: 'The headliner.' }),
+    expectedAudience: t.int({ required: true, description: 'Listeners expected: capacity is warmed for them.' }),
     leadTimeMs: t.int({ required: false, description: 'How long before startsAt to warm capacity (default 15 min).' }),
     capacity: t.int({ required: false, description: "The room's listener seats (default 5,000)." }),
   }),
@@ -77,7 +78,7 @@ builder.mutationFields((t) => ({
     type: SessionRef,
     nullable: true,
     description: 'Books a headliner: the room opens at startsAt, and capacity is warmed leadTime before.',
-    args: { input: t.arg({ type: ScheduleSessionInput, required: true }) },
+    args: { input: t.arg({ type: ScheduleSessionInput, required: true, description: 'What to open.' }) },
     resolve: (_root, { input }, context) =>
       asProducer(context, 'schedule sessions', (metadata) => {
         const sessionId = randomUUID();
@@ -98,11 +99,15 @@ builder.mutationFields((t) => ({
   }),
   rescheduleSession: t.field({
     type: SessionRef,
+    description: 'Moves a session you scheduled; its jobs move with it.',
     nullable: true,
     args: {
-      sessionId: t.arg.id({ required: true }),
-      startsAt: t.arg({ type: 'DateTime', required: true }),
-      leadTimeMs: t.arg.int({ required: false }),
+      sessionId: t.arg.id({ required: true, description: 'The session.' }),
+      startsAt: t.arg({ type: 'DateTime', required: true, description: 'When the room now opens.' }),
+      leadTimeMs: t.arg.int({
+        required: false,
+        description: 'How long before startsAt to warm capacity, in ms (default: as before).',
+      }),
     },
     resolve: (_root, args, context) =>
       asProducer(context, 'reschedule sessions', (metadata) =>
@@ -118,8 +123,12 @@ builder.mutationFields((t) => ({
   }),
   cancelSession: t.field({
     type: SessionRef,
+    description: 'Cancels a session you scheduled; its jobs are removed.',
     nullable: true,
-    args: { sessionId: t.arg.id({ required: true }), reason: t.arg.string({ required: false }) },
+    args: {
+      sessionId: t.arg.id({ required: true, description: 'The session.' }),
+      reason: t.arg.string({ required: false, description: 'Why, for the record (at most 500 characters).' }),
+    },
     resolve: (_root, args, context) =>
       asProducer(context, 'cancel sessions', (metadata) =>
         context.services.sessions.service.cancelSession(

@@ -9,7 +9,7 @@ builder.subscriptionFields((t) => ({
   roomFeed: t.field({
     type: FeedEventRef,
     description: 'Live changes of a room and all of its overflow rooms, in log order.',
-    args: { roomId: t.arg.id({ required: true }) },
+    args: { roomId: t.arg.id({ required: true, description: 'The room.' }) },
     subscribe: (_root, { roomId }, context) => {
       requireViewer(context);
       return context.services.feed.subscribe(roomId);
