@@ -144,3 +144,17 @@ export const useTrustedDocuments = (trusted: ReadonlyMap<string, TrustedDocument
       persistedQueryOnly: { message: TRUSTED_ONLY, extensions: { code: 'FORBIDDEN', http: { status: 403 } } },
     },
   });
+
+/** An error as a client sees it: without yoga's internal `http` extension (status codes are for HTTP). */
+export const withoutHttp = (error: GraphQLError): GraphQLError => {
+  if (!('http' in error.extensions)) return error;
+  const { http: _http, ...extensions } = error.extensions;
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    originalError: error.originalError,
+    extensions,
+  });
+};

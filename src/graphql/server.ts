@@ -8,7 +8,14 @@ import { WebSocketServer } from 'ws';
 import { bearerToken, createTokenVerifier, InvalidTokenError, type AuthConfig } from './auth.ts';
 import type { ApiContext, ApiServices, Viewer } from './context.ts';
 import { DEFAULT_DOCUMENT_LIMITS, type DocumentLimits } from './limits.ts';
-import { TRUSTED_ONLY, useDocumentLimits, useErrorStatus, useMutationBudget, useTrustedDocuments } from './plugins.ts';
+import {
+  TRUSTED_ONLY,
+  withoutHttp,
+  useDocumentLimits,
+  useErrorStatus,
+  useMutationBudget,
+  useTrustedDocuments,
+} from './plugins.ts';
 import { prepareTrustedDocuments } from './trustedDocuments.ts';
 import { createTrustedExecution } from './trustedExecution.ts';
 import { schema } from './schema/index.ts';
@@ -253,7 +260,7 @@ export const createApiServer = (options: ApiServerOptions) => {
           }
           const document = parse(payload.query);
           const errors = validate(enveloped, document);
-          if (errors.length > 0) return errors;
+          if (errors.length > 0) return errors.map(withoutHttp);
           const contextValue: ApiContext = {
             viewer: ctx.extra.viewer ?? null,
             services: options.services,
@@ -268,7 +275,7 @@ export const createApiServer = (options: ApiServerOptions) => {
             rootValue: { execute, subscribe },
           };
         } catch (error) {
-          return [maskError(error, 'The operation could not be started')];
+          return [withoutHttp(maskError(error, 'The operation could not be started'))];
         }
       },
     },

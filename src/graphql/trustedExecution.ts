@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GraphQLError } from 'graphql';
 import { execute, getOperationAST, OperationTypeNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { ApiContext } from './context.ts';
-import { chargeMutation, statusOfErrors } from './plugins.ts';
+import { chargeMutation, statusOfErrors, withoutHttp } from './plugins.ts';
 import type { TrustedDocument } from './trustedDocuments.ts';
 
 export interface TrustedExecutionOptions {
@@ -38,12 +38,6 @@ const trustedCall = (body: unknown, trusted: ReadonlyMap<string, TrustedDocument
   };
 };
 
-/** An error as it goes out: yoga's internal `http` extension left out. */
-const published = (error: GraphQLError) => {
-  const { http: _http, ...extensions } = error.extensions;
-  return { ...error.toJSON(), extensions };
-};
-
 /**
  * Runs a trusted document sent as `{"documentId": …}` in a JSON POST straight
  * on graphql-js: the document was parsed and validated with every limit at
@@ -68,7 +62,7 @@ export const createTrustedExecution = (options: TrustedExecutionOptions) => {
     const errors = result.errors?.map((e) => options.maskError(e, 'Unexpected error.'));
     const status = graphqlResponse && result.data === undefined && errors ? statusOfErrors(errors) : 200;
     const body = JSON.stringify({
-      ...(errors ? { errors: errors.map(published) } : {}),
+      ...(errors ? { errors: errors.map((e) => withoutHttp(e).toJSON()) } : {}),
       ...(result.data !== undefined ? { data: result.data } : {}),
     });
     response.writeHead(status, {

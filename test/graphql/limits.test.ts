@@ -56,6 +56,7 @@ describe('request limits and honest mutations', () => {
       const refused = subscribeOverWs(client, query);
       const outcome = await refused.ended;
       expect(JSON.stringify(outcome.error)).toMatch(message);
+      expect(JSON.stringify(outcome.error), 'no HTTP internals over the socket').not.toContain('"http"');
       // The other subscription on the same socket still receives: a room opening reaches the directory.
       await api.data(`mutation { ${openRoom('a', 'Still open')} }`, { token: alice });
       await directory.until((results) => results.length > 0);
