@@ -8,6 +8,7 @@ import { DomainError, invalidCommand, notAModerator, roomEnded, roomNotFound } f
 import type { RoomEvent, RoomSettings } from './events.ts';
 import { liveRegions, roomStatus, type RoomState } from './room.ts';
 import { roomiestOverflow } from './seats.ts';
+import { requireTitle } from './titles.ts';
 
 const MAX_CAPACITY = 1_000_000;
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
@@ -26,10 +27,8 @@ const settingsFrom = (data: {
   speakerCapacity?: number;
   maxOverflowRooms?: number;
 }): RoomSettings => {
-  const title = data.title?.trim() ?? '';
-  if (title.length === 0 || title.length > 200) throw invalidCommand('A room needs a title of 1 to 200 characters.');
   return {
-    title,
+    title: requireTitle('room', data.title),
     capacity: wholeNumber('capacity', data.capacity, DEFAULT_CAPACITY, 1, MAX_CAPACITY),
     speakerCapacity: wholeNumber('speakerCapacity', data.speakerCapacity, DEFAULT_SPEAKER_CAPACITY, 1, 1000),
     maxOverflowRooms: wholeNumber('maxOverflowRooms', data.maxOverflowRooms, DEFAULT_MAX_OVERFLOW_ROOMS, 0, 10_000),

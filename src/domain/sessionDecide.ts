@@ -10,6 +10,7 @@ import {
 } from './session.ts';
 import { DEFAULT_LEAD_TIME_MS, type SessionCommand } from './sessionCommands.ts';
 import type { SessionEvent } from './sessionEvents.ts';
+import { requireTitle } from './titles.ts';
 
 const ID = /^[A-Za-z0-9_-]{1,100}$/;
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
@@ -105,16 +106,13 @@ export const decideSession = (state: SessionState, command: SessionCommand): Ses
         throw new DomainError('SESSION_ALREADY_EXISTS', `Session ${sessionId} already exists; reschedule it instead.`);
       }
       const { data } = command;
-      const title = typeof data.title === 'string' ? data.title.trim() : '';
-      if (title.length === 0 || title.length > 200)
-        throw invalidCommand('A session needs a title of 1 to 200 characters.');
       return [
         {
           type: 'SessionScheduled',
           data: {
             sessionId,
             roomId: requireId('roomId', data.roomId),
-            title,
+            title: requireTitle('session', data.title),
             startsAt: requireFutureStart(data.startsAt, at),
             headlinerUserId: requireId('headlinerUserId', data.headlinerUserId),
             expectedAudience: wholeNumber('expectedAudience', data.expectedAudience, 0, MAX_AUDIENCE),

@@ -84,6 +84,11 @@ describe('ScheduleRoom and OpenRoom', () => {
 
   it.each([
     [{ title: '' }, /title/],
+    [{ title: '\u0000\u0000' }, /title of 1 to 200 characters with something visible/],
+    [{ title: '\u200B\u2060\uFEFF' }, /something visible/],
+    [{ title: 'Jazz \uD800' }, /broken Unicode/],
+    [{ title: 'Jazz\u0007night' }, /control characters/],
+    [{ title: 'x'.repeat(201) }, /1 to 200/],
     [{ title: 'x', capacity: 0 }, /capacity must be a whole number from 1/],
     [{ title: 'x', capacity: 2.5 }, /capacity/],
     [{ title: 'x', speakerCapacity: -1 }, /speakerCapacity/],
@@ -91,6 +96,14 @@ describe('ScheduleRoom and OpenRoom', () => {
     given()
       .when({ type: 'OpenRoom', data: { roomId: 'r', ...data }, metadata: as('mod') })
       .thenThrows('INVALID_COMMAND', message);
+  });
+
+  it('takes a title with accents, scripts and emoji: visible, well-formed text', () => {
+    given()
+      .when({ type: 'OpenRoom', data: { roomId: 'r', title: '  Café 東京 🎷  ' }, metadata: as('mod') })
+      .then([
+        expect.objectContaining({ type: 'RoomOpened', data: expect.objectContaining({ title: 'Café 東京 🎷' }) }),
+      ]);
   });
 
   it('refuses room ids that are not opaque tokens, including overflow-looking ones', () => {
