@@ -53,6 +53,14 @@ interface Enveloped {
   readonly validate: (schema: GraphQLSchema, document: DocumentNode) => readonly GraphQLError[];
 }
 
+/**
+ * The client's X-Request-Id when it is a short token, else a fresh one: it
+ * becomes every written event's correlationId, so it may not carry whatever a
+ * client puts in a header.
+ */
+const requestIdFrom = (value: unknown): string =>
+  typeof value === 'string' && /^[A-Za-z0-9_.:-]{1,100}$/.test(value) ? value : randomUUID();
+
 const readBody = async (request: IncomingMessage): Promise<Buffer> => {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
@@ -167,7 +175,7 @@ export const createApiServer = (options: ApiServerOptions) => {
     context: async ({ request }) => ({
       viewer: await viewerFrom(request.headers.get('authorization') ?? undefined),
       services: options.services,
-      requestId: request.headers.get('x-request-id') ?? randomUUID(),
+      requestId: requestIdFrom(request.headers.get('x-request-id')),
     }),
   });
   const trustedExecution = createTrustedExecution({
@@ -177,7 +185,7 @@ export const createApiServer = (options: ApiServerOptions) => {
     contextFor: async (request) => ({
       viewer: await viewerFrom(request.headers.authorization),
       services: options.services,
-      requestId: (request.headers['x-request-id'] as string | undefined) ?? randomUUID(),
+      requestId: requestIdFrom(request.headers['x-request-id']),
     }),
   });
   /** Yoga answers a request whose body was already read (it was no trusted call). */

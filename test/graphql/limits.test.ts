@@ -83,6 +83,20 @@ describe('request limits and honest mutations', () => {
     );
   });
 
+  it("takes a client's X-Request-Id as the events' correlationId only when it is a short token", async () => {
+    const correlationOf = async (requestId: string) => {
+      const head = await api.head();
+      await api.data(`mutation { ${openRoom('a', 'Traced')} }`, {
+        token: alice,
+        headers: { 'x-request-id': requestId },
+      });
+      const [event] = await api.server.engine.store.readAll({ fromPosition: head + 1n, maxCount: 1 });
+      return event?.metadata.correlationId;
+    };
+    expect(await correlationOf('trace-42.a')).toBe('trace-42.a');
+    expect(await correlationOf(`${'x'.repeat(5000)}<script>`)).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
   it('300 aliased openRoom, or 11, are refused whole, before any runs', async () => {
     const head = await api.head();
     const fields = (n: number) => Array.from({ length: n }, (_, i) => openRoom(`r${i}`, `Room ${i}`)).join(' ');
