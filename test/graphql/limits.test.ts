@@ -132,6 +132,16 @@ describe('a mutation the rate limiter would cut off part-way', () => {
     expect(refused.data ?? null).toBeNull();
     expect(refused.errors?.map((e) => e.extensions?.code)).toEqual(['RATE_LIMITED']);
     expect(await api.head()).toBe(head);
+    // The same over graphql-ws: one charge for the whole operation, before any field runs.
+    const client = wsClient(api.url, `Bearer ${lee}`);
+    try {
+      const overWs = subscribeOverWs(client, `mutation { ${five} }`);
+      await overWs.ended;
+      expect(overWs.results.map((r) => r.errors?.map((e) => e.extensions?.code))).toEqual([['RATE_LIMITED']]);
+    } finally {
+      await client.dispose();
+    }
+    expect(await api.head()).toBe(head);
     const four = Array.from({ length: 4 }, (_, i) => openRoom(`r${i}`, `Room ${i}`)).join(' ');
     const ran = await api.request<Record<string, { id: string }>>(`mutation { ${four} }`, { token: lee });
     expect(ran.errors).toBeUndefined();
