@@ -50,6 +50,8 @@ describe.skipIf(missing)('a browser speaker heard by a browser listener in an ov
   const deaths: string[] = [];
 
   beforeAll(async () => {
+    await bundleMediasoupClient(dir.path);
+    ({ server: pages, url } = await startPageServer(dir.path));
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       SPILLWAY_JWT_SECRET: SECRET,
@@ -57,6 +59,8 @@ describe.skipIf(missing)('a browser speaker heard by a browser listener in an ov
       SPILLWAY_MEDIA: 'on',
       SPILLWAY_MEDIA_IP: '127.0.0.1',
       SPILLWAY_MEDIA_WORKERS: '2',
+      // The page is served from another origin: the API lets only that one call it (CORS).
+      SPILLWAY_CORS_ORIGINS: url,
     };
     delete env.REDIS_URL;
     delete env.SPILLWAY_MEDIA_ANNOUNCED_IP;
@@ -66,8 +70,6 @@ describe.skipIf(missing)('a browser speaker heard by a browser listener in an ov
     api.media!.observer.on('routersLost', (e) => {
       if (e.reason === 'workerDied') deaths.push(e.rooms.map((r) => r.roomId).join(', '));
     });
-    await bundleMediasoupClient(dir.path);
-    ({ server: pages, url } = await startPageServer(dir.path));
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
   });
   afterAll(async () => {
