@@ -4,7 +4,6 @@ import { builder } from '../builder.ts';
 export const RoomStateEnum = builder.enumType('RoomState', {
   description: 'Where a room is in its life.',
   values: {
-    scheduled: { description: 'Booked for later; not open yet.' },
     live: { description: 'Open: listeners may join.' },
     ended: { description: 'Over; nothing more happens in it.' },
   } as const,
