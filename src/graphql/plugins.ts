@@ -30,8 +30,20 @@ export const useDocumentLimits = (limits: DocumentLimits, introspection: boolean
   },
 });
 
+/** Counted once per document and operation: trusted documents are the same objects on every request. */
+const fieldCounts = new WeakMap<DocumentNode, Map<string, number>>();
+
 /** How many writes a mutation asks for: its top-level fields. */
 export const mutationFieldCount = (document: DocumentNode, operationName: string | null | undefined): number => {
+  let counts = fieldCounts.get(document);
+  if (!counts) fieldCounts.set(document, (counts = new Map<string, number>()));
+  const key = operationName ?? '';
+  let count = counts.get(key);
+  if (count === undefined) counts.set(key, (count = countMutationFields(document, operationName)));
+  return count;
+};
+
+const countMutationFields = (document: DocumentNode, operationName: string | null | undefined): number => {
   const operation = getOperationAST(document, operationName);
   if (operation?.operation !== OperationTypeNode.MUTATION) return 0;
   const fragments = new Map<string, FragmentDefinitionNode>();

@@ -61,11 +61,14 @@ interface Enveloped {
 const requestIdFrom = (value: unknown): string =>
   typeof value === 'string' && /^[A-Za-z0-9_.:-]{1,100}$/.test(value) ? value : randomUUID();
 
-const readBody = async (request: IncomingMessage): Promise<Buffer> => {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-};
+/** The whole body (its length was checked already); events rather than an async iterator, which cost more per request. */
+const readBody = (request: IncomingMessage): Promise<Buffer> =>
+  new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    request.once('error', reject);
+  });
 
 const refuse = (response: ServerResponse, status: number, code: string, message: string): void => {
   response.writeHead(status, { 'content-type': 'application/json' });
