@@ -51,7 +51,7 @@ export const TRUSTED_DOCUMENTS = {
   }`,
   AcceptInvite: `mutation AcceptInvite($roomId: ID!) { acceptInvite(roomId: $roomId) { id } }`,
   RoomCounts: `query RoomCounts($id: ID!) {
-    room(id: $id) { listenerCount familyListenerCount capacity overflowRooms { id listenerCount capacity } }
+    room(id: $id) { title listenerCount familyListenerCount capacity overflowRooms { id listenerCount capacity } }
   }`,
   RoomTimeline: `query RoomTimeline($id: ID!) { roomAnalytics(id: $id) { timeline { second listeners } } }`,
 } as const;

@@ -42,6 +42,8 @@ export interface SpillwayConfig {
         readonly listenIp: string;
         readonly announcedAddress: string | undefined;
         readonly workers: number | undefined;
+        /** Transports one user may hold in one room family (SPILLWAY_MEDIA_TRANSPORTS_PER_USER, default 4). */
+        readonly maxTransportsPerUser: number;
       };
 }
 
@@ -121,13 +123,24 @@ export const loadConfig = (input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     problems.push(`SPILLWAY_MEDIA_WORKERS "${workersText}" must be a whole number from 1 to 64.`);
   }
   const api = apiSettings(input, env, problems);
+  const perUserText = env.SPILLWAY_MEDIA_TRANSPORTS_PER_USER ?? '4';
+  const maxTransportsPerUser = Number(perUserText);
+  if (!/^\d+$/.test(perUserText) || maxTransportsPerUser < 1 || maxTransportsPerUser > 64) {
+    problems.push(`SPILLWAY_MEDIA_TRANSPORTS_PER_USER "${perUserText}" must be a whole number from 1 to 64.`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     schedulerQueue,
     media:
       mediaSwitch === 'off'
         ? { enabled: false }
-        : { enabled: true, listenIp, announcedAddress: env.SPILLWAY_MEDIA_ANNOUNCED_IP || undefined, workers },
+        : {
+            enabled: true,
+            listenIp,
+            announcedAddress: env.SPILLWAY_MEDIA_ANNOUNCED_IP || undefined,
+            workers,
+            maxTransportsPerUser,
+          },
     dataDir,
     eventStore,
     readModelsFile: resolve(dataDir, 'read-models.db'),
