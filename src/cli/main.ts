@@ -29,19 +29,25 @@ const SCENARIOS = ['surge'];
 
 const COMMANDS = {
   serve: command({
-    flags: { port: 'value', host: 'value', data: 'value', 'events-file': 'value' },
+    flags: { port: 'value', host: 'value', data: 'value', 'events-file': 'value', production: 'switch' },
     async run(flags, positionals) {
       noPositionals('serve', positionals);
       await runServe(
-        loadConfig({ dataDir: flags.data, eventsFile: flags['events-file'], port: flags.port, host: flags.host }),
+        loadConfig({
+          dataDir: flags.data,
+          eventsFile: flags['events-file'],
+          port: flags.port,
+          host: flags.host,
+          production: flags.production,
+        }),
       );
     },
   }),
   token: command({
-    flags: { user: 'value', role: 'list', data: 'value' },
+    flags: { user: 'value', role: 'list', data: 'value', 'expires-in': 'value' },
     async run(flags, positionals) {
       noPositionals('token', positionals);
-      await runToken(loadConfig({ dataDir: flags.data }), flags.user, flags.role);
+      await runToken(loadConfig({ dataDir: flags.data }), flags.user, flags.role, flags['expires-in']);
     },
   }),
   demo: command({

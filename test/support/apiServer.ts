@@ -73,15 +73,20 @@ export const postGraphQL = async <T>(url: string, query: string, options: Reques
 /**
  * `spillway serve` in this process: its own data folder, an ephemeral port on
  * 127.0.0.1, the test secret, no REDIS_URL (the in-process feed), no media
- * workers, a scheduler queue of its own, and only warnings logged.
+ * workers, a scheduler queue of its own, and only warnings logged; `extraEnv` adds settings.
  */
-export const startApi = async (label: string, options: ServeOptions = {}): Promise<TestApi> => {
+export const startApi = async (
+  label: string,
+  options: ServeOptions = {},
+  extraEnv: Record<string, string> = {},
+): Promise<TestApi> => {
   const dir = makeTempDir(label);
   const namespace = serverNamespace(label);
   const env = {
     SPILLWAY_JWT_SECRET: TEST_SECRET,
     SPILLWAY_MEDIA: 'off',
     ...namespace.env,
+    ...extraEnv,
   };
   const config = loadConfig({ dataDir: dir.path, port: '0', host: '127.0.0.1' }, env);
   const server = await serve(config, { logger: pino({ level: 'warn' }), ...options });
