@@ -32,3 +32,5 @@ export {
   type SessionStep,
 } from './session.ts';
 export { sessionMachine, type SessionContext, type SessionSnapshot } from './sessionMachine.ts';
+export * from './mediaNode.ts';
+export * from './mediaPlacement.ts';

@@ -1,0 +1,163 @@
+/**
+ * Which media node carries each room of a family, as the family's placement
+ * stream (`media-placement-{familyId}`). A placement reactor decides; every
+ * media node reconciles the rooms placed on it; analysts can replay where a
+ * room's audio was served from and why it moved.
+ */
+import type { CommandMetadata } from './commands.ts';
+import { invalidCommand } from './errors.ts';
+
+type Of<Type extends string, Data> = { readonly type: Type; readonly data: Data };
+type Command<Type extends string, Data> = Of<Type, Data> & { readonly metadata: CommandMetadata };
+type ForRoom<T> = { readonly familyId: string; readonly roomId: string } & T;
+
+export type RoomMediaPlaced = Of<
+  'RoomMediaPlaced',
+  ForRoom<{
+    nodeId: string;
+    /** The node it was on before (lost or drained), or null the first time: its clients must reconnect. */
+    previousNodeId: string | null;
+    at: string;
+  }>
+>;
+export type RoomMediaReleased = Of<'RoomMediaReleased', ForRoom<{ nodeId: string; at: string }>>;
+export type MediaPlacementEvent = RoomMediaPlaced | RoomMediaReleased;
+
+export type PlaceRoomMedia = Command<'PlaceRoomMedia', ForRoom<{ nodeId: string }>>;
+export type ReleaseRoomMedia = Command<'ReleaseRoomMedia', ForRoom<object>>;
+export type MediaPlacementCommand = PlaceRoomMedia | ReleaseRoomMedia;
+
+export const MEDIA_PLACEMENT_EVENT_TYPES: readonly MediaPlacementEvent['type'][] = [
+  'RoomMediaPlaced',
+  'RoomMediaReleased',
+];
+
+export const isMediaPlacementEvent = (event: { type: string }): event is MediaPlacementEvent =>
+  (MEDIA_PLACEMENT_EVENT_TYPES as readonly string[]).includes(event.type);
+
+export const mediaPlacementStreamId = (familyId: string): string => `media-placement-${familyId}`;
+
+/** Room id → the node carrying it. */
+export type MediaPlacementState = ReadonlyMap<string, string>;
+
+export const initialMediaPlacementState = (): MediaPlacementState => new Map();
+
+export const evolveMediaPlacement = (state: MediaPlacementState, event: MediaPlacementEvent): MediaPlacementState => {
+  const next = new Map(state);
+  switch (event.type) {
+    case 'RoomMediaPlaced':
+      next.set(event.data.roomId, event.data.nodeId);
+      return next;
+    case 'RoomMediaReleased':
+      next.delete(event.data.roomId);
+      return next;
+    default: {
+      const unknown: never = event;
+      throw new TypeError(`evolveMediaPlacement: unknown event ${JSON.stringify(unknown)}`);
+    }
+  }
+};
+
+const ID = /^[A-Za-z0-9_.-]{1,200}$/;
+const requireId = (name: string, value: unknown): string => {
+  if (typeof value !== 'string' || !ID.test(value))
+    throw invalidCommand(`${name} must be 1 to 200 letters, digits, ".", "-" or "_", not ${JSON.stringify(value)}.`);
+  return value;
+};
+
+/** Pure and idempotent: placing a room where it already is, or releasing one that is not placed, decides nothing. */
+export const decideMediaPlacement = (
+  state: MediaPlacementState,
+  command: MediaPlacementCommand,
+): MediaPlacementEvent[] => {
+  const familyId = requireId('familyId', command.data.familyId);
+  const roomId = requireId('roomId', command.data.roomId);
+  const at = command.metadata.at;
+  const current = state.get(roomId);
+  switch (command.type) {
+    case 'PlaceRoomMedia': {
+      const nodeId = requireId('nodeId', command.data.nodeId);
+      if (current === nodeId) return [];
+      return [{ type: 'RoomMediaPlaced', data: { familyId, roomId, nodeId, previousNodeId: current ?? null, at } }];
+    }
+    case 'ReleaseRoomMedia':
+      return current === undefined
+        ? []
+        : [{ type: 'RoomMediaReleased', data: { familyId, roomId, nodeId: current, at } }];
+    default: {
+      const unknown: never = command;
+      throw invalidCommand(`Unknown command ${JSON.stringify((unknown as { type?: unknown }).type)}.`);
+    }
+  }
+};
+
+export const replayMediaPlacement = (events: Iterable<MediaPlacementEvent>): MediaPlacementState => {
+  let state = initialMediaPlacementState();
+  for (const event of events) state = evolveMediaPlacement(state, event);
+  return state;
+};
+
+export const executeMediaPlacement = (
+  state: MediaPlacementState,
+  command: MediaPlacementCommand,
+): { state: MediaPlacementState; events: MediaPlacementEvent[] } => {
+  const events = decideMediaPlacement(state, command);
+  return { state: events.reduce(evolveMediaPlacement, state), events };
+};
+
+/** What placement needs to know of a room: whether it needs media, and how many listeners it carries. */
+export interface RoomDemand {
+  readonly roomId: string;
+  readonly open: boolean;
+  readonly listeners: number;
+}
+
+export interface NodeSupply {
+  readonly nodeId: string;
+  readonly capacity: number;
+}
+
+/** A room's weight on a node: its listeners, and at least one so an empty room still counts. */
+const demandOf = (room: RoomDemand): number => Math.max(1, room.listeners);
+
+/**
+ * The placement commands that make every open room sit on a live node and no
+ * closed room on any: an unplaced room, or one on a node no longer live, goes
+ * to the live node with the most free capacity (ties: the first by id, so
+ * every API node decides the same). Pure; `nodes` are the live ones.
+ */
+export const choosePlacements = (
+  families: ReadonlyArray<{ readonly familyId: string; readonly rooms: readonly RoomDemand[] }>,
+  nodes: readonly NodeSupply[],
+  placements: ReadonlyMap<string, MediaPlacementState>,
+): Array<{ type: 'PlaceRoomMedia' | 'ReleaseRoomMedia'; familyId: string; roomId: string; nodeId?: string }> => {
+  const free = new Map([...nodes].sort((a, b) => a.nodeId.localeCompare(b.nodeId)).map((n) => [n.nodeId, n.capacity]));
+  const decided: Array<{
+    type: 'PlaceRoomMedia' | 'ReleaseRoomMedia';
+    familyId: string;
+    roomId: string;
+    nodeId?: string;
+  }> = [];
+  const homeless: Array<{ familyId: string; room: RoomDemand }> = [];
+  for (const { familyId, rooms } of families) {
+    const placed = placements.get(familyId) ?? new Map<string, string>();
+    for (const room of rooms) {
+      const nodeId = placed.get(room.roomId);
+      if (!room.open) {
+        if (nodeId !== undefined) decided.push({ type: 'ReleaseRoomMedia', familyId, roomId: room.roomId });
+      } else if (nodeId !== undefined && free.has(nodeId)) {
+        free.set(nodeId, free.get(nodeId)! - demandOf(room));
+      } else {
+        homeless.push({ familyId, room });
+      }
+    }
+  }
+  for (const { familyId, room } of homeless) {
+    let best: string | undefined;
+    for (const [nodeId, left] of free) if (best === undefined || left > free.get(best)!) best = nodeId;
+    if (best === undefined) break; // no live node: rooms stay where they were until one joins
+    free.set(best, free.get(best)! - demandOf(room));
+    decided.push({ type: 'PlaceRoomMedia', familyId, roomId: room.roomId, nodeId: best });
+  }
+  return decided;
+};
