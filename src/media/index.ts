@@ -32,3 +32,25 @@ export type {
   WebRtcTransportParameters,
 } from './types.ts';
 export { OPUS_PT, opusRtpParameters, RtpReceiver, RtpSender, startListener, startSpeaker } from './plainRtp.ts';
+export {
+  CONTROL_SKEW_MS,
+  ControlCallError,
+  createControlClient,
+  createControlVerifier,
+  RemoteMediaError,
+  requireControlSecret,
+  serveControl,
+  signControlRequest,
+  type ControlClient,
+  type ControlServer,
+} from './controlChannel.ts';
+export { createOpaqueIds, type OpaqueIds } from './opaqueIds.ts';
+export { sharesFor, type LiveNode } from './nodeShares.ts';
+export { createRemoteMedia, type RemoteMediaOptions, type RemoteNode } from './remoteMedia.ts';
+export {
+  DEFAULT_LISTENERS_PER_WORKER,
+  startMediaNode,
+  type MediaNodeOptions,
+  type RunningMediaNode,
+} from './mediaNode.ts';
+export type { FamilyShare, HostPipeAnswer, HostPipeOffer, HostPipeRequest, HostPipes } from './types.ts';

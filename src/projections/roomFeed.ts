@@ -43,6 +43,14 @@ export type FeedItem =
     }
   | { readonly kind: 'RoomEnded'; readonly roomId: string; readonly reason: string; readonly position: bigint }
   | {
+      /** The room's audio moved to another media node (its node was lost): its clients must reconnect. */
+      readonly kind: 'MediaReconnectRequired';
+      readonly roomId: string;
+      /** The signaling steps to redo, in order (the API's query and mutation names). */
+      readonly redo: readonly string[];
+      readonly position: bigint;
+    }
+  | {
       readonly kind: 'SessionChanged';
       /** The room the session opens. */
       readonly roomId: string;
@@ -153,9 +161,30 @@ export const createRoomFeed = (options: RoomFeedOptions) => {
     publish(DIRECTORY, item);
   };
 
+  /** A room placed anew after being on another node: its transports there are gone. */
+  const onMediaMoved = (recorded: RecordedEvent): void => {
+    const data = recorded.data as { familyId: string; roomId: string; previousNodeId: string | null };
+    if (data.previousNodeId === null) return;
+    const speakers = data.roomId === data.familyId ? ['produceAudio'] : [];
+    send({
+      kind: 'MediaReconnectRequired',
+      roomId: data.roomId,
+      redo: [
+        'routerRtpCapabilities',
+        'createMediaTransport',
+        'connectMediaTransport',
+        ...speakers,
+        'consumeSpeakers',
+        'resumeConsumer',
+      ],
+      position: recorded.position,
+    });
+  };
+
   const onEvent = (recorded: RecordedEvent): void => {
     const sessionStatus = SESSION_STATUS[recorded.type];
     if (sessionStatus) return onSessionEvent(recorded, sessionStatus);
+    if (recorded.type === 'RoomMediaPlaced') return onMediaMoved(recorded);
     const event = { type: recorded.type, data: recorded.data } as RoomEvent;
     const roomId = event.data.roomId;
     const position = recorded.position;

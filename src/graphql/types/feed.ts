@@ -79,6 +79,16 @@ export const FeedEventRef = builder.unionType('RoomFeedEvent', {
         startsAt: t.field({ type: 'DateTime', nullable: true, resolve: (item) => item.startsAt }),
       }),
     }),
+    builder.objectRef<Of<'MediaReconnectRequired'>>('MediaReconnectRequired').implement({
+      description:
+        "The room's audio moved to another media node (the one carrying it was lost): close your media transports and redo these steps.",
+      isTypeOf: (item) => (item as FeedItem).kind === 'MediaReconnectRequired',
+      fields: (t) => ({
+        roomId: t.exposeID('roomId'),
+        position: t.string({ resolve: (item) => String(item.position) }),
+        redo: t.stringList({ resolve: (item) => [...item.redo] }),
+      }),
+    }),
     builder.objectRef<Of<'RoomEnded'>>('RoomEnded').implement({
       isTypeOf: (item) => (item as FeedItem).kind === 'RoomEnded',
       fields: (t) => ({
