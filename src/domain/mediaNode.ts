@@ -5,6 +5,7 @@
  */
 import type { CommandMetadata } from './commands.ts';
 import { DomainError, invalidCommand } from './errors.ts';
+import { executeWith, replayWith } from './fold.ts';
 
 type Of<Type extends string, Data> = { readonly type: Type; readonly data: Data };
 type Command<Type extends string, Data> = Of<Type, Data> & { readonly metadata: CommandMetadata };
@@ -152,16 +153,6 @@ export const decideMediaNode = (state: MediaNodeState, command: MediaNodeCommand
   }
 };
 
-export const replayMediaNode = (events: Iterable<MediaNodeEvent>): MediaNodeState => {
-  let state = initialMediaNodeState();
-  for (const event of events) state = evolveMediaNode(state, event);
-  return state;
-};
+export const replayMediaNode = replayWith(initialMediaNodeState, evolveMediaNode);
 
-export const executeMediaNode = (
-  state: MediaNodeState,
-  command: MediaNodeCommand,
-): { state: MediaNodeState; events: MediaNodeEvent[] } => {
-  const events = decideMediaNode(state, command);
-  return { state: events.reduce(evolveMediaNode, state), events };
-};
+export const executeMediaNode = executeWith(decideMediaNode, evolveMediaNode);

@@ -6,6 +6,7 @@
  */
 import type { CommandMetadata } from './commands.ts';
 import { invalidCommand } from './errors.ts';
+import { executeWith, replayWith } from './fold.ts';
 
 type Of<Type extends string, Data> = { readonly type: Type; readonly data: Data };
 type Command<Type extends string, Data> = Of<Type, Data> & { readonly metadata: CommandMetadata };
@@ -91,19 +92,9 @@ export const decideMediaPlacement = (
   }
 };
 
-export const replayMediaPlacement = (events: Iterable<MediaPlacementEvent>): MediaPlacementState => {
-  let state = initialMediaPlacementState();
-  for (const event of events) state = evolveMediaPlacement(state, event);
-  return state;
-};
+export const replayMediaPlacement = replayWith(initialMediaPlacementState, evolveMediaPlacement);
 
-export const executeMediaPlacement = (
-  state: MediaPlacementState,
-  command: MediaPlacementCommand,
-): { state: MediaPlacementState; events: MediaPlacementEvent[] } => {
-  const events = decideMediaPlacement(state, command);
-  return { state: events.reduce(evolveMediaPlacement, state), events };
-};
+export const executeMediaPlacement = executeWith(decideMediaPlacement, evolveMediaPlacement);
 
 /** What placement needs to know of a room: whether it needs media, and how many listeners it carries. */
 export interface RoomDemand {
