@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../runtime/index.ts';
 import { runSurgeDemo } from './demoSurge.ts';
 import { runHttpSurgeDemo } from './demo/surgeOverHttp.ts';
+import { MEDIA_NODE_HELP, runMediaNode } from './mediaNode.ts';
 import { runReplay } from './replay.ts';
 import { runServe } from './serve.ts';
 import { runToken } from './token.ts';
@@ -32,6 +33,7 @@ Usage:
       Exports a room's raw events.
   spillway replay --analytics ROOM [--format csv] [--until ISO] [--out FILE]
       Exports a room's per-second timeline: listeners, family listeners, joins, leaves.
+${MEDIA_NODE_HELP}
   spillway --help | --version
 
 Environment:
@@ -42,6 +44,8 @@ Environment:
   SPILLWAY_JWT_SECRET  HS256 secret for tokens (a development secret without it)
   SPILLWAY_JWKS_URL    verify tokens against a JWKS instead
   REDIS_URL            subscriptions across API nodes through Redis
+  SPILLWAY_MEDIA       on (workers in serve), off, or cluster (media nodes on other hosts)
+  SPILLWAY_MEDIA_SECRET  signs the control channel between API and media nodes (cluster)
 `;
 
 const positiveInt = (name: string, value: string | undefined, fallback: number): number => {
@@ -76,6 +80,13 @@ const main = async (argv: string[]): Promise<void> => {
       'events-file': { type: 'string' },
       user: { type: 'string' },
       role: { type: 'string', multiple: true },
+      'node-id': { type: 'string' },
+      listen: { type: 'string' },
+      announce: { type: 'string' },
+      api: { type: 'string', multiple: true },
+      workers: { type: 'string' },
+      'control-port': { type: 'string' },
+      audit: { type: 'string' },
     },
   });
   const [command, sub] = positionals;
@@ -111,6 +122,11 @@ const main = async (argv: string[]): Promise<void> => {
       await runServe(
         loadConfig({ dataDir: values.data, eventsFile: values['events-file'], port: values.port, host: values.host }),
       );
+      return;
+    }
+    case 'media-node': {
+      if (sub !== undefined) throw new UsageError(`media-node takes options, not "${sub}"; run spillway --help.`);
+      await runMediaNode(values);
       return;
     }
     case 'token': {

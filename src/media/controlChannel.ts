@@ -3,7 +3,7 @@
 // body with a secret both sides were configured with. A receiver refuses an
 // unsigned, forged, stale (clock skew past the window) or replayed request.
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MediaError, type MediaErrorCode } from './errors.ts';
 
@@ -106,14 +106,17 @@ export const createControlClient = (secret: string): ControlClient => ({
   },
 });
 
-export interface ControlServerOptions {
-  readonly host: string;
-  readonly port: number;
+export interface ControlHandlerOptions {
   readonly secret: string;
   /** Answers one verified request; a MediaError or TypeError goes back as a refusal with its message. */
   readonly handle: (op: string, payload: unknown) => Promise<unknown>;
   /** Told every verified request before it is handled (operators' audit, the privacy test). */
   readonly onRequest?: (op: string, body: string) => void;
+}
+
+export interface ControlServerOptions extends ControlHandlerOptions {
+  readonly host: string;
+  readonly port: number;
 }
 
 export interface ControlServer {
@@ -136,42 +139,65 @@ const readBody = (request: IncomingMessage): Promise<string | undefined> =>
     request.on('error', reject);
   });
 
-/** Listens for signed control requests (`POST /control/{op}`) until closed. */
-export const serveControl = async (options: ControlServerOptions): Promise<ControlServer> => {
+/**
+ * Answers `POST /control/{op}` requests that are signed, fresh and new, on
+ * any HTTP server (a media node's own, or an API node's beside GraphQL);
+ * resolves false for any other path, leaving it to the caller.
+ */
+export const createControlHandler = (options: ControlHandlerOptions) => {
   const verify = createControlVerifier(requireControlSecret(options.secret));
-  const server: Server = createServer((request, response) => {
+  return async (request: IncomingMessage, response: ServerResponse): Promise<boolean> => {
+    const path = request.url ?? '';
+    if (!path.startsWith('/control/')) return false;
     const reply = (status: number, value: unknown): void => {
       response.writeHead(status, { 'content-type': 'application/json' });
       response.end(JSON.stringify(value ?? null));
     };
     const refuse = (status: number, kind: string, code: string, message: string) =>
       reply(status, { error: { kind, code, message } });
-    void (async () => {
-      const path = request.url ?? '';
+    try {
       const op = /^\/control\/([A-Za-z]{1,64})$/.exec(path)?.[1];
-      if (request.method !== 'POST' || op === undefined)
-        return refuse(404, 'protocol', 'NOT_FOUND', `no control operation at ${request.method} ${path}`);
+      if (request.method !== 'POST' || op === undefined) {
+        refuse(404, 'protocol', 'NOT_FOUND', `no control operation at ${request.method} ${path}`);
+        return true;
+      }
       const body = await readBody(request);
-      if (body === undefined)
-        return refuse(413, 'protocol', 'TOO_LARGE', `a control request has at most ${MAX_BODY} bytes`);
+      if (body === undefined) {
+        refuse(413, 'protocol', 'TOO_LARGE', `a control request has at most ${MAX_BODY} bytes`);
+        return true;
+      }
       const refusal = verify(request.headers, path, body);
-      if (refusal) return refuse(401, 'protocol', 'UNAUTHORIZED', refusal);
+      if (refusal) {
+        refuse(401, 'protocol', 'UNAUTHORIZED', refusal);
+        return true;
+      }
       let payload: unknown;
       try {
         payload = JSON.parse(body);
       } catch {
-        return refuse(400, 'input', 'INVALID_INPUT', 'the body is not JSON');
+        refuse(400, 'input', 'INVALID_INPUT', 'the body is not JSON');
+        return true;
       }
       options.onRequest?.(op, body);
-      try {
-        reply(200, await options.handle(op, payload));
-      } catch (error) {
-        if (error instanceof MediaError) return refuse(409, 'media', error.code, error.message);
-        if (error instanceof TypeError) return refuse(400, 'input', 'INVALID_INPUT', error.message);
-        refuse(500, 'internal', 'INTERNAL', error instanceof Error ? error.message : String(error));
-      }
-    })().catch(() => {
-      if (!response.headersSent) refuse(500, 'internal', 'INTERNAL', 'the request failed');
+      reply(200, await options.handle(op, payload));
+    } catch (error) {
+      if (response.headersSent) return true;
+      if (error instanceof MediaError) refuse(409, 'media', error.code, error.message);
+      else if (error instanceof TypeError) refuse(400, 'input', 'INVALID_INPUT', error.message);
+      else refuse(500, 'internal', 'INTERNAL', error instanceof Error ? error.message : String(error));
+    }
+    return true;
+  };
+};
+
+/** Listens for signed control requests (`POST /control/{op}`) until closed. */
+export const serveControl = async (options: ControlServerOptions): Promise<ControlServer> => {
+  const handler = createControlHandler(options);
+  const server: Server = createServer((request, response) => {
+    void handler(request, response).then((handled) => {
+      if (handled) return;
+      response.writeHead(404, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ error: { kind: 'protocol', code: 'NOT_FOUND', message: 'not a control path' } }));
     });
   });
   server.keepAliveTimeout = 5_000;

@@ -36,6 +36,7 @@ export {
   CONTROL_SKEW_MS,
   ControlCallError,
   createControlClient,
+  createControlHandler,
   createControlVerifier,
   RemoteMediaError,
   requireControlSecret,

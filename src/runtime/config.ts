@@ -32,6 +32,8 @@ export interface SpillwayConfig {
         readonly announcedAddress: string | undefined;
         readonly workers: number | undefined;
       };
+  /** Media on other hosts (SPILLWAY_MEDIA=cluster): `spillway media-node`s signing with this secret. */
+  readonly mediaCluster: { readonly secret: string } | undefined;
 }
 
 /** Configuration values that are wrong; one line each, naming the setting and what it accepts. */
@@ -97,8 +99,11 @@ export const loadConfig = (input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     problems.push(`SPILLWAY_QUEUE "${schedulerQueue}" must be 1 to 100 letters, digits, "-" or "_".`);
   }
   const mediaSwitch = env.SPILLWAY_MEDIA ?? 'on';
-  if (mediaSwitch !== 'on' && mediaSwitch !== 'off')
-    problems.push(`SPILLWAY_MEDIA "${mediaSwitch}" must be on or off.`);
+  if (mediaSwitch !== 'on' && mediaSwitch !== 'off' && mediaSwitch !== 'cluster')
+    problems.push(`SPILLWAY_MEDIA "${mediaSwitch}" must be on, off or cluster.`);
+  const mediaSecret = env.SPILLWAY_MEDIA_SECRET;
+  if ((mediaSwitch === 'cluster' || mediaSecret !== undefined) && (mediaSecret ?? '').length < 16)
+    problems.push('SPILLWAY_MEDIA_SECRET must be at least 16 characters (it signs every request to media nodes).');
   const listenIp = env.SPILLWAY_MEDIA_IP ?? '127.0.0.1';
   if (!/^[0-9a-fA-F.:]+$/.test(listenIp))
     problems.push(`SPILLWAY_MEDIA_IP "${listenIp}" must be an IP address (0.0.0.0 to listen on all).`);
@@ -110,8 +115,9 @@ export const loadConfig = (input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     schedulerQueue,
+    mediaCluster: mediaSwitch === 'cluster' ? { secret: mediaSecret! } : undefined,
     media:
-      mediaSwitch === 'off'
+      mediaSwitch !== 'on'
         ? { enabled: false }
         : { enabled: true, listenIp, announcedAddress: env.SPILLWAY_MEDIA_ANNOUNCED_IP || undefined, workers },
     dataDir,

@@ -1,5 +1,5 @@
 import { createApiServer, createRateLimiter, inProcessFeedBus, redisFeedBus, type FeedBus } from '../graphql/index.ts';
-import { createMediasoupMediaPlane, type MediaPlane } from '../media/index.ts';
+import { createMediasoupMediaPlane, type MediaPlane, type MediaSignaling } from '../media/index.ts';
 import { randomUUID } from 'node:crypto';
 import {
   chooseScheduler,
@@ -13,6 +13,8 @@ import type { SpillwayConfig } from './config.ts';
 import { createMetrics } from './metrics.ts';
 import { dashboardRoutes } from './dashboard.ts';
 import { openEngine, type Engine } from './engine.ts';
+import { createMediaCommands } from '../commands/index.ts';
+import { createMediaCluster, type MediaCluster } from './mediaCluster.ts';
 
 export interface RunningServer {
   readonly url: string;
@@ -20,6 +22,8 @@ export interface RunningServer {
   readonly feed: FeedBus;
   readonly scheduler: SessionScheduler;
   readonly media: MediaPlane | undefined;
+  /** Client signaling: the local plane's, or the relay to media nodes (SPILLWAY_MEDIA=cluster). */
+  readonly signaling: MediaSignaling | undefined;
   /** Which scheduler runs the sessions' jobs, and why. */
   readonly schedulerReason: string;
   /** Stops taking requests, drains the command mailboxes, closes everything. */
@@ -62,13 +66,25 @@ export const serve = async (config: SpillwayConfig, options: ServeOptions = {}):
   };
   const logger = options.logger ?? pino({ name: 'spillway' }, pino.destination(2));
   const metrics = createMetrics({ readModels: () => engine.readModels, media: () => media });
+  // Made once the engine exists; the engine's batches reach it from then on.
+  const late: { cluster?: MediaCluster } = {};
   const engine = openEngine(config, {
     onBatch: (events) => {
       metrics.onBatch(events);
+      late.cluster?.onBatch(events);
       if (events.some((e) => e.streamId.startsWith('room-'))) reconcileSoon();
     },
   });
   media?.observer.on('workerReplaced', () => reconcileSoon());
+  const cluster = config.mediaCluster
+    ? createMediaCluster({
+        secret: config.mediaCluster.secret,
+        commands: createMediaCommands(engine.store),
+        readModels: engine.readModels,
+        onError: (error, what) => logger.warn({ err: error, what }, 'media cluster'),
+      })
+    : undefined;
+  late.cluster = cluster;
   const feed = config.redisUrl
     ? await redisFeedBus(config.redisUrl, engine.readModels.feed)
     : inProcessFeedBus(engine.readModels.feed);
@@ -100,7 +116,8 @@ export const serve = async (config: SpillwayConfig, options: ServeOptions = {}):
         service: createSessionService({ sessions, scheduler }),
         failedJobs: () => scheduler.failedJobs(),
       },
-      media,
+      media: media ?? cluster?.media,
+      ...(cluster ? { admitToMedia: (roomId: string) => cluster.admit(roomId) } : {}),
       observeAdmission: (seconds) => metrics.observeAdmission(seconds),
       now: () => new Date(),
     },
@@ -112,6 +129,8 @@ export const serve = async (config: SpillwayConfig, options: ServeOptions = {}):
       options.onInternalError?.(error, requestId);
     },
     routes: async (request, response) => {
+      // Media nodes' heartbeats (two a second each) are not worth a log line.
+      if (cluster && (await cluster.route(request, response))) return true;
       const started = performance.now();
       const requestId = request.headers['x-request-id'] ?? randomUUID();
       response.once('finish', () =>
@@ -137,6 +156,7 @@ export const serve = async (config: SpillwayConfig, options: ServeOptions = {}):
     },
   });
   const url = await api.listen();
+  cluster?.start();
   logger.info({ url, scheduler: reason, feed: feed.kind, media: Boolean(media) }, 'serving');
   let stopping: Promise<void> | undefined;
   return {
@@ -146,8 +166,10 @@ export const serve = async (config: SpillwayConfig, options: ServeOptions = {}):
     scheduler,
     schedulerReason: reason,
     media,
+    signaling: media ?? cluster?.media,
     stop: () =>
       (stopping ??= (async () => {
+        await cluster?.stop();
         await api.close();
         await scheduler.close();
         await feed.close();

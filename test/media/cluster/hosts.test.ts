@@ -1,0 +1,144 @@
+// Media on other hosts, end to end with real parts: the API and its log on
+// the control host, `spillway media-node` processes on two media hosts
+// (network namespaces when run as root), RTP over real UDP between them.
+import { afterEach, describe, expect, it } from 'vitest';
+import { opusRtpParameters, RtpReceiver, RtpSender, type MediaSignaling } from '../../../src/media/index.ts';
+import type { FeedItem } from '../../../src/projections/index.ts';
+import { eventually, ssrcOf } from '../rtp.ts';
+import { retrying, startCluster, type Cluster } from './cluster.ts';
+
+const SPEAKER = 'sol-the-speaker';
+const LISTENERS = ['fay-in-the-main-room', 'lee-in-overflow'];
+const TITLE = 'A very identifiable title';
+
+describe('media nodes on other hosts', () => {
+  const cleanup: Array<() => unknown> = [];
+  afterEach(async () => {
+    for (const f of cleanup.splice(0).reverse()) await f();
+  });
+
+  const cluster = async (): Promise<Cluster> => {
+    const c = await startCluster(['b', 'c']);
+    cleanup.push(() => c.close());
+    return c;
+  };
+
+  /** A plain-RTP speaker in the main room (on host b) and a listener placed in the overflow room (on host c). */
+  const speakAndListen = async (c: Cluster, roomId: string) => {
+    const signaling: MediaSignaling = c.api.signaling!;
+    const { overflowRooms } = await c.openFamily(roomId, TITLE, SPEAKER, LISTENERS);
+    const overflowId = overflowRooms[0]!;
+    expect(await eventually(() => c.placement(roomId)[overflowId] !== undefined, 10_000)).toBe(true);
+    expect(c.placement(roomId)).toEqual({ [roomId]: 'b', [overflowId]: 'c' });
+
+    const speakerTransport = await retrying(() =>
+      signaling.createPlainRtpTransport({ userId: SPEAKER, roomId, role: 'speaker' }),
+    );
+    const { producerId } = await signaling.produce({
+      userId: SPEAKER,
+      transportId: speakerTransport.id,
+      kind: 'audio',
+      rtpParameters: opusRtpParameters(0x5151),
+    });
+    const sender = new RtpSender(0x5151, speakerTransport.port, 80, speakerTransport.ip);
+    cleanup.push(() => sender.stop());
+    expect(speakerTransport.ip).toBe(c.media.b!.host.ip);
+
+    const receiver = await RtpReceiver.open(c.hosts.controlIp);
+    cleanup.push(() => receiver.close());
+    const listen = async () => {
+      const transport = await retrying(() =>
+        signaling.createPlainRtpTransport(
+          { userId: LISTENERS[1]!, roomId: overflowId, role: 'listener' },
+          { ip: c.hosts.controlIp, port: receiver.port },
+        ),
+      );
+      const consumers = await retrying(
+        () =>
+          signaling.consumeSpeakers({
+            userId: LISTENERS[1]!,
+            transportId: transport.id,
+            rtpCapabilities: signaling.routerRtpCapabilities(overflowId),
+          }),
+        (list) => list.length > 0,
+      );
+      await Promise.all(consumers.map((x) => signaling.resumeConsumer({ userId: LISTENERS[1]!, consumerId: x.id })));
+      return { transport, consumers };
+    };
+    return { signaling, overflowId, producerId, receiver, listen, sender };
+  };
+
+  it('carries a main-room speaker on host b to an overflow listener on host c through one SRTP pipe', async () => {
+    const c = await cluster();
+    const { overflowId, producerId, receiver, listen } = await speakAndListen(c, 'stage-one');
+    const { transport, consumers } = await listen();
+    expect(transport.ip).toBe(c.media.c!.host.ip);
+    expect(consumers.map((x) => [x.producerId, x.speakerUserId])).toEqual([[producerId, SPEAKER]]);
+    expect(await eventually(() => (receiver.bySsrc.get(ssrcOf(consumers[0]!)) ?? 0) >= 25)).toBe(true);
+
+    const [b, cc] = [await c.inventory('b'), await c.inventory('c')];
+    expect(b.hostPipes).toEqual([expect.objectContaining({ direction: 'out', nodeId: 'c', producers: 1, srtp: true })]);
+    expect(cc.hostPipes).toEqual([expect.objectContaining({ direction: 'in', nodeId: 'b', producers: 1, srtp: true })]);
+    expect(cc.rooms.flatMap((r) => r.routers).reduce((n, r) => n + r.listeners, 0)).toBe(1);
+    console.log(
+      `cross-host media (${c.hosts.kind}): speaker on ${c.media.b!.host.ip}, overflow ${overflowId} on ${c.media.c!.host.ip}, ${receiver.total()} packets received`,
+    );
+  });
+
+  it('tells media nodes opaque ids only: no user id, room id or title in anything they receive', async () => {
+    const c = await cluster();
+    const { receiver, listen } = await speakAndListen(c, 'stage-secret');
+    const { consumers } = await listen();
+    expect(await eventually(() => (receiver.bySsrc.get(ssrcOf(consumers[0]!)) ?? 0) >= 5)).toBe(true);
+    const forbidden = [SPEAKER, ...LISTENERS, TITLE, 'stage-secret'];
+    for (const name of ['b', 'c']) {
+      const received = c.audit(name);
+      const ops = new Set(received.map((r) => r.op));
+      // The audit saw the whole conversation, not a quiet moment.
+      expect([...ops].sort()).toEqual(
+        expect.arrayContaining(
+          name === 'b'
+            ? ['createPlainRtpTransport', 'produce', 'offerPipe', 'reconcile']
+            : ['consumeSpeakers', 'createPlainRtpTransport', 'reconcile', 'resumeConsumer'],
+        ),
+      );
+      for (const { op, body } of received)
+        for (const word of forbidden)
+          expect(body.includes(word), `${name} received "${word}" in ${op}: ${body}`).toBe(false);
+    }
+  });
+
+  it('re-places the rooms of a SIGKILLed media node, tells their listeners, who hear again', async () => {
+    const c = await cluster();
+    const { overflowId, receiver, listen } = await speakAndListen(c, 'stage-kill');
+    const first = await listen();
+    expect(await eventually(() => (receiver.bySsrc.get(ssrcOf(first.consumers[0]!)) ?? 0) >= 10)).toBe(true);
+    const told: FeedItem[] = [];
+    const feed = c.api.engine.readModels.feed.subscribe('stage-kill');
+    cleanup.push(() => feed.close());
+    feed.deliverTo(
+      (item) => void (item.kind === 'MediaReconnectRequired' && told.push(item)),
+      () => undefined,
+    );
+
+    const killedAt = performance.now();
+    c.media.c!.process.kill('SIGKILL');
+    expect(await eventually(() => told.some((t) => t.roomId === overflowId), 5_000)).toBe(true);
+    const toldAt = performance.now();
+    const lost = c.api.engine.readModels.mediaCluster.nodes().find((n) => n.nodeId === 'c')!;
+    expect(lost.status).toBe('lost');
+    expect(c.placement('stage-kill')[overflowId]).toBe('b');
+    expect(told.find((t) => t.roomId === overflowId)).toMatchObject({
+      redo: expect.arrayContaining(['createMediaTransport', 'consumeSpeakers']),
+    });
+
+    const before = receiver.total();
+    const again = await listen();
+    expect(again.transport.ip).toBe(c.media.b!.host.ip);
+    expect(await eventually(() => receiver.total() > before + 5, 5_000)).toBe(true);
+    const heardAt = performance.now();
+    console.log(
+      `kill-to-audio (${c.hosts.kind}): node declared lost and listener told ${Math.round(toldAt - killedAt)} ms after SIGKILL; audio again after ${Math.round(heardAt - killedAt)} ms`,
+    );
+  });
+});
