@@ -12,6 +12,7 @@ import {
   createOpaqueIds,
   createRemoteMedia,
   sharesFor,
+  type FamilyShare,
   type MediaSignaling,
   type RtpCapabilities,
 } from '../media/index.ts';
@@ -131,13 +132,31 @@ export const createMediaCluster = (options: MediaClusterOptions) => {
     }
     if (position >= 0n) await readModels.waitFor(position);
     const shares = sharesFor(readModels.capacityPlans(), placementMap(), live, ids);
-    await Promise.all(
-      live.map((node) =>
-        client
-          .call(node.controlUrl, 'reconcile', { families: shares.get(node.nodeId) ?? [] }, 3_000)
-          .catch((error: unknown) => onError(error, `reconcile:${node.nodeId}`)),
-      ),
-    );
+    for (const node of live) push(node, shares.get(node.nodeId) ?? []);
+  };
+
+  /**
+   * Sends a node its share without waiting for it: a node cut off the
+   * network must not hold up placement or the others. One request per node
+   * in flight; a share due meanwhile is computed afresh once it answers (a
+   * share held while a node was unreachable could be stale by then).
+   */
+  const inFlight = new Map<string, { due: boolean }>();
+  const push = (node: MediaNodeEntry, families: FamilyShare[]): void => {
+    const flight = inFlight.get(node.nodeId);
+    if (flight) {
+      flight.due = true;
+      return;
+    }
+    const mine = { due: false };
+    inFlight.set(node.nodeId, mine);
+    client
+      .call(node.controlUrl, 'reconcile', { families }, 3_000)
+      .catch((error: unknown) => onError(error, `reconcile:${node.nodeId}`))
+      .finally(() => {
+        inFlight.delete(node.nodeId);
+        if (mine.due) soon();
+      });
   };
 
   let running: Promise<void> | undefined;

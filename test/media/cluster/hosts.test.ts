@@ -141,4 +141,43 @@ describe('media nodes on other hosts', () => {
       `kill-to-audio (${c.hosts.kind}): node declared lost and listener told ${Math.round(toldAt - killedAt)} ms after SIGKILL; audio again after ${Math.round(heardAt - killedAt)} ms`,
     );
   });
+
+  it('re-places the rooms of a media node whose link is cut, and takes the node back when it returns', async () => {
+    const c = await cluster();
+    const { overflowId, receiver, listen } = await speakAndListen(c, 'stage-cut');
+    const first = await listen();
+    expect(await eventually(() => (receiver.bySsrc.get(ssrcOf(first.consumers[0]!)) ?? 0) >= 10)).toBe(true);
+    const told: FeedItem[] = [];
+    const feed = c.api.engine.readModels.feed.subscribe('stage-cut');
+    cleanup.push(() => feed.close());
+    feed.deliverTo(
+      (item) => void (item.kind === 'MediaReconnectRequired' && told.push(item)),
+      () => undefined,
+    );
+    if (c.hosts.kind === 'loopback')
+      console.log('link cut: loopback hosts have no link of their own; the node is stopped (SIGSTOP) instead');
+
+    const cutAt = performance.now();
+    const node = c.media.c!;
+    node.host.cut([node.process]);
+    cleanup.push(() => node.host.restore([node.process]));
+    expect(await eventually(() => told.some((t) => t.roomId === overflowId), 5_000)).toBe(true);
+    const toldAt = performance.now();
+    expect(c.placement('stage-cut')[overflowId]).toBe('b');
+    const before = receiver.total();
+    const again = await listen();
+    expect(again.transport.ip).toBe(c.media.b!.host.ip);
+    expect(await eventually(() => receiver.total() > before + 5, 5_000)).toBe(true);
+    const heardAt = performance.now();
+    console.log(
+      `cut-to-audio (${c.hosts.kind}): listener told ${Math.round(toldAt - cutAt)} ms after the cut; audio again after ${Math.round(heardAt - cutAt)} ms`,
+    );
+
+    // Back on the network, the same process joins again with nothing placed on it, and the pipe to it is gone.
+    node.host.restore([node.process]);
+    const nodeC = () => c.api.engine.readModels.mediaCluster.nodes().find((n) => n.nodeId === 'c')!;
+    expect(await eventually(() => nodeC().status === 'joined', 5_000)).toBe(true);
+    expect(await eventually(async () => (await c.inventory('c')).rooms.length === 0, 5_000)).toBe(true);
+    expect(await eventually(async () => (await c.inventory('b')).hostPipes.length === 0, 5_000)).toBe(true);
+  });
 });
