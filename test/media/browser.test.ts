@@ -4,30 +4,15 @@
 // an overflow room (another worker, fed by pipeToRouter), receives it.
 // Growing inbound-rtp bytes prove ICE, DTLS-SRTP and the pipe all work.
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import type { Server } from 'node:http';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, serve, signToken, type RunningServer } from '../../src/runtime/index.ts';
 import { makeTempDir } from '../support/tempDir.ts';
-import { bundleMediasoupClient } from './browser/bundle.ts';
-import { startPageServer } from './browser/pageServer.ts';
+import { chromiumMissing, graphqlAt, JOIN, openRoomPage, startRoomPages, type RoomPages } from './browser/chromium.ts';
 import { sleep } from './rtp.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--use-fake-device-for-media-stream',
-  '--use-fake-ui-for-media-stream',
-];
 const SECRET = 'browser-media-test-secret-0123456789';
-const missing = !existsSync(CHROMIUM);
-if (missing) console.log(`browser media test skipped: ${CHROMIUM} not found (apt-get install -y chromium)`);
+const missing = chromiumMissing('browser media test');
 
 /** What room.html puts on its window; the callbacks below run in the page, where `window` exists. */
 declare const window: {
@@ -42,9 +27,7 @@ interface Placement {
 
 describe.skipIf(missing)('a browser speaker heard by a browser listener in an overflow room', () => {
   let api: RunningServer;
-  let pages: Server;
-  let url: string;
-  let browser: Browser;
+  let pages: RoomPages;
   const dir = makeTempDir('media-browser');
   const internalErrors: string[] = [];
   const deaths: string[] = [];
@@ -66,37 +49,17 @@ describe.skipIf(missing)('a browser speaker heard by a browser listener in an ov
     api.media!.observer.on('routersLost', (e) => {
       if (e.reason === 'workerDied') deaths.push(e.rooms.map((r) => r.roomId).join(', '));
     });
-    await bundleMediasoupClient(dir.path);
-    ({ server: pages, url } = await startPageServer(dir.path));
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    pages = await startRoomPages(dir.path);
   });
   afterAll(async () => {
-    await browser?.close();
-    pages?.close();
+    await pages?.close();
     await api?.stop();
     dir.remove();
   });
 
-  const gql = async <T>(token: string, query: string, variables: Record<string, unknown> = {}): Promise<T> => {
-    const response = await fetch(api.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query, variables }),
-    });
-    const json = (await response.json()) as { data?: T; errors?: Array<{ message: string }> };
-    expect(json.errors, query).toBeUndefined();
-    return json.data!;
-  };
-  const JOIN = 'mutation($roomId: ID!) { joinRoom(roomId: $roomId) { room { id parentId } } }';
-
-  const open = async (token: string, role: string, room: string, user: string): Promise<Page> => {
-    const page = await browser.newPage();
-    page.on('pageerror', (error) => console.log(`[${user}] ${error.message}`));
-    const query = new URLSearchParams({ api: api.url, token, room, role });
-    await page.goto(`${url}/room.html?${query}`);
-    await page.waitForFunction(() => typeof window.join === 'function');
-    return page;
-  };
+  const gql = graphqlAt(() => api.url);
+  const open = (token: string, role: string, room: string, user: string): Promise<Page> =>
+    openRoomPage(pages.browser, pages.url, { api: api.url, token, room, role, user });
 
   /** Joins, but reports a worker that died meanwhile (as a crash in the DTLS handshake) rather than the page's echo of it. */
   const join = async (page: Page) => {

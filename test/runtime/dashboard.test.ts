@@ -10,16 +10,9 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, serve, signToken, type RunningServer } from '../../src/runtime/index.ts';
 import { makeTempDir } from '../support/tempDir.ts';
+import { CHROMIUM, HEADLESS_ARGS } from '../media/browser/chromium.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-];
+const ARGS = HEADLESS_ARGS;
 const SECRET = 'dashboard-test-secret-0123456789';
 const DOCS_SCREENSHOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../docs/dashboard.png');
 const missing = !existsSync(CHROMIUM);

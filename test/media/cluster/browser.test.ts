@@ -3,31 +3,15 @@
 // Chromium listener placed in an overflow room on media host c hears it
 // (bytes and an audio level). Then host c's media node is killed: the page,
 // told by its room feed (SSE), joins again and hears the speaker from b.
-import { existsSync } from 'node:fs';
-import type { Server } from 'node:http';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signToken } from '../../../src/runtime/index.ts';
 import { makeTempDir } from '../../support/tempDir.ts';
-import { bundleMediasoupClient } from '../browser/bundle.ts';
-import { startPageServer } from '../browser/pageServer.ts';
+import { chromiumMissing, graphqlAt, JOIN, openRoomPage, startRoomPages, type RoomPages } from '../browser/chromium.ts';
 import { eventually, sleep } from '../rtp.ts';
 import { JWT_SECRET, startCluster, type Cluster } from './cluster.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--use-fake-device-for-media-stream',
-  '--use-fake-ui-for-media-stream',
-  '--autoplay-policy=no-user-gesture-required',
-];
-const missing = !existsSync(CHROMIUM);
-if (missing) console.log(`cross-host browser test skipped: ${CHROMIUM} not found (apt-get install -y chromium)`);
+const missing = chromiumMissing('cross-host browser test');
 
 declare const window: {
   join(): Promise<{ producerId: string; consumers?: number }>;
@@ -39,44 +23,22 @@ declare const window: {
 
 describe.skipIf(missing)('a browser speaker on one media host heard by a browser listener on another', () => {
   let cluster: Cluster;
-  let pages: Server;
-  let url: string;
-  let browser: Browser;
+  let pages: RoomPages;
   const dir = makeTempDir('media-cluster-browser');
 
   beforeAll(async () => {
     cluster = await startCluster(['b', 'c']);
-    await bundleMediasoupClient(dir.path);
-    ({ server: pages, url } = await startPageServer(dir.path));
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    pages = await startRoomPages(dir.path);
   });
   afterAll(async () => {
-    await browser?.close();
-    pages?.close();
+    await pages?.close();
     await cluster?.close();
     dir.remove();
   });
 
-  const gql = async <T>(token: string, query: string, variables: Record<string, unknown> = {}): Promise<T> => {
-    const response = await fetch(cluster.api.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query, variables }),
-    });
-    const json = (await response.json()) as { data?: T; errors?: Array<{ message: string }> };
-    expect(json.errors, query).toBeUndefined();
-    return json.data!;
-  };
-  const JOIN = 'mutation($roomId: ID!) { joinRoom(roomId: $roomId) { room { id parentId } } }';
-
-  const open = async (token: string, role: string, room: string, user: string): Promise<Page> => {
-    const page = await browser.newPage();
-    page.on('pageerror', (error) => console.log(`[${user}] ${error.message}`));
-    const query = new URLSearchParams({ api: cluster.api.url, token, room, role });
-    await page.goto(`${url}/room.html?${query}`);
-    await page.waitForFunction(() => typeof window.join === 'function');
-    return page;
-  };
+  const gql = graphqlAt(() => cluster.api.url);
+  const open = (token: string, role: string, room: string, user: string): Promise<Page> =>
+    openRoomPage(pages.browser, pages.url, { api: cluster.api.url, token, room, role, user });
 
   /** Polls the listener's received bytes until they grow three times in a row, or `ms` passes. */
   const flowing = async (page: Page, ms: number): Promise<number[]> => {
