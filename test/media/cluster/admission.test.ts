@@ -78,7 +78,7 @@ describe('media capacity and membership on the control plane', () => {
     expect(await eventually(() => cluster.nodes().filter((n) => n.status === 'joined').length === 2)).toBe(true);
     const roomId = await openRoom(a, await a.token('mod', 'listener'));
     expect(await eventually(() => cluster.placement(roomId)?.rooms[roomId] === 'b')).toBe(true);
-    await b!.close();
+    await b.close();
     expect(await eventually(() => cluster.placement(roomId)?.rooms[roomId] === 'c', 3_000)).toBe(true);
     expect(cluster.nodes().find((n) => n.nodeId === 'b')?.status).toBe('left');
     const stream = await a.server.engine.store.readStream('media-node-b');
