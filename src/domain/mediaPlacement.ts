@@ -24,7 +24,12 @@ export type RoomMediaPlaced = Of<
 export type RoomMediaReleased = Of<'RoomMediaReleased', ForRoom<{ nodeId: string; at: string }>>;
 export type MediaPlacementEvent = RoomMediaPlaced | RoomMediaReleased;
 
-export type PlaceRoomMedia = Command<'PlaceRoomMedia', ForRoom<{ nodeId: string }>>;
+/**
+ * `replacing` is the node the sender saw the room on (null: unplaced). When
+ * the room is elsewhere by now, another API node placed it first, and the
+ * command decides nothing: concurrent reactors never move a room twice.
+ */
+export type PlaceRoomMedia = Command<'PlaceRoomMedia', ForRoom<{ nodeId: string; replacing: string | null }>>;
 export type ReleaseRoomMedia = Command<'ReleaseRoomMedia', ForRoom<object>>;
 export type MediaPlacementCommand = PlaceRoomMedia | ReleaseRoomMedia;
 
@@ -78,7 +83,7 @@ export const decideMediaPlacement = (
   switch (command.type) {
     case 'PlaceRoomMedia': {
       const nodeId = requireId('nodeId', command.data.nodeId);
-      if (current === nodeId) return [];
+      if (current === nodeId || (current ?? null) !== (command.data.replacing ?? null)) return [];
       return [{ type: 'RoomMediaPlaced', data: { familyId, roomId, nodeId, previousNodeId: current ?? null, at } }];
     }
     case 'ReleaseRoomMedia':
@@ -108,6 +113,9 @@ export interface NodeSupply {
   readonly capacity: number;
 }
 
+/** A placement command without its metadata: who and when are the sender's. */
+export type PlacementChoice = Omit<PlaceRoomMedia, 'metadata'> | Omit<ReleaseRoomMedia, 'metadata'>;
+
 /** A room's weight on a node: its listeners, and at least one so an empty room still counts. */
 const demandOf = (room: RoomDemand): number => Math.max(1, room.listeners);
 
@@ -121,34 +129,29 @@ export const choosePlacements = (
   families: ReadonlyArray<{ readonly familyId: string; readonly rooms: readonly RoomDemand[] }>,
   nodes: readonly NodeSupply[],
   placements: ReadonlyMap<string, MediaPlacementState>,
-): Array<{ type: 'PlaceRoomMedia' | 'ReleaseRoomMedia'; familyId: string; roomId: string; nodeId?: string }> => {
+): PlacementChoice[] => {
   const free = new Map([...nodes].sort((a, b) => a.nodeId.localeCompare(b.nodeId)).map((n) => [n.nodeId, n.capacity]));
-  const decided: Array<{
-    type: 'PlaceRoomMedia' | 'ReleaseRoomMedia';
-    familyId: string;
-    roomId: string;
-    nodeId?: string;
-  }> = [];
-  const homeless: Array<{ familyId: string; room: RoomDemand }> = [];
+  const decided: PlacementChoice[] = [];
+  const homeless: Array<{ familyId: string; room: RoomDemand; replacing: string | null }> = [];
   for (const { familyId, rooms } of families) {
     const placed = placements.get(familyId) ?? new Map<string, string>();
     for (const room of rooms) {
       const nodeId = placed.get(room.roomId);
       if (!room.open) {
-        if (nodeId !== undefined) decided.push({ type: 'ReleaseRoomMedia', familyId, roomId: room.roomId });
+        if (nodeId !== undefined) decided.push({ type: 'ReleaseRoomMedia', data: { familyId, roomId: room.roomId } });
       } else if (nodeId !== undefined && free.has(nodeId)) {
         free.set(nodeId, free.get(nodeId)! - demandOf(room));
       } else {
-        homeless.push({ familyId, room });
+        homeless.push({ familyId, room, replacing: nodeId ?? null });
       }
     }
   }
-  for (const { familyId, room } of homeless) {
+  for (const { familyId, room, replacing } of homeless) {
     let best: string | undefined;
     for (const [nodeId, left] of free) if (best === undefined || left > free.get(best)!) best = nodeId;
     if (best === undefined) break; // no live node: rooms stay where they were until one joins
     free.set(best, free.get(best)! - demandOf(room));
-    decided.push({ type: 'PlaceRoomMedia', familyId, roomId: room.roomId, nodeId: best });
+    decided.push({ type: 'PlaceRoomMedia', data: { familyId, roomId: room.roomId, nodeId: best, replacing } });
   }
   return decided;
 };

@@ -122,12 +122,8 @@ export const createMediaCluster = (options: MediaClusterOptions) => {
       placementMap(),
     );
     let position = -1n;
-    for (const d of decided) {
-      const data = { familyId: d.familyId, roomId: d.roomId };
-      const result =
-        d.type === 'PlaceRoomMedia'
-          ? await commands.placement({ type: d.type, data: { ...data, nodeId: d.nodeId! }, metadata: metadata() })
-          : await commands.placement({ type: d.type, data, metadata: metadata() });
+    for (const choice of decided) {
+      const result = await commands.placement({ ...choice, metadata: metadata() });
       if (result.position > position) position = result.position;
     }
     if (position >= 0n) await readModels.waitFor(position);

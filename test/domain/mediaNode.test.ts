@@ -91,9 +91,9 @@ describe('media node membership', () => {
 });
 
 describe('room media placement', () => {
-  const place = (roomId: string, nodeId: string): MediaPlacementCommand => ({
+  const place = (roomId: string, nodeId: string, replacing: string | null = null): MediaPlacementCommand => ({
     type: 'PlaceRoomMedia',
-    data: { familyId: 'r', roomId, nodeId },
+    data: { familyId: 'r', roomId, nodeId, replacing },
     metadata: meta,
   });
   const placed = (roomId: string, nodeId: string, previousNodeId: string | null = null): MediaPlacementEvent => ({
@@ -105,10 +105,17 @@ describe('room media placement', () => {
     placement()
       .when(place('r', 'b'))
       .then([placed('r', 'b')]);
-    placement(placed('r', 'b')).when(place('r', 'b')).then([]);
     placement(placed('r', 'b'))
-      .when(place('r', 'c'))
+      .when(place('r', 'b', 'b'))
+      .then([]);
+    placement(placed('r', 'b'))
+      .when(place('r', 'c', 'b'))
       .then([placed('r', 'c', 'b')]);
+    // Another API node placed it first: a placement decided from the older state decides nothing.
+    placement(placed('r', 'b')).when(place('r', 'c')).then([]);
+    placement(placed('r', 'b'), placed('r', 'c', 'b'))
+      .when(place('r', 'd', 'b'))
+      .then([]);
     const release: MediaPlacementCommand = {
       type: 'ReleaseRoomMedia',
       data: { familyId: 'r', roomId: 'r' },
@@ -131,8 +138,8 @@ describe('room media placement', () => {
       { nodeId: 'b', capacity: 10 },
     ];
     expect(choosePlacements([{ familyId: 'r', rooms }], nodes, new Map())).toEqual([
-      { type: 'PlaceRoomMedia', familyId: 'r', roomId: 'r', nodeId: 'b' },
-      { type: 'PlaceRoomMedia', familyId: 'r', roomId: 'r.overflow-1', nodeId: 'c' },
+      { type: 'PlaceRoomMedia', data: { familyId: 'r', roomId: 'r', nodeId: 'b', replacing: null } },
+      { type: 'PlaceRoomMedia', data: { familyId: 'r', roomId: 'r.overflow-1', nodeId: 'c', replacing: null } },
     ]);
     const current = new Map([
       [
@@ -145,8 +152,8 @@ describe('room media placement', () => {
       ],
     ]);
     expect(choosePlacements([{ familyId: 'r', rooms }], [{ nodeId: 'b', capacity: 10 }], current)).toEqual([
-      { type: 'ReleaseRoomMedia', familyId: 'r', roomId: 'r.overflow-2' },
-      { type: 'PlaceRoomMedia', familyId: 'r', roomId: 'r.overflow-1', nodeId: 'b' },
+      { type: 'ReleaseRoomMedia', data: { familyId: 'r', roomId: 'r.overflow-2' } },
+      { type: 'PlaceRoomMedia', data: { familyId: 'r', roomId: 'r.overflow-1', nodeId: 'b', replacing: 'c' } },
     ]);
     expect(choosePlacements([{ familyId: 'r', rooms }], [], new Map())).toEqual([]);
   });

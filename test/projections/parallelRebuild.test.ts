@@ -47,10 +47,18 @@ describe('parallel rebuild (worker threads, the log partitioned by stream)', () 
     for (const nodeId of ['b', 'c']) {
       const profile = { nodeId, instanceId: 'i1', controlUrl: `http://${nodeId}:7000`, announcedAddress: nodeId };
       await media.node({ type: 'JoinMediaNode', data: { ...profile, workers: 2, capacity: 1200 }, metadata });
-      await media.placement({ type: 'PlaceRoomMedia', data: { familyId: nodeId, roomId: nodeId, nodeId }, metadata });
+      await media.placement({
+        type: 'PlaceRoomMedia',
+        data: { familyId: nodeId, roomId: nodeId, nodeId, replacing: null },
+        metadata,
+      });
     }
     await media.node({ type: 'DeclareMediaNodeLost', data: { nodeId: 'c', instanceId: 'i1' }, metadata });
-    await media.placement({ type: 'PlaceRoomMedia', data: { familyId: 'c', roomId: 'c', nodeId: 'b' }, metadata });
+    await media.placement({
+      type: 'PlaceRoomMedia',
+      data: { familyId: 'c', roomId: 'c', nodeId: 'b', replacing: 'c' },
+      metadata,
+    });
     const events = await bench.store.readAll();
     for (const projection of createProjections()) {
       expect(projection.perStream, projection.name).toBe(true);
