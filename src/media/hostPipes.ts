@@ -71,8 +71,17 @@ export const offerHostPipe = async (
   };
 };
 
-/** Source side: closes the pipes toward nodes that no longer host rooms of the family; returns how many. */
-export const keepHostPipes = (live: LiveMedia, familyId: string, receiverIds: readonly string[]): number => {
+/**
+ * Closes the pipes the share no longer wants: toward nodes that no longer
+ * host rooms of the family, and the ingress from a source that is no longer
+ * the family's (its main room moved, here or elsewhere). Returns how many.
+ */
+export const keepHostPipes = (
+  live: LiveMedia,
+  familyId: string,
+  receiverIds: readonly string[],
+  sourceNodeId: string | null,
+): number => {
   const family = live.families.get(familyId);
   if (!family) return 0;
   let closed = 0;
@@ -80,6 +89,12 @@ export const keepHostPipes = (live: LiveMedia, familyId: string, receiverIds: re
     if (receiverIds.includes(receiverId)) continue;
     egress.transport.close();
     family.egress.delete(receiverId);
+    closed += 1;
+  }
+  if (family.ingress && family.ingress.sourceNodeId !== sourceNodeId) {
+    // Its producers close with it; their local pipes and consumers follow.
+    family.ingress.transport.close();
+    family.ingress = undefined;
     closed += 1;
   }
   return closed;

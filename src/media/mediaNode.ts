@@ -89,7 +89,7 @@ export const startMediaNode = async (options: MediaNodeOptions): Promise<Running
     let pulled = 0;
     await Promise.all(
       families.map(async (share) => {
-        pipesClosed += plane.keepHostPipes(share.familyId, share.receivers);
+        pipesClosed += plane.keepHostPipes(share.familyId, share.receivers, share.source?.nodeId ?? null);
         const { source } = share;
         if (source === null) return;
         pulled += await plane.pullFromHost(share.familyId, source.nodeId, (offer, have) =>

@@ -92,9 +92,9 @@ class MediasoupMediaPlane extends MediasoupSignaling implements MediaPlane {
     return this.#serially(() => offerHostPipe(this.live, requireHostPipeRequest(request), this.listenInfo));
   }
 
-  keepHostPipes(familyId: string, receiverIds: readonly string[]): number {
+  keepHostPipes(familyId: string, receiverIds: readonly string[], sourceNodeId: string | null): number {
     this.assertOpen();
-    return keepHostPipes(this.live, familyId, receiverIds);
+    return keepHostPipes(this.live, familyId, receiverIds, sourceNodeId);
   }
 
   /** Producers come in on the family's ingress router, then reach its other routers here through local pipes. */

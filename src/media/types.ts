@@ -173,7 +173,7 @@ export interface FamilyShare {
 /** Fan-out across hosts, both sides; see hostPipes.ts. */
 export interface HostPipes {
   offerHostPipe(request: HostPipeRequest): Promise<HostPipeAnswer>;
-  keepHostPipes(familyId: string, receiverIds: readonly string[]): number;
+  keepHostPipes(familyId: string, receiverIds: readonly string[], sourceNodeId: string | null): number;
   pullFromHost(
     familyId: string,
     sourceNodeId: string,

@@ -165,20 +165,20 @@ export const createRoomFeed = (options: RoomFeedOptions) => {
   const onMediaMoved = (recorded: RecordedEvent): void => {
     const data = recorded.data as { familyId: string; roomId: string; previousNodeId: string | null };
     if (data.previousNodeId === null) return;
-    const speakers = data.roomId === data.familyId ? ['produceAudio'] : [];
+    const main = data.roomId === data.familyId;
+    const consume = ['consumeSpeakers', 'resumeConsumer'];
+    const transport = ['routerRtpCapabilities', 'createMediaTransport', 'connectMediaTransport'];
+    const position = recorded.position;
     send({
       kind: 'MediaReconnectRequired',
       roomId: data.roomId,
-      redo: [
-        'routerRtpCapabilities',
-        'createMediaTransport',
-        'connectMediaTransport',
-        ...speakers,
-        'consumeSpeakers',
-        'resumeConsumer',
-      ],
-      position: recorded.position,
+      redo: [...transport, ...(main ? ['produceAudio'] : []), ...consume],
+      position,
     });
+    // The speakers produce anew where the main room went: every other room's listeners consume them again.
+    if (main)
+      for (const overflow of options.readDetail(data.familyId)?.overflow ?? [])
+        if (overflow.open) send({ kind: 'MediaReconnectRequired', roomId: overflow.roomId, redo: consume, position });
   };
 
   const onEvent = (recorded: RecordedEvent): void => {

@@ -180,4 +180,61 @@ describe('media nodes on other hosts', () => {
     expect(await eventually(async () => (await c.inventory('c')).rooms.length === 0, 5_000)).toBe(true);
     expect(await eventually(async () => (await c.inventory('b')).hostPipes.length === 0, 5_000)).toBe(true);
   });
+
+  it('moves the main room off a SIGKILLed source node: the speaker produces again, overflow listeners consume again', async () => {
+    const c = await cluster();
+    const { signaling, overflowId, receiver, listen, sender } = await speakAndListen(c, 'stage-source');
+    const { transport } = await listen();
+    expect(await eventually(() => receiver.total() >= 10)).toBe(true);
+    const told: FeedItem[] = [];
+    const feed = c.api.engine.readModels.feed.subscribe('stage-source');
+    cleanup.push(() => feed.close());
+    feed.deliverTo(
+      (item) => void (item.kind === 'MediaReconnectRequired' && told.push(item)),
+      () => undefined,
+    );
+
+    const killedAt = performance.now();
+    c.media.b!.process.kill('SIGKILL');
+    expect(await eventually(() => told.length >= 2, 5_000)).toBe(true);
+    sender.stop();
+    expect(told).toEqual([
+      expect.objectContaining({
+        roomId: 'stage-source',
+        redo: expect.arrayContaining(['createMediaTransport', 'produceAudio']),
+      }),
+      expect.objectContaining({ roomId: overflowId, redo: ['consumeSpeakers', 'resumeConsumer'] }),
+    ]);
+    expect(c.placement('stage-source')).toEqual({ 'stage-source': 'c', [overflowId]: 'c' });
+
+    const speakerTransport = await retrying(() =>
+      signaling.createPlainRtpTransport({ userId: SPEAKER, roomId: 'stage-source', role: 'speaker' }),
+    );
+    expect(speakerTransport.ip).toBe(c.media.c!.host.ip);
+    await signaling.produce({
+      userId: SPEAKER,
+      transportId: speakerTransport.id,
+      kind: 'audio',
+      rtpParameters: opusRtpParameters(0x6161),
+    });
+    const again = new RtpSender(0x6161, speakerTransport.port, 80, speakerTransport.ip);
+    cleanup.push(() => again.stop());
+    // The overflow listener keeps its transport on c and consumes the speaker's new producer there.
+    const consumers = await retrying(
+      () =>
+        signaling.consumeSpeakers({
+          userId: LISTENERS[1]!,
+          transportId: transport.id,
+          rtpCapabilities: signaling.routerRtpCapabilities(overflowId),
+        }),
+      (list) => list.length > 0,
+    );
+    expect(consumers).toHaveLength(1);
+    await signaling.resumeConsumer({ userId: LISTENERS[1]!, consumerId: consumers[0]!.id });
+    expect(await eventually(() => (receiver.bySsrc.get(ssrcOf(consumers[0]!)) ?? 0) >= 5, 5_000)).toBe(true);
+    console.log(
+      `source-node loss (${c.hosts.kind}): overflow listener hears the re-produced speaker ${Math.round(performance.now() - killedAt)} ms after SIGKILL`,
+    );
+    expect((await c.inventory('c')).hostPipes).toEqual([]);
+  });
 });
