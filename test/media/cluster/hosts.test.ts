@@ -23,6 +23,18 @@ describe('media nodes on other hosts', () => {
     return c;
   };
 
+  /** The MediaReconnectRequired items of a family's feed, as they arrive. */
+  const reconnectsOf = (c: Cluster, familyId: string): FeedItem[] => {
+    const told: FeedItem[] = [];
+    const feed = c.api.engine.readModels.feed.subscribe(familyId);
+    cleanup.push(() => feed.close());
+    feed.deliverTo(
+      (item) => void (item.kind === 'MediaReconnectRequired' && told.push(item)),
+      () => undefined,
+    );
+    return told;
+  };
+
   /** A plain-RTP speaker in the main room (on host b) and a listener placed in the overflow room (on host c). */
   const speakAndListen = async (c: Cluster, roomId: string) => {
     const signaling: MediaSignaling = c.api.signaling!;
@@ -31,21 +43,40 @@ describe('media nodes on other hosts', () => {
     expect(await eventually(() => c.placement(roomId)[overflowId] !== undefined, 10_000)).toBe(true);
     expect(c.placement(roomId)).toEqual({ [roomId]: 'b', [overflowId]: 'c' });
 
-    const speakerTransport = await retrying(() =>
-      signaling.createPlainRtpTransport({ userId: SPEAKER, roomId, role: 'speaker' }),
-    );
-    const { producerId } = await signaling.produce({
-      userId: SPEAKER,
-      transportId: speakerTransport.id,
-      kind: 'audio',
-      rtpParameters: opusRtpParameters(0x5151),
-    });
-    const sender = new RtpSender(0x5151, speakerTransport.port, 80, speakerTransport.ip);
-    cleanup.push(() => sender.stop());
-    expect(speakerTransport.ip).toBe(c.media.b!.host.ip);
+    /** The speaker's plain-RTP gateway: a transport on the main room's node, a producer, packets every 20 ms. */
+    const speak = async (ssrc: number) => {
+      const transport = await retrying(() =>
+        signaling.createPlainRtpTransport({ userId: SPEAKER, roomId, role: 'speaker' }),
+      );
+      const { producerId } = await signaling.produce({
+        userId: SPEAKER,
+        transportId: transport.id,
+        kind: 'audio',
+        rtpParameters: opusRtpParameters(ssrc),
+      });
+      const sender = new RtpSender(ssrc, transport.port, 80, transport.ip);
+      cleanup.push(() => sender.stop());
+      return { ip: transport.ip, producerId, sender };
+    };
+    const { ip: speakerIp, producerId, sender } = await speak(0x5151);
+    expect(speakerIp).toBe(c.media.b!.host.ip);
 
     const receiver = await RtpReceiver.open(c.hosts.controlIp);
     cleanup.push(() => receiver.close());
+    /** Consumes (and resumes) the family's speakers on the listener's transport, once media has them. */
+    const consumeOn = async (transportId: string) => {
+      const consumers = await retrying(
+        () =>
+          signaling.consumeSpeakers({
+            userId: LISTENERS[1]!,
+            transportId,
+            rtpCapabilities: signaling.routerRtpCapabilities(overflowId),
+          }),
+        (list) => list.length > 0,
+      );
+      await Promise.all(consumers.map((x) => signaling.resumeConsumer({ userId: LISTENERS[1]!, consumerId: x.id })));
+      return consumers;
+    };
     const listen = async () => {
       const transport = await retrying(() =>
         signaling.createPlainRtpTransport(
@@ -53,19 +84,9 @@ describe('media nodes on other hosts', () => {
           { ip: c.hosts.controlIp, port: receiver.port },
         ),
       );
-      const consumers = await retrying(
-        () =>
-          signaling.consumeSpeakers({
-            userId: LISTENERS[1]!,
-            transportId: transport.id,
-            rtpCapabilities: signaling.routerRtpCapabilities(overflowId),
-          }),
-        (list) => list.length > 0,
-      );
-      await Promise.all(consumers.map((x) => signaling.resumeConsumer({ userId: LISTENERS[1]!, consumerId: x.id })));
-      return { transport, consumers };
+      return { transport, consumers: await consumeOn(transport.id) };
     };
-    return { signaling, overflowId, producerId, receiver, listen, sender };
+    return { signaling, overflowId, producerId, receiver, listen, consumeOn, speak, sender };
   };
 
   it('carries a main-room speaker on host b to an overflow listener on host c through one SRTP pipe', async () => {
@@ -113,13 +134,7 @@ describe('media nodes on other hosts', () => {
     const { overflowId, receiver, listen } = await speakAndListen(c, 'stage-kill');
     const first = await listen();
     expect(await eventually(() => (receiver.bySsrc.get(ssrcOf(first.consumers[0]!)) ?? 0) >= 10)).toBe(true);
-    const told: FeedItem[] = [];
-    const feed = c.api.engine.readModels.feed.subscribe('stage-kill');
-    cleanup.push(() => feed.close());
-    feed.deliverTo(
-      (item) => void (item.kind === 'MediaReconnectRequired' && told.push(item)),
-      () => undefined,
-    );
+    const told = reconnectsOf(c, 'stage-kill');
 
     const killedAt = performance.now();
     c.media.c!.process.kill('SIGKILL');
@@ -147,13 +162,7 @@ describe('media nodes on other hosts', () => {
     const { overflowId, receiver, listen } = await speakAndListen(c, 'stage-cut');
     const first = await listen();
     expect(await eventually(() => (receiver.bySsrc.get(ssrcOf(first.consumers[0]!)) ?? 0) >= 10)).toBe(true);
-    const told: FeedItem[] = [];
-    const feed = c.api.engine.readModels.feed.subscribe('stage-cut');
-    cleanup.push(() => feed.close());
-    feed.deliverTo(
-      (item) => void (item.kind === 'MediaReconnectRequired' && told.push(item)),
-      () => undefined,
-    );
+    const told = reconnectsOf(c, 'stage-cut');
     if (c.hosts.kind === 'loopback')
       console.log('link cut: loopback hosts have no link of their own; the node is stopped (SIGSTOP) instead');
 
@@ -183,16 +192,10 @@ describe('media nodes on other hosts', () => {
 
   it('moves the main room off a SIGKILLed source node: the speaker produces again, overflow listeners consume again', async () => {
     const c = await cluster();
-    const { signaling, overflowId, receiver, listen, sender } = await speakAndListen(c, 'stage-source');
+    const { overflowId, receiver, listen, consumeOn, speak, sender } = await speakAndListen(c, 'stage-source');
     const { transport } = await listen();
     expect(await eventually(() => receiver.total() >= 10)).toBe(true);
-    const told: FeedItem[] = [];
-    const feed = c.api.engine.readModels.feed.subscribe('stage-source');
-    cleanup.push(() => feed.close());
-    feed.deliverTo(
-      (item) => void (item.kind === 'MediaReconnectRequired' && told.push(item)),
-      () => undefined,
-    );
+    const told = reconnectsOf(c, 'stage-source');
 
     const killedAt = performance.now();
     c.media.b!.process.kill('SIGKILL');
@@ -207,30 +210,10 @@ describe('media nodes on other hosts', () => {
     ]);
     expect(c.placement('stage-source')).toEqual({ 'stage-source': 'c', [overflowId]: 'c' });
 
-    const speakerTransport = await retrying(() =>
-      signaling.createPlainRtpTransport({ userId: SPEAKER, roomId: 'stage-source', role: 'speaker' }),
-    );
-    expect(speakerTransport.ip).toBe(c.media.c!.host.ip);
-    await signaling.produce({
-      userId: SPEAKER,
-      transportId: speakerTransport.id,
-      kind: 'audio',
-      rtpParameters: opusRtpParameters(0x6161),
-    });
-    const again = new RtpSender(0x6161, speakerTransport.port, 80, speakerTransport.ip);
-    cleanup.push(() => again.stop());
+    expect((await speak(0x6161)).ip).toBe(c.media.c!.host.ip);
     // The overflow listener keeps its transport on c and consumes the speaker's new producer there.
-    const consumers = await retrying(
-      () =>
-        signaling.consumeSpeakers({
-          userId: LISTENERS[1]!,
-          transportId: transport.id,
-          rtpCapabilities: signaling.routerRtpCapabilities(overflowId),
-        }),
-      (list) => list.length > 0,
-    );
+    const consumers = await consumeOn(transport.id);
     expect(consumers).toHaveLength(1);
-    await signaling.resumeConsumer({ userId: LISTENERS[1]!, consumerId: consumers[0]!.id });
     expect(await eventually(() => (receiver.bySsrc.get(ssrcOf(consumers[0]!)) ?? 0) >= 5, 5_000)).toBe(true);
     console.log(
       `source-node loss (${c.hosts.kind}): overflow listener hears the re-produced speaker ${Math.round(performance.now() - killedAt)} ms after SIGKILL`,
