@@ -22,7 +22,9 @@ export type RoomMediaPlaced = Of<
   }>
 >;
 export type RoomMediaReleased = Of<'RoomMediaReleased', ForRoom<{ nodeId: string; at: string }>>;
-export type MediaPlacementEvent = RoomMediaPlaced | RoomMediaReleased;
+/** The room stays on its node, but its routers there were lost (a worker died) and made again: clients reconnect. */
+export type RoomMediaLost = Of<'RoomMediaLost', ForRoom<{ nodeId: string; reason: 'workerDied'; at: string }>>;
+export type MediaPlacementEvent = RoomMediaPlaced | RoomMediaReleased | RoomMediaLost;
 
 /**
  * `replacing` is the node the sender saw the room on (null: unplaced). When
@@ -31,11 +33,14 @@ export type MediaPlacementEvent = RoomMediaPlaced | RoomMediaReleased;
  */
 export type PlaceRoomMedia = Command<'PlaceRoomMedia', ForRoom<{ nodeId: string; replacing: string | null }>>;
 export type ReleaseRoomMedia = Command<'ReleaseRoomMedia', ForRoom<object>>;
-export type MediaPlacementCommand = PlaceRoomMedia | ReleaseRoomMedia;
+/** Sent for a media node that reports a room's routers lost; ignored unless the room is placed there. */
+export type ReportRoomMediaLost = Command<'ReportRoomMediaLost', ForRoom<{ nodeId: string }>>;
+export type MediaPlacementCommand = PlaceRoomMedia | ReleaseRoomMedia | ReportRoomMediaLost;
 
 export const MEDIA_PLACEMENT_EVENT_TYPES: readonly MediaPlacementEvent['type'][] = [
   'RoomMediaPlaced',
   'RoomMediaReleased',
+  'RoomMediaLost',
 ];
 
 export const isMediaPlacementEvent = (event: { type: string }): event is MediaPlacementEvent =>
@@ -57,6 +62,8 @@ export const evolveMediaPlacement = (state: MediaPlacementState, event: MediaPla
     case 'RoomMediaReleased':
       next.delete(event.data.roomId);
       return next;
+    case 'RoomMediaLost':
+      return state;
     default: {
       const unknown: never = event;
       throw new TypeError(`evolveMediaPlacement: unknown event ${JSON.stringify(unknown)}`);
@@ -90,6 +97,11 @@ export const decideMediaPlacement = (
       return current === undefined
         ? []
         : [{ type: 'RoomMediaReleased', data: { familyId, roomId, nodeId: current, at } }];
+    case 'ReportRoomMediaLost': {
+      const nodeId = requireId('nodeId', command.data.nodeId);
+      if (current !== nodeId) return [];
+      return [{ type: 'RoomMediaLost', data: { familyId, roomId, nodeId, reason: 'workerDied', at } }];
+    }
     default: {
       const unknown: never = command;
       throw invalidCommand(`Unknown command ${JSON.stringify((unknown as { type?: unknown }).type)}.`);

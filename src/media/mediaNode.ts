@@ -177,6 +177,14 @@ export const startMediaNode = async (options: MediaNodeOptions): Promise<Running
   };
   heartbeat();
   const timer = setInterval(heartbeat, options.heartbeatMs ?? 500);
+  // A worker died: its routers are made again, but their clients' transports are gone; the API tells them.
+  plane.observer.on('routersLost', ({ reason, rooms }) => {
+    if (reason !== 'workerDied') return;
+    for (const url of options.apiUrls)
+      client
+        .call(url, 'mediaRoomsLost', { nodeId: options.nodeId, instanceId, rooms }, 2_000)
+        .catch((error: unknown) => options.onError?.(error));
+  });
   let closing: Promise<void> | undefined;
   return {
     nodeId: options.nodeId,

@@ -161,10 +161,10 @@ export const createRoomFeed = (options: RoomFeedOptions) => {
     publish(DIRECTORY, item);
   };
 
-  /** A room placed anew after being on another node: its transports there are gone. */
+  /** A room placed anew after being on another node, or whose routers were lost where it is: its transports are gone. */
   const onMediaMoved = (recorded: RecordedEvent): void => {
-    const data = recorded.data as { familyId: string; roomId: string; previousNodeId: string | null };
-    if (data.previousNodeId === null) return;
+    const data = recorded.data as { familyId: string; roomId: string; previousNodeId?: string | null };
+    if (data.previousNodeId === null) return; // placed for the first time: nobody is connected yet
     const main = data.roomId === data.familyId;
     const consume = ['consumeSpeakers', 'resumeConsumer'];
     const transport = ['routerRtpCapabilities', 'createMediaTransport', 'connectMediaTransport'];
@@ -184,7 +184,7 @@ export const createRoomFeed = (options: RoomFeedOptions) => {
   const onEvent = (recorded: RecordedEvent): void => {
     const sessionStatus = SESSION_STATUS[recorded.type];
     if (sessionStatus) return onSessionEvent(recorded, sessionStatus);
-    if (recorded.type === 'RoomMediaPlaced') return onMediaMoved(recorded);
+    if (recorded.type === 'RoomMediaPlaced' || recorded.type === 'RoomMediaLost') return onMediaMoved(recorded);
     const event = { type: recorded.type, data: recorded.data } as RoomEvent;
     const roomId = event.data.roomId;
     const position = recorded.position;

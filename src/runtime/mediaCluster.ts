@@ -203,6 +203,20 @@ export const createMediaCluster = (options: MediaClusterOptions) => {
         heard.delete(nodeId);
         await commands.node({ type: 'LeaveMediaNode', data: { nodeId, instanceId }, metadata: metadata() });
         soon();
+      } else if (op === 'mediaRoomsLost') {
+        const { nodeId, rooms } = p as { nodeId: string; rooms?: Array<{ familyId: string; roomId: string }> };
+        if (!Array.isArray(rooms)) throw new TypeError('mediaRoomsLost names the rooms whose routers were lost');
+        for (const lost of rooms) {
+          // Opaque on the wire; rooms this API node never named (a node's own probe) are not ours to report.
+          const familyId = ids.roomOf(String(lost.familyId));
+          const roomId = ids.roomOf(String(lost.roomId));
+          if (familyId === undefined || roomId === undefined) continue;
+          await commands.placement({
+            type: 'ReportRoomMediaLost',
+            data: { familyId, roomId, nodeId },
+            metadata: metadata(),
+          });
+        }
       } else throw new TypeError(`unknown control operation ${JSON.stringify(op)} for an API node`);
       return {};
     },

@@ -127,6 +127,22 @@ describe('room media placement', () => {
     placement().when(release).then([]);
   });
 
+  it('records routers lost on the node a room is placed on, and nothing for a report from another node', () => {
+    const report = (nodeId: string): MediaPlacementCommand => ({
+      type: 'ReportRoomMediaLost',
+      data: { familyId: 'r', roomId: 'r', nodeId },
+      metadata: meta,
+    });
+    const state = placement(placed('r', 'b'))
+      .when(report('b'))
+      .then([
+        { type: 'RoomMediaLost', data: { familyId: 'r', roomId: 'r', nodeId: 'b', reason: 'workerDied', at: AT } },
+      ]);
+    expect(state.get('r')).toBe('b');
+    placement(placed('r', 'b')).when(report('c')).then([]);
+    placement().when(report('b')).then([]);
+  });
+
   it('chooses the live node with the most free capacity, moves rooms off lost nodes, releases closed rooms', () => {
     const rooms = [
       { roomId: 'r', open: true, listeners: 3 },

@@ -47,6 +47,7 @@ export const mediaClusterProjection: DocumentProjection<Doc> = {
       const { familyId, roomId } = event.data;
       const key = placementKey(familyId);
       const rooms = { ...((read(key) as FamilyPlacement | undefined)?.rooms ?? {}) };
+      if (event.type === 'RoomMediaLost') return []; // lost and made again where it was: placement unchanged
       if (event.type === 'RoomMediaPlaced') rooms[roomId] = event.data.nodeId;
       else delete rooms[roomId];
       return [[key, { familyId, rooms }]];

@@ -220,4 +220,26 @@ describe('media nodes on other hosts', () => {
     );
     expect((await c.inventory('c')).hostPipes).toEqual([]);
   });
+
+  it('tells the listeners of a room whose worker died on its node, through the log, and they hear again there', async () => {
+    const c = await cluster();
+    const { overflowId, receiver, listen } = await speakAndListen(c, 'stage-worker');
+    await listen();
+    expect(await eventually(() => receiver.total() >= 10)).toBe(true);
+    const told = reconnectsOf(c, 'stage-worker');
+    const [worker] = (await c.inventory('c')).workers;
+    process.kill(worker!.pid, 'SIGKILL');
+    expect(await eventually(() => told.some((t) => t.roomId === overflowId), 5_000)).toBe(true);
+    const events = await c.api.engine.store.readStream('media-placement-stage-worker');
+    expect(events.at(-1)).toMatchObject({
+      type: 'RoomMediaLost',
+      data: { roomId: overflowId, nodeId: 'c', reason: 'workerDied' },
+    });
+    expect(c.placement('stage-worker')[overflowId]).toBe('c');
+    const before = receiver.total();
+    const again = await listen();
+    expect(again.transport.ip).toBe(c.media.c!.host.ip);
+    expect(await eventually(() => receiver.total() > before + 5, 5_000)).toBe(true);
+    expect((await c.inventory('c')).workers.map((w) => w.pid)).not.toContain(worker!.pid);
+  });
 });
