@@ -1,4 +1,9 @@
 export { createRoomCommands, type CommandResult, type RoomCommandOptions, type RoomCommands } from './roomCommands.ts';
-export { CommandPathClosedError, ConcurrencyConflictError, UnknownRoomEventError } from './errors.ts';
-export { loadRoom, toRoomEvent, type LoadedRoom } from './roomLoader.ts';
+export {
+  createSessionCommands,
+  type LoadedSession,
+  type SessionCommandResult,
+  type SessionCommands,
+} from './sessionCommands.ts';
+export { CommandPathClosedError, ConcurrencyConflictError } from './errors.ts';
 export { createMediaCommands, type MediaCommands } from './mediaCommands.ts';

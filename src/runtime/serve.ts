@@ -1,20 +1,19 @@
 import { createApiServer, createRateLimiter, inProcessFeedBus, redisFeedBus, type FeedBus } from '../graphql/index.ts';
-import { createMediasoupMediaPlane, type MediaPlane, type MediaSignaling } from '../media/index.ts';
-import { randomUUID } from 'node:crypto';
+import { createMediaCommands } from '../commands/index.ts';
 import {
-  chooseScheduler,
-  createSessionCommands,
-  createSessionJobHandlers,
-  createSessionService,
-  type SessionScheduler,
-} from '../scheduling/index.ts';
+  createMediasoupMediaPlane,
+  createReconcileReactor,
+  type MediaPlane,
+  type MediaSignaling,
+} from '../media/index.ts';
+import type { SessionScheduler, WarmHook } from '../scheduling/index.ts';
 import { pino, type Logger } from 'pino';
 import type { SpillwayConfig } from './config.ts';
-import { createMetrics } from './metrics.ts';
-import { dashboardRoutes } from './dashboard.ts';
 import { openEngine, type Engine } from './engine.ts';
-import { createMediaCommands } from '../commands/index.ts';
 import { createMediaCluster, type MediaCluster } from './mediaCluster.ts';
+import { createMetrics } from './metrics.ts';
+import { operatorRoutes } from './operatorRoutes.ts';
+import { startSessions } from './sessions.ts';
 
 export interface RunningServer {
   readonly url: string;
@@ -37,45 +36,37 @@ export interface ServeOptions {
   /** Structured JSON logs (pino); default: info level to stderr. */
   readonly logger?: Logger;
   /** Told when a session's prewarm runs: media warms routers for the expected audience. */
-  readonly warm?: (roomId: string, expectedAudience: number) => Promise<void>;
+  readonly warm?: WarmHook;
 }
 
-/** Starts the engine and its API on the configured host and port. */
+/** The composition root: opens each part, wires them together, starts them, and stops them in reverse. */
 export const serve = async (config: SpillwayConfig, options: ServeOptions = {}): Promise<RunningServer> => {
-  // Media follows the capacity plans: after any batch of room events, the
-  // reconciler (one run at a time, coalesced) makes routers and pipes match.
-  const media = config.media.enabled
+  const { media: mediaConfig } = config;
+  const media = mediaConfig.enabled
     ? await createMediasoupMediaPlane({
-        listenIp: config.media.listenIp,
-        ...(config.media.announcedAddress ? { announcedAddress: config.media.announcedAddress } : {}),
-        ...(config.media.workers ? { workers: config.media.workers } : {}),
+        listenIp: mediaConfig.listenIp,
+        ...(mediaConfig.announcedAddress ? { announcedAddress: mediaConfig.announcedAddress } : {}),
+        ...(mediaConfig.workers ? { workers: mediaConfig.workers } : {}),
       })
     : undefined;
-  let reconciling: Promise<unknown> = Promise.resolve();
-  let reconcileDue = false;
-  const reconcileSoon = (): void => {
-    if (!media || reconcileDue) return;
-    reconcileDue = true;
-    reconciling = reconciling
-      .then(() => new Promise((resolve) => setTimeout(resolve, 50)))
-      .then(() => {
-        reconcileDue = false;
-        return media.closed ? undefined : media.reconcile(engine.readModels.capacityPlans());
-      })
-      .catch((error: unknown) => options.onInternalError?.(error, 'media-reconcile'));
-  };
   const logger = options.logger ?? pino({ name: 'spillway' }, pino.destination(2));
   const metrics = createMetrics({ readModels: () => engine.readModels, media: () => media });
-  // Made once the engine exists; the engine's batches reach it from then on.
+  const reconciler = media
+    ? createReconcileReactor({
+        media,
+        plans: () => engine.readModels.capacityPlans(),
+        onError: (error) => options.onInternalError?.(error, 'media-reconcile'),
+      })
+    : undefined;
+  // Media on other hosts is made once the engine exists; the engine's batches reach it from then on.
   const late: { cluster?: MediaCluster } = {};
   const engine = openEngine(config, {
     onBatch: (events) => {
       metrics.onBatch(events);
+      reconciler?.onBatch(events);
       late.cluster?.onBatch(events);
-      if (events.some((e) => e.streamId.startsWith('room-'))) reconcileSoon();
     },
   });
-  media?.observer.on('workerReplaced', () => reconcileSoon());
   const cluster = config.mediaCluster
     ? createMediaCluster({
         secret: config.mediaCluster.secret,
@@ -88,34 +79,19 @@ export const serve = async (config: SpillwayConfig, options: ServeOptions = {}):
   const feed = config.redisUrl
     ? await redisFeedBus(config.redisUrl, engine.readModels.feed)
     : inProcessFeedBus(engine.readModels.feed);
-  // Sessions: their jobs run on BullMQ when Redis answers, else on timers; at
-  // start every pending session's jobs are made again from the schedule, so a
-  // Redis that lost its data heals.
-  const sessions = createSessionCommands(engine.store);
-  const handlers = createSessionJobHandlers({
-    sessions,
-    rooms: engine.commands,
-    warm: options.warm ?? (async () => undefined),
-  });
-  const { scheduler, reason } = await chooseScheduler({
-    handlers,
-    redisUrl: config.redisUrl,
-    bullmq: { queueName: config.schedulerQueue },
-  });
+  const sessions = await startSessions(engine, config, options.warm);
   await engine.readModels.waitFor(await engine.store.headPosition(), 600_000);
-  await scheduler.resync(engine.readModels.schedule.pending());
-  reconcileSoon();
+  await sessions.resync();
+  reconciler?.start();
   const perSecond = options.mutationsPerSecond ?? 50;
+  const operators = operatorRoutes(logger, metrics);
   const api = createApiServer({
     services: {
       commands: engine.commands,
       readModels: engine.readModels,
       feed,
       rateLimiter: createRateLimiter(perSecond, perSecond * 4),
-      sessions: {
-        service: createSessionService({ sessions, scheduler }),
-        failedJobs: () => scheduler.failedJobs(),
-      },
+      sessions: { service: sessions.service, failedJobs: () => sessions.scheduler.failedJobs() },
       media: media ?? cluster?.media,
       ...(cluster ? { admitToMedia: (roomId: string) => cluster.admit(roomId) } : {}),
       observeAdmission: (seconds) => metrics.observeAdmission(seconds),
@@ -128,54 +104,25 @@ export const serve = async (config: SpillwayConfig, options: ServeOptions = {}):
       logger.error({ err: error, requestId }, 'internal error');
       options.onInternalError?.(error, requestId);
     },
-    routes: async (request, response) => {
-      // Media nodes' heartbeats (two a second each) are not worth a log line.
-      if (cluster && (await cluster.route(request, response))) return true;
-      const started = performance.now();
-      const requestId = request.headers['x-request-id'] ?? randomUUID();
-      response.once('finish', () =>
-        logger.info(
-          {
-            requestId,
-            method: request.method,
-            url: request.url,
-            status: response.statusCode,
-            ms: Math.round(performance.now() - started),
-          },
-          'request',
-        ),
-      );
-      if (dashboardRoutes(request, response)) return true;
-      if (request.method === 'GET' && request.url === '/metrics') {
-        const { contentType, body } = await metrics.render();
-        response.writeHead(200, { 'content-type': contentType });
-        response.end(body);
-        return true;
-      }
-      return false;
-    },
+    // Media nodes' heartbeats (two a second each) are answered before the access log.
+    routes: cluster
+      ? async (request, response) => (await cluster.route(request, response)) || operators(request, response)
+      : operators,
   });
   const url = await api.listen();
   cluster?.start();
-  logger.info({ url, scheduler: reason, feed: feed.kind, media: Boolean(media) }, 'serving');
+  logger.info({ url, scheduler: sessions.reason, feed: feed.kind, media: Boolean(media) }, 'serving');
+  const { scheduler, reason: schedulerReason } = sessions;
   let stopping: Promise<void> | undefined;
-  return {
-    url,
-    engine,
-    feed,
-    scheduler,
-    schedulerReason: reason,
-    media,
-    signaling: media ?? cluster?.media,
-    stop: () =>
-      (stopping ??= (async () => {
-        await cluster?.stop();
-        await api.close();
-        await scheduler.close();
-        await feed.close();
-        await reconciling;
-        media?.close();
-        await engine.close();
-      })()),
+  const stop = async (): Promise<void> => {
+    await cluster?.stop();
+    await api.close();
+    await scheduler.close();
+    await feed.close();
+    await reconciler?.stop();
+    media?.close();
+    await engine.close();
   };
+  const signaling = media ?? cluster?.media;
+  return { url, engine, feed, scheduler, schedulerReason, media, signaling, stop: () => (stopping ??= stop()) };
 };

@@ -1,18 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import {
-  choosePlacements,
   executeMediaNode,
-  executeMediaPlacement,
   replayMediaNode,
-  replayMediaPlacement,
   type MediaNodeCommand,
   type MediaNodeEvent,
   type MediaNodeProfile,
+  type MediaNodeState,
+} from '../../src/domain/mediaNode.ts';
+import {
+  choosePlacements,
+  executeMediaPlacement,
+  replayMediaPlacement,
   type MediaPlacementCommand,
   type MediaPlacementEvent,
   type MediaPlacementState,
-  type MediaNodeState,
-} from '../../src/domain/index.ts';
+} from '../../src/domain/mediaPlacement.ts';
 import { AT, deciderSpec } from './given.ts';
 
 const meta = { actor: 'system', at: AT };

@@ -7,13 +7,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   createControlClient,
   type ConsumerParameters,
-  opusRtpParameters,
   startMediaNode,
   type FamilyShare,
   type MediaInventory,
   type RunningMediaNode,
 } from '../../src/media/index.ts';
-import { eventually, RtpReceiver, RtpSender, ssrcOf } from './rtp.ts';
+import { eventually, opusRtpParameters, RtpReceiver, RtpSender, ssrcOf } from './rtp.ts';
 
 const SECRET = 'test-control-secret-0123456789';
 

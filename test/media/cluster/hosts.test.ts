@@ -2,9 +2,9 @@
 // the control host, `spillway media-node` processes on two media hosts
 // (network namespaces when run as root), RTP over real UDP between them.
 import { afterEach, describe, expect, it } from 'vitest';
-import { opusRtpParameters, RtpReceiver, RtpSender, type MediaSignaling } from '../../../src/media/index.ts';
+import type { MediaSignaling } from '../../../src/media/index.ts';
 import type { FeedItem } from '../../../src/projections/index.ts';
-import { eventually, ssrcOf } from '../rtp.ts';
+import { eventually, opusRtpParameters, RtpReceiver, RtpSender, ssrcOf } from '../rtp.ts';
 import { retrying, startCluster, type Cluster } from './cluster.ts';
 
 const SPEAKER = 'sol-the-speaker';
