@@ -130,6 +130,8 @@ export const startMediaNode = async (options: MediaNodeOptions): Promise<Running
         return plane.consumeSpeakers(p as never);
       case 'resumeConsumer':
         return plane.resumeConsumer(p as never).then(() => true);
+      case 'enforcePlacement':
+        return plane.enforcePlacement(p.familyId as string, p.userId as string, null);
       case 'closeTransport':
         plane.closeTransport(p as never);
         return true;

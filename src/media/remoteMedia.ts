@@ -5,12 +5,14 @@
 // node can relay a client's next request without shared state.
 import type { ControlClient } from './controlChannel.ts';
 import { RoomMediaNotFoundError, TransportNotFoundError, ConsumerNotFoundError } from './errors.ts';
+import { stillPlaced } from './membership.ts';
 import type { OpaqueIds } from './opaqueIds.ts';
 import type {
   ConsumerParameters,
   DtlsParameters,
   MediaCaller,
   MediaKind,
+  MediaPlacement,
   MediaSignaling,
   PlainRtpTransportParameters,
   RtpCapabilities,
@@ -74,6 +76,25 @@ export const createRemoteMedia = (options: RemoteMediaOptions): MediaSignaling =
     const family = roomId === undefined ? undefined : options.speakersOf(roomId);
     return new Map(family?.speakers.map((userId) => [ids.participant(family.familyId, userId), userId]) ?? []);
   };
+  /**
+   * Where this API node made transports for a user: family → user → the
+   * callers it made them as, with their node. The media node knows the user
+   * only by a per-room id, so a placement change is relayed from here, for
+   * the rooms the user holds media in; a user holding none costs a lookup.
+   */
+  const held = new Map<string, Map<string, Map<string, { caller: MediaCaller; node: RemoteNode }>>>();
+  const hold = (familyId: string, caller: MediaCaller, node: RemoteNode): void => {
+    const users = held.get(familyId) ?? new Map<string, Map<string, { caller: MediaCaller; node: RemoteNode }>>();
+    const rooms = users.get(caller.userId) ?? new Map<string, { caller: MediaCaller; node: RemoteNode }>();
+    rooms.set(`${node.nodeId} ${caller.roomId} ${caller.role}`, { caller, node });
+    users.set(caller.userId, rooms);
+    held.set(familyId, users);
+  };
+  const made = (caller: MediaCaller, node: RemoteNode): void => {
+    const family = options.speakersOf(caller.roomId)?.familyId;
+    if (family !== undefined) hold(family, caller, node);
+  };
+
   const named = (h: Handle, consumer: ConsumerParameters, names: Map<string, string>): ConsumerParameters => ({
     ...consumer,
     id: handle(h.node, h.roomToken, consumer.id),
@@ -91,10 +112,11 @@ export const createRemoteMedia = (options: RemoteMediaOptions): MediaSignaling =
     async createWebRtcTransport(caller: MediaCaller): Promise<WebRtcTransportParameters> {
       const node = hostOf(requireCaller(caller).roomId);
       const token = ids.room(caller.roomId);
-      const made = await client.call<WebRtcTransportParameters>(node.controlUrl, 'createWebRtcTransport', {
+      const transport = await client.call<WebRtcTransportParameters>(node.controlUrl, 'createWebRtcTransport', {
         caller: opaqueCaller(caller),
       });
-      return { ...made, id: handle(node, token, made.id) };
+      made(caller, node);
+      return { ...transport, id: handle(node, token, transport.id) };
     },
 
     async createPlainRtpTransport(
@@ -103,11 +125,12 @@ export const createRemoteMedia = (options: RemoteMediaOptions): MediaSignaling =
     ): Promise<PlainRtpTransportParameters> {
       const node = hostOf(requireCaller(caller).roomId);
       const token = ids.room(caller.roomId);
-      const made = await client.call<PlainRtpTransportParameters>(node.controlUrl, 'createPlainRtpTransport', {
+      const transport = await client.call<PlainRtpTransportParameters>(node.controlUrl, 'createPlainRtpTransport', {
         caller: opaqueCaller(caller),
         ...(remote === undefined ? {} : { remote }),
       });
-      return { ...made, id: handle(node, token, made.id) };
+      made(caller, node);
+      return { ...transport, id: handle(node, token, transport.id) };
     },
 
     async connectTransport(request: { userId: string; transportId: string; dtlsParameters: DtlsParameters }) {
@@ -168,6 +191,27 @@ export const createRemoteMedia = (options: RemoteMediaOptions): MediaSignaling =
         userId: participant(h, request.userId),
         consumerId: h.id,
       });
+    },
+
+    /** Tells each node where the user holds media made for elsewhere that it is void; returns how many it told. */
+    enforcePlacement(familyId: string, userId: string, placement: MediaPlacement | null): number {
+      const rooms = held.get(familyId)?.get(userId);
+      if (!rooms) return 0;
+      let told = 0;
+      for (const [key, { caller, node }] of [...rooms]) {
+        if (stillPlaced(caller, placement ?? undefined)) continue;
+        rooms.delete(key);
+        told += 1;
+        void client
+          .call(node.controlUrl, 'enforcePlacement', {
+            familyId: ids.room(familyId),
+            userId: ids.participant(caller.roomId, userId),
+            placement: null,
+          })
+          .catch(() => undefined);
+      }
+      if (rooms.size === 0) held.get(familyId)?.delete(userId);
+      return told;
     },
 
     closeTransport(request: { userId: string; transportId: string }): void {

@@ -32,6 +32,8 @@ export interface SpillwayConfig {
         readonly listenIp: string;
         readonly announcedAddress: string | undefined;
         readonly workers: number | undefined;
+        /** Transports one user may hold in one room family (SPILLWAY_MEDIA_TRANSPORTS_PER_USER, default 4). */
+        readonly maxTransportsPerUser: number;
       };
   /** Media on other hosts (SPILLWAY_MEDIA=cluster): `spillway media-node`s signing with this secret. */
   readonly mediaCluster: { readonly secret: string } | undefined;
@@ -113,6 +115,11 @@ export const loadConfig = (input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
   if (workers !== undefined && (!Number.isInteger(workers) || workers < 1 || workers > 64)) {
     problems.push(`SPILLWAY_MEDIA_WORKERS "${workersText}" must be a whole number from 1 to 64.`);
   }
+  const perUserText = env.SPILLWAY_MEDIA_TRANSPORTS_PER_USER ?? '4';
+  const maxTransportsPerUser = Number(perUserText);
+  if (!/^\d+$/.test(perUserText) || maxTransportsPerUser < 1 || maxTransportsPerUser > 64) {
+    problems.push(`SPILLWAY_MEDIA_TRANSPORTS_PER_USER "${perUserText}" must be a whole number from 1 to 64.`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     schedulerQueue,
@@ -120,7 +127,13 @@ export const loadConfig = (input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     media:
       mediaSwitch !== 'on'
         ? { enabled: false }
-        : { enabled: true, listenIp, announcedAddress: env.SPILLWAY_MEDIA_ANNOUNCED_IP || undefined, workers },
+        : {
+            enabled: true,
+            listenIp,
+            announcedAddress: env.SPILLWAY_MEDIA_ANNOUNCED_IP || undefined,
+            workers,
+            maxTransportsPerUser,
+          },
     dataDir,
     eventStore,
     readModelsFile: resolve(dataDir, 'read-models.db'),

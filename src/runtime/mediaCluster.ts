@@ -16,7 +16,7 @@ import {
   type MediaSignaling,
   type RtpCapabilities,
 } from '../media/index.ts';
-import type { MediaNodeEntry, ReadModels, RecordedEvent } from '../projections/index.ts';
+import { placementChanges, type MediaNodeEntry, type ReadModels, type RecordedEvent } from '../projections/index.ts';
 
 export interface MediaClusterOptions {
   readonly secret: string;
@@ -231,6 +231,9 @@ export const createMediaCluster = (options: MediaClusterOptions) => {
     route: (request: IncomingMessage, response: ServerResponse): Promise<boolean> => route(request, response),
     /** Hand it the read models' committed batches: rooms and nodes changing start a round. */
     onBatch(events: readonly RecordedEvent[]): void {
+      // Members who left or moved lose the media this API node made for where they were (the placement reactor's rule).
+      for (const { familyId, userId, placement } of placementChanges(events))
+        media.enforcePlacement(familyId, userId, placement);
       if (events.some((e) => e.streamId.startsWith('room-') || e.streamId.startsWith('media-node-'))) soon();
     },
     /**

@@ -2,6 +2,7 @@ import { createApiServer, createRateLimiter, inProcessFeedBus, redisFeedBus, typ
 import { createMediaCommands } from '../commands/index.ts';
 import {
   createMediasoupMediaPlane,
+  createPlacementReactor,
   createReconcileReactor,
   type MediaPlane,
   type MediaSignaling,
@@ -47,6 +48,7 @@ export const serve = async (config: SpillwayConfig, options: ServeOptions = {}):
         listenIp: mediaConfig.listenIp,
         ...(mediaConfig.announcedAddress ? { announcedAddress: mediaConfig.announcedAddress } : {}),
         ...(mediaConfig.workers ? { workers: mediaConfig.workers } : {}),
+        maxTransportsPerUser: mediaConfig.maxTransportsPerUser,
       })
     : undefined;
   const logger = options.logger ?? pino({ name: 'spillway' }, pino.destination(2));
@@ -58,12 +60,15 @@ export const serve = async (config: SpillwayConfig, options: ServeOptions = {}):
         onError: (error) => options.onInternalError?.(error, 'media-reconcile'),
       })
     : undefined;
+  // Whoever left or was moved loses the media made for where they were, as soon as the log says so.
+  const placements = media ? createPlacementReactor(media) : undefined;
   // Media on other hosts is made once the engine exists; the engine's batches reach it from then on.
   const late: { cluster?: MediaCluster } = {};
   const engine = openEngine(config, {
     onBatch: (events) => {
       metrics.onBatch(events);
       reconciler?.onBatch(events);
+      placements?.onBatch(events);
       late.cluster?.onBatch(events);
     },
   });

@@ -106,4 +106,34 @@ describe('media capacity and membership on the control plane', () => {
     );
     expect(a.server.engine.readModels.mediaCluster.nodes()).toEqual([]);
   });
+
+  it('closes the transports a listener holds on a media node once the log says they left', async () => {
+    const a = await api();
+    const n = await node(a, 'b', 100);
+    const roomId = await openRoom(a, await a.token('mod', 'listener'));
+    const lena = await a.token('lena', 'listener');
+    await a.data(JOIN, { token: lena, variables: { roomId } });
+    const signaling = a.server.signaling!;
+    const listeners = () =>
+      n.plane
+        .inventory()
+        .rooms.flatMap((r) => r.routers)
+        .reduce((sum, r) => sum + r.listeners, 0);
+    let made = false;
+    expect(
+      await eventually(async () => {
+        made ||= await signaling
+          .createPlainRtpTransport({ userId: 'lena', roomId, role: 'listener' }, { ip: '127.0.0.1', port: 9 })
+          .then(() => true)
+          .catch(() => false);
+        return made;
+      }),
+    ).toBe(true);
+    expect(listeners()).toBe(1);
+    await a.data('mutation($roomId: ID!) { leaveRoom(roomId: $roomId) { id } }', {
+      token: lena,
+      variables: { roomId },
+    });
+    expect(await eventually(() => listeners() === 0, 3_000)).toBe(true);
+  });
 });
