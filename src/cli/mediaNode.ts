@@ -13,15 +13,6 @@ export interface MediaNodeFlags {
   readonly audit?: string | undefined;
 }
 
-export const MEDIA_NODE_HELP = `  spillway media-node --api URL [--api URL ...] [--listen IP] [--announce IP]
-                     [--node-id ID] [--workers N] [--control-port N] [--audit FILE]
-      mediasoup workers for a media host (one per core by default), driven by
-      the API nodes at --api (http://host:port) over a control channel signed
-      with SPILLWAY_MEDIA_SECRET. Transports bind to --listen (default
-      127.0.0.1); --announce is the address clients are told. The API nodes
-      run with SPILLWAY_MEDIA=cluster and the same secret. --audit appends
-      every control request received to FILE (JSON lines).`;
-
 const whole = (name: string, value: string | undefined, min: number, max: number): number | undefined => {
   if (value === undefined) return undefined;
   const n = Number(value);

@@ -11,6 +11,7 @@ import type { SessionScheduler, WarmHook } from '../scheduling/index.ts';
 import { pino, type Logger } from 'pino';
 import type { SpillwayConfig } from './config.ts';
 import { openEngine, type Engine } from './engine.ts';
+import { renderOfflineGraphiQL } from './graphiql.ts';
 import { createMediaCluster, type MediaCluster } from './mediaCluster.ts';
 import { createMetrics } from './metrics.ts';
 import { operatorRoutes } from './operatorRoutes.ts';
@@ -105,6 +106,7 @@ export const serve = async (config: SpillwayConfig, options: ServeOptions = {}):
     auth: { secret: config.api.jwtSecret, ...(config.api.jwksUrl ? { jwksUrl: config.api.jwksUrl } : {}) },
     host: config.api.host,
     port: config.api.port,
+    renderGraphiQL: renderOfflineGraphiQL,
     onInternalError: (error, requestId) => {
       logger.error({ err: error, requestId }, 'internal error');
       options.onInternalError?.(error, requestId);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runSpillway } from '../support/spillwayCommand.ts';
+import { runSpillway } from '../support/runSpillway.ts';
 
 const SECRET = { SPILLWAY_MEDIA_SECRET: 'cli-media-secret-0123456789' };
 

@@ -1,12 +1,12 @@
 // Media-plane rights through the real server and its real mediasoup worker: signaling follows the
 // caller's current placement, leaving or being moved closes the caller's transports, and one user
 // holds only a few transports per room family, each counted against the rate limit.
-import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, serve, signToken, type RunningServer } from '../../src/runtime/index.ts';
 import { eventually, opusRtpParameters } from '../media/rtp.ts';
 import { postGraphQL, type GraphQLReply } from '../support/apiServer.ts';
+import { serverNamespace } from '../support/serverNamespace.ts';
 import { makeTempDir } from '../support/tempDir.ts';
 
 const SECRET = 'media-rights-test-secret-0123456789';
@@ -21,13 +21,14 @@ const codeOf = (reply: Reply) => reply.errors?.[0]?.extensions?.code;
 describe('media-plane rights (real server, real mediasoup worker)', () => {
   let api: RunningServer;
   const dir = makeTempDir('media-rights');
+  const namespace = serverNamespace('media-rights');
   const internalErrors: unknown[] = [];
   const tokens: Record<string, string> = {};
 
   beforeAll(async () => {
     const env: NodeJS.ProcessEnv = {
       SPILLWAY_JWT_SECRET: SECRET,
-      SPILLWAY_QUEUE: `media-rights-${randomUUID()}`,
+      ...namespace.env,
       SPILLWAY_MEDIA: 'on',
       SPILLWAY_MEDIA_IP: '127.0.0.1',
       SPILLWAY_MEDIA_WORKERS: '1',
@@ -45,6 +46,7 @@ describe('media-plane rights (real server, real mediasoup worker)', () => {
   afterAll(async () => {
     await api.stop();
     dir.remove();
+    await namespace.remove();
     expect(internalErrors).toEqual([]);
   });
 

@@ -3,16 +3,20 @@
 // mediasoup-client into the main room; a second page, whose join placed it in
 // an overflow room (another worker, fed by pipeToRouter), receives it.
 // Growing inbound-rtp bytes prove ICE, DTLS-SRTP and the pipe all work.
-import { randomUUID } from 'node:crypto';
-import type { Page } from 'playwright-core';
+import type { Server } from 'node:http';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, serve, signToken, type RunningServer } from '../../src/runtime/index.ts';
+import { chromiumMissing, launchChromium } from '../support/chromium.ts';
+import { serverNamespace } from '../support/serverNamespace.ts';
 import { makeTempDir } from '../support/tempDir.ts';
-import { chromiumMissing, graphqlAt, JOIN, openRoomPage, startRoomPages, type RoomPages } from './browser/chromium.ts';
+import { bundleMediasoupClient } from './browser/bundle.ts';
+import { startPageServer } from './browser/pageServer.ts';
 import { sleep } from './rtp.ts';
 
 const SECRET = 'browser-media-test-secret-0123456789';
-const missing = chromiumMissing('browser media test');
+const missing = chromiumMissing();
+if (missing) console.log(`browser media test skipped: ${missing}`);
 
 /** What room.html puts on its window; the callbacks below run in the page, where `window` exists. */
 declare const window: {
@@ -27,8 +31,11 @@ interface Placement {
 
 describe.skipIf(missing)('a browser speaker heard by a browser listener in an overflow room', () => {
   let api: RunningServer;
-  let pages: RoomPages;
+  let pages: Server;
+  let url: string;
+  let browser: Browser;
   const dir = makeTempDir('media-browser');
+  const namespace = serverNamespace('media-browser');
   const internalErrors: string[] = [];
   const deaths: string[] = [];
 
@@ -36,7 +43,7 @@ describe.skipIf(missing)('a browser speaker heard by a browser listener in an ov
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       SPILLWAY_JWT_SECRET: SECRET,
-      SPILLWAY_QUEUE: `browser-media-${randomUUID()}`,
+      ...namespace.env,
       SPILLWAY_MEDIA: 'on',
       SPILLWAY_MEDIA_IP: '127.0.0.1',
       SPILLWAY_MEDIA_WORKERS: '2',
@@ -49,17 +56,38 @@ describe.skipIf(missing)('a browser speaker heard by a browser listener in an ov
     api.media!.observer.on('routersLost', (e) => {
       if (e.reason === 'workerDied') deaths.push(e.rooms.map((r) => r.roomId).join(', '));
     });
-    pages = await startRoomPages(dir.path);
+    await bundleMediasoupClient(dir.path);
+    ({ server: pages, url } = await startPageServer(dir.path));
+    browser = await launchChromium(['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream']);
   });
   afterAll(async () => {
-    await pages?.close();
+    await browser?.close();
+    pages?.close();
     await api?.stop();
     dir.remove();
+    await namespace.remove();
   });
 
-  const gql = graphqlAt(() => api.url);
-  const open = (token: string, role: string, room: string, user: string): Promise<Page> =>
-    openRoomPage(pages.browser, pages.url, { api: api.url, token, room, role, user });
+  const gql = async <T>(token: string, query: string, variables: Record<string, unknown> = {}): Promise<T> => {
+    const response = await fetch(api.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query, variables }),
+    });
+    const json = (await response.json()) as { data?: T; errors?: Array<{ message: string }> };
+    expect(json.errors, query).toBeUndefined();
+    return json.data!;
+  };
+  const JOIN = 'mutation($roomId: ID!) { joinRoom(roomId: $roomId) { room { id parentId } } }';
+
+  const open = async (token: string, role: string, room: string, user: string): Promise<Page> => {
+    const page = await browser.newPage();
+    page.on('pageerror', (error) => console.log(`[${user}] ${error.message}`));
+    const query = new URLSearchParams({ api: api.url, token, room, role });
+    await page.goto(`${url}/room.html?${query}`);
+    await page.waitForFunction(() => typeof window.join === 'function');
+    return page;
+  };
 
   /** Joins, but reports a worker that died meanwhile (as a crash in the DTLS handshake) rather than the page's echo of it. */
   const join = async (page: Page) => {

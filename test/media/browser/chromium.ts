@@ -1,33 +1,16 @@
 // Debian's Chromium for the browser tests, and the room page's helpers.
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../../support/chromium.ts';
 import { expect } from 'vitest';
 import { bundleMediasoupClient } from './bundle.ts';
 import { startPageServer } from './pageServer.ts';
 
-export const CHROMIUM = '/usr/bin/chromium';
-export const HEADLESS_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-];
-/** A fake microphone (Chromium's beep), granted without asking. */
+/** A fake microphone (Chromium's beep), granted without asking, and audio played without a gesture. */
 export const FAKE_MIC_ARGS = [
-  ...HEADLESS_ARGS,
   '--use-fake-device-for-media-stream',
   '--use-fake-ui-for-media-stream',
   '--autoplay-policy=no-user-gesture-required',
 ];
-
-/** True (and says why) when Chromium is not installed. */
-export const chromiumMissing = (what: string): boolean => {
-  const missing = !existsSync(CHROMIUM);
-  if (missing) console.log(`${what} skipped: ${CHROMIUM} not found (apt-get install -y chromium)`);
-  return missing;
-};
 
 export const JOIN = 'mutation($roomId: ID!) { joinRoom(roomId: $roomId) { room { id parentId } } }';
 
@@ -70,7 +53,7 @@ export interface RoomPages {
 export const startRoomPages = async (dir: string): Promise<RoomPages> => {
   await bundleMediasoupClient(dir);
   const { server, url } = await startPageServer(dir);
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FAKE_MIC_ARGS });
+  const browser = await launchChromium(FAKE_MIC_ARGS);
   return {
     browser,
     url,

@@ -4,11 +4,11 @@
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { createControlClient, type MediaInventory } from '../../../src/media/index.ts';
 import type { RoomEvent } from '../../../src/domain/index.ts';
 import { loadConfig, serve, type RunningServer } from '../../../src/runtime/index.ts';
+import { serverNamespace } from '../../support/serverNamespace.ts';
 import { makeTempDir } from '../../support/tempDir.ts';
 import { eventually } from '../rtp.ts';
 import { createHosts, type Host, type Hosts } from './hosts.ts';
@@ -51,12 +51,13 @@ export const startCluster = async (
   const hosts = createHosts(names);
   if (hosts.reason) console.log(`cross-host media: hosts are loopback addresses because ${hosts.reason}`);
   const dir = makeTempDir('media-cluster');
+  const namespace = serverNamespace('media-cluster');
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     SPILLWAY_JWT_SECRET: JWT_SECRET,
     SPILLWAY_MEDIA: 'cluster',
     SPILLWAY_MEDIA_SECRET: MEDIA_SECRET,
-    SPILLWAY_QUEUE: `media-cluster-${randomUUID()}`,
+    ...namespace.env,
   };
   delete env.REDIS_URL;
   let api: RunningServer | undefined;
@@ -78,6 +79,7 @@ export const startCluster = async (
     await Promise.all(exited);
     hosts.destroy();
     dir.remove();
+    await namespace.remove();
   };
   try {
     api = await serve(loadConfig({ dataDir: dir.path, port: '0', host: hosts.controlIp }, env), {

@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
-/** Runs the `spillway` command as a user would; never throws. */
+/** Runs the `spillway` command as a user would, with this environment plus `env`; never throws. */
 export const runSpillway = async (args: string[], env: NodeJS.ProcessEnv = {}) => {
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, ['bin/spillway.js', ...args], {
