@@ -4,8 +4,9 @@ import { runSpillway } from '../support/runSpillway.ts';
 const SECRET = { SPILLWAY_MEDIA_SECRET: 'cli-media-secret-0123456789' };
 
 describe('spillway media-node', () => {
-  it('is in the help', async () => {
-    expect((await runSpillway(['--help'])).stdout).toContain('spillway media-node --api URL');
+  it('is in the help, with its own', async () => {
+    expect((await runSpillway(['--help'])).stdout).toMatch(/media-node +mediasoup workers on a media host/);
+    expect((await runSpillway(['media-node', '--help'])).stdout).toContain('Usage: spillway media-node --api URL');
   });
 
   it('refuses to start without what it needs, saying what to give it, and starts no worker', async () => {
