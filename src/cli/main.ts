@@ -140,11 +140,6 @@ main(process.argv.slice(2)).catch((error: unknown) => {
     process.exitCode = 2;
     return;
   }
-  if (error instanceof Error && 'code' in error && error.code === 'EADDRINUSE') {
-    process.stderr.write(`spillway: the port is already in use (${error.message}); choose another with --port.\n`);
-    process.exitCode = 2;
-    return;
-  }
   if (error instanceof UsageError) {
     process.stderr.write(`spillway: ${error.message}\n`);
     process.exitCode = 2;

@@ -1,7 +1,10 @@
-import { createWriteStream, existsSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import {
   createReadModels,
+  dataFolderHolder,
   occurredAt,
   openEventStore,
   StreamNotFoundError,
@@ -112,7 +115,12 @@ export const runReplay = async (config: SpillwayConfig, options: ReplayOptions):
     if (options.analytics !== undefined) {
       const roomId = options.analytics;
       await roomEvents(store, roomId);
-      const readModels = createReadModels({ store, path: config.readModelsFile });
+      // Beside a live server its read models are its own: fold the timeline into a private file instead.
+      const scratch = dataFolderHolder(config.dataDir) ? mkdtempSync(join(tmpdir(), 'spillway-replay-')) : undefined;
+      const readModels = createReadModels({
+        store,
+        path: scratch ? join(scratch, 'read-models.db') : config.readModelsFile,
+      });
       try {
         readModels.start();
         await readModels.waitFor(await store.headPosition(), 600_000);
@@ -126,11 +134,18 @@ export const runReplay = async (config: SpillwayConfig, options: ReplayOptions):
         ]);
       } finally {
         await readModels.stop();
+        if (scratch) rmSync(scratch, { recursive: true, force: true });
       }
       return;
     }
     if (until !== undefined || options.format !== undefined) {
       throw new UsageError('--until and --format go with --events ROOM or --analytics ROOM.');
+    }
+    const holder = dataFolderHolder(config.dataDir);
+    if (holder) {
+      throw new UsageError(
+        `the server at ${holder.url ?? 'a port not yet open'} (pid ${holder.pid}) is using the read models of ${config.dataDir}: stop it, replay, and start it again; or replay a copy of the folder with --data COPY.`,
+      );
     }
     const head = await store.headPosition();
     const total = Number(head + 1n);

@@ -1,8 +1,9 @@
-import { serve, type SpillwayConfig } from '../runtime/index.ts';
+import { serve, StartupError, type SpillwayConfig } from '../runtime/index.ts';
 
 /**
  * `spillway serve`: the engine and its API until SIGTERM or SIGINT, then a
  * clean stop (requests refused, mailboxes drained, stores closed), exit 0.
+ * A start that fails prints one line saying what to do and exits 1.
  */
 export const runServe = async (config: SpillwayConfig): Promise<void> => {
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
@@ -15,6 +16,11 @@ export const runServe = async (config: SpillwayConfig): Promise<void> => {
       log(
         `internal error (reference ${requestId}): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
       ),
+  }).catch((error: unknown) => {
+    // One line and out: whatever a failed start left behind (a worker, a socket) must not keep the process.
+    const line = error instanceof Error ? (error.message.split('\n')[0] ?? error.name) : String(error);
+    log(`spillway: ${error instanceof StartupError ? '' : 'could not start: '}${line}`);
+    process.exit(1);
   });
   const where = config.eventStore.kind === 'sqlite' ? config.eventStore.file : config.eventStore.url;
   process.stdout.write(

@@ -6,4 +6,5 @@ export {
   type SessionCommands,
 } from './sessionCommands.ts';
 export { CommandPathClosedError, ConcurrencyConflictError } from './errors.ts';
+export { DEFAULT_MAILBOX_LIMITS, type MailboxLimits } from './mailboxes.ts';
 export { createMediaCommands, type MediaCommands } from './mediaCommands.ts';

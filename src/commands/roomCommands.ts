@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import {
-  DomainError,
   execute,
   familyRootOf,
   mirrorToOverflowRooms,
+  roomIdRefusal,
   roomStreamId,
   TransitionRefusedError,
   type MirroredEvent,
@@ -16,6 +16,7 @@ import { loadStream, retryOnConflict, type Loaded } from './commandHandler.ts';
 import { metadataOf } from './decider.ts';
 import { roomDecider } from './deciders.ts';
 import { CommandPathClosedError } from './errors.ts';
+import { createMailboxes, type MailboxLimits } from './mailboxes.ts';
 
 /** A room as its writer holds it: the state and the revision of its stream it reflects (-1n: no stream). */
 export type LoadedRoom = Loaded<RoomState>;
@@ -29,6 +30,8 @@ export interface RoomCommandOptions {
   readonly snapshotEvery?: number;
   /** Told the log position after each append (the read models' lag counts from it). */
   readonly onAppended?: (position: bigint) => void;
+  /** How many families stay loaded, and how long idle (defaults: DEFAULT_MAILBOX_LIMITS). */
+  readonly held?: Partial<MailboxLimits>;
 }
 
 /** What a command did: its events, and where the log holds them. */
@@ -84,17 +87,12 @@ export const createRoomCommands = (store: EventStore, snapshots: SnapshotStore, 
     readonly queue: Pending[];
     running: Promise<void> | undefined;
   }
-  const mailboxes = new Map<string, Mailbox>();
+  const mailboxes = createMailboxes<Mailbox>({
+    make: (roomId) => ({ roomId, room: undefined, lastSnapshot: -1n, queue: [], running: undefined }),
+    isIdle: (mailbox) => mailbox.running === undefined && mailbox.queue.length === 0,
+    ...(options.held ? { limits: options.held } : {}),
+  });
   let closing = false;
-
-  const mailboxOf = (roomId: string): Mailbox => {
-    let mailbox = mailboxes.get(roomId);
-    if (!mailbox) {
-      mailbox = { roomId, room: undefined, lastSnapshot: -1n, queue: [], running: undefined };
-      mailboxes.set(roomId, mailbox);
-    }
-    return mailbox;
-  };
 
   /**
    * Decides a batch against the room's state, evolving it as it goes. Refusals
@@ -214,6 +212,7 @@ export const createRoomCommands = (store: EventStore, snapshots: SnapshotStore, 
       try {
         while (mailbox.queue.length > 0) {
           await turn(mailbox);
+          if (mailbox.queue.length === 0) break;
           // Let the event loop breathe between turns: a surge resolves
           // callers as microtasks that queue more commands at once, and
           // without this the projections, timers and I/O would wait for the
@@ -222,6 +221,8 @@ export const createRoomCommands = (store: EventStore, snapshots: SnapshotStore, 
         }
       } finally {
         mailbox.running = undefined;
+        // A family that is not in the log (a command for an unknown room) is not worth holding.
+        if (!mailbox.room || mailbox.room.revision < 0n) mailboxes.release(mailbox.roomId);
       }
     })();
   };
@@ -231,15 +232,14 @@ export const createRoomCommands = (store: EventStore, snapshots: SnapshotStore, 
     send(command: RoomCommand): Promise<CommandResult> {
       if (closing) return Promise.reject(new CommandPathClosedError());
       const roomId = command?.data?.roomId;
-      if (typeof roomId !== 'string' || roomId.length === 0) {
-        return Promise.reject(new DomainError('INVALID_COMMAND', 'A command needs a roomId.'));
-      }
+      const refusal = roomIdRefusal(roomId);
+      if (refusal) return Promise.reject(refusal);
       const root = familyRootOf(roomId);
       // Commands for an overflow room go to its family's main room, which decides for the family.
       const routed =
         root === roomId ? command : ({ ...command, data: { ...command.data, roomId: root } } as RoomCommand);
       return new Promise<CommandResult>((resolve, reject) => {
-        const mailbox = mailboxOf(root);
+        const mailbox = mailboxes.use(root);
         mailbox.queue.push({ command: routed, resolve, reject });
         drain(mailbox);
       });
@@ -257,16 +257,20 @@ export const createRoomCommands = (store: EventStore, snapshots: SnapshotStore, 
       userId: string,
     ): Promise<{ roomId: string; role: 'listener' | 'speaker' } | undefined> {
       const root = familyRootOf(roomId);
-      const room = mailboxes.get(root)?.room ?? (await loadRoom(root));
+      const room = mailboxes.peek(root)?.room ?? (await loadRoom(root));
       const member = room.state.roster.members.get(userId);
       return member ? { roomId: member.roomId, role: member.role } : undefined;
     },
 
+    /** Families whose state this path holds in memory now. */
+    held: (): number => mailboxes.held(),
+
     /** Takes no more commands, and resolves once every queued one is answered. */
     async close(): Promise<void> {
       closing = true;
+      mailboxes.close();
       for (;;) {
-        const running = [...mailboxes.values()].map((m) => m.running).filter((r) => r !== undefined);
+        const running = [...mailboxes.mailboxes()].map((m) => m.running).filter((r) => r !== undefined);
         if (running.length === 0) return;
         await Promise.all(running);
       }

@@ -80,7 +80,7 @@ const FIRST_EVENT: Record<RoomCommand['type'], RoomEventType> = {
  * newly spawned one. Decided against one state, so two joins in one turn can
  * never both take the last seat or both spawn.
  */
-const seatListener = (state: RoomState, userId: string): RoomEvent[] => {
+const seatListener = (state: RoomState, userId: string, at: string): RoomEvent[] => {
   const context = state.snapshot.context;
   const { roomId, settings, seats } = context;
   if (hasSeat.holds(context)) {
@@ -95,9 +95,9 @@ const seatListener = (state: RoomState, userId: string): RoomEvent[] => {
   }
   const spawnedId = overflowRoomId(roomId, context.overflowSpawned + 1);
   // Asked here, not left to the guard: the redirect after the spawn would be refused too late.
-  demand(maySpawnOverflow, context, spawnedId);
+  demand(maySpawnOverflow, context, spawnedId, at);
   return [
-    { type: 'OverflowRoomSpawned', data: { roomId, overflowRoomId: spawnedId, capacity: settings.capacity } },
+    { type: 'OverflowRoomSpawned', data: { roomId, overflowRoomId: spawnedId, capacity: settings.capacity, at } },
     { type: 'ListenerRedirectedToOverflow', data: { roomId, userId, overflowRoomId: spawnedId } },
   ];
 };
@@ -159,7 +159,7 @@ export const decide = (state: RoomState, command: RoomCommand): RoomEvent[] => {
     }
     case 'JoinRoom':
       demand(notInFamily, context, actor);
-      return seatListener(state, actor);
+      return seatListener(state, actor, command.metadata.at);
     case 'LeaveRoom': {
       demand(inFamily, context, actor);
       const member = state.roster.members.get(actor)!;
@@ -192,7 +192,7 @@ export const decide = (state: RoomState, command: RoomCommand): RoomEvent[] => {
       const { userId } = command.data;
       const moved: RoomEvent = { type: 'SpeakerMovedToAudience', data: { roomId, userId, by: actor } };
       if (!state.snapshot.can(moved)) return [moved];
-      return [moved, ...seatListener(state, userId)];
+      return [moved, ...seatListener(state, userId, command.metadata.at)];
     }
     case 'AddModerator': {
       const userId = requireText('userId', command.data.userId);

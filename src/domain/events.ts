@@ -28,7 +28,11 @@ export type ListenerRedirectedToOverflow = Of<
 >;
 /** A member of the family left; `fromRoomId` is the room of the family they were in. */
 export type ListenerLeft = Of<'ListenerLeft', InRoom<{ userId: string; fromRoomId: string }>>;
-export type OverflowRoomSpawned = Of<'OverflowRoomSpawned', InRoom<{ overflowRoomId: string; capacity: number }>>;
+/** `at`: when it was spawned (the spawn window counts it); absent in events recorded before it was kept. */
+export type OverflowRoomSpawned = Of<
+  'OverflowRoomSpawned',
+  InRoom<{ overflowRoomId: string; capacity: number; at?: string }>
+>;
 export type OverflowRoomDrained = Of<'OverflowRoomDrained', InRoom<{ overflowRoomId: string }>>;
 export type RoomBecameFull = Of<'RoomBecameFull', InRoom>;
 export type RoomHadSeatsAgain = Of<'RoomHadSeatsAgain', InRoom>;

@@ -18,6 +18,7 @@ export { LISTENERS_PER_ROUTER } from './commands.ts';
 export { DomainError, type DomainErrorCode } from './errors.ts';
 export * from './events.ts';
 export { decide, familyRootOf, overflowRoomId } from './decide.ts';
+export { roomIdRefusal } from './validation.ts';
 export { execute, TransitionRefusedError } from './execute.ts';
 export { mirrorToOverflowRooms, type MirroredEvent } from './overflowMirror.ts';
 export { evolve, initialState, replay, roomStatus, type RoomState } from './room.ts';

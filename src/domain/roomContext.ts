@@ -17,6 +17,8 @@ export interface RoomContext {
   readonly headliner: { readonly userId: string; readonly expectedAudience: number } | null;
   /** Overflow rooms spawned over the room's life (their ids count up from 1). */
   readonly overflowSpawned: number;
+  /** When the overflow rooms spawned within the last SPAWN_WINDOW_MS were (epoch ms, oldest first). */
+  readonly recentSpawns: readonly number[];
   readonly seats: SeatLedger;
   readonly roster: Roster;
 }
@@ -30,6 +32,7 @@ export const initialRoomContext = (): RoomContext => ({
   invited: [],
   headliner: null,
   overflowSpawned: 0,
+  recentSpawns: [],
   seats: emptyLedger(),
   roster: emptyRoster(),
 });
@@ -39,3 +42,14 @@ export const openOverflowRooms = (context: RoomContext): number => {
   for (const room of context.seats.overflow.values()) if (room.open) open += 1;
   return open;
 };
+
+/**
+ * How far back the spawn limit looks: a family spawns at most
+ * `maxOverflowRooms` overflow rooms in any such window, however many drain
+ * meanwhile (churn would otherwise spawn without end).
+ */
+export const SPAWN_WINDOW_MS = 10 * 60_000;
+
+/** The spawns that count at `at` (ms): those within the window before it. */
+export const spawnsWithin = (context: RoomContext, at: number): readonly number[] =>
+  context.recentSpawns.filter((spawnedAt) => spawnedAt > at - SPAWN_WINDOW_MS);

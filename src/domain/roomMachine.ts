@@ -1,6 +1,6 @@
 import { and, assign, setup, type SnapshotFrom } from 'xstate';
 import type { RoomEvent } from './events.ts';
-import { initialRoomContext, type RoomContext } from './roomContext.ts';
+import { initialRoomContext, spawnsWithin, type RoomContext } from './roomContext.ts';
 import {
   hasSeat,
   headlinerAnnounced,
@@ -67,7 +67,13 @@ export const roomMachine = setup({
         speakers: by !== null && isMain ? withOne(context.speakers, by) : context.speakers,
       };
     }),
-    countSpawn: assign(({ context }) => ({ overflowSpawned: context.overflowSpawned + 1 })),
+    countSpawn: assign(({ context, event }) => {
+      const at = event.type === 'OverflowRoomSpawned' && event.data.at ? Date.parse(event.data.at) : Number.NaN;
+      return {
+        overflowSpawned: context.overflowSpawned + 1,
+        ...(Number.isNaN(at) ? {} : { recentSpawns: [...spawnsWithin(context, at), at] }),
+      };
+    }),
     invite: assign(({ context, event }) =>
       event.type === 'SpeakerInvited' ? { invited: withOne(context.invited, event.data.userId) } : {},
     ),

@@ -1,6 +1,6 @@
 import { DomainError, notAModerator, roomEnded, roomNotFound } from './errors.ts';
 import type { RoomEvent, RoomEventType } from './events.ts';
-import { openOverflowRooms, type RoomContext } from './roomContext.ts';
+import { openOverflowRooms, SPAWN_WINDOW_MS, spawnsWithin, type RoomContext } from './roomContext.ts';
 import { overflowSeatFree } from './seats.ts';
 
 /**
@@ -101,17 +101,29 @@ export const overflowHasSeat = rule(
     ),
 );
 
-/** A main room spawns overflow rooms up to its limit, each id once. */
+/** How many spawns count against the limit at `at` (ISO; a spawn recorded without a time counts none). */
+const spawnedRecently = (context: RoomContext, at: string | undefined): number =>
+  at === undefined ? 0 : spawnsWithin(context, Date.parse(at)).length;
+
+/**
+ * A main room spawns overflow rooms up to its limit, each id once: at most
+ * `maxOverflowRooms` open, and at most as many spawned within SPAWN_WINDOW_MS,
+ * however many drained meanwhile.
+ */
 export const maySpawnOverflow = rule(
-  (context, overflowRoomId: string) =>
+  (context, overflowRoomId: string, at: string | undefined) =>
     context.parentRoomId === null &&
     !context.seats.overflow.has(overflowRoomId) &&
-    openOverflowRooms(context) < context.settings.maxOverflowRooms,
-  (context) => {
+    openOverflowRooms(context) < context.settings.maxOverflowRooms &&
+    spawnedRecently(context, at) < context.settings.maxOverflowRooms,
+  (context, _overflowRoomId, at) => {
     const { roomId, settings } = context;
+    const open = openOverflowRooms(context);
     return new DomainError(
       'ROOM_FULL',
-      `Room ${roomId} and all of its ${openOverflowRooms(context)} overflow rooms are full (the limit is ${settings.maxOverflowRooms} overflow rooms); try again when someone leaves.`,
+      open < settings.maxOverflowRooms
+        ? `Room ${roomId} is full and has spawned ${spawnedRecently(context, at)} overflow rooms in the last ${SPAWN_WINDOW_MS / 60_000} minutes (the limit is ${settings.maxOverflowRooms}); try again in a few minutes.`
+        : `Room ${roomId} and all of its ${open} overflow rooms are full (the limit is ${settings.maxOverflowRooms} overflow rooms); try again when someone leaves.`,
     );
   },
 );
@@ -254,7 +266,7 @@ export const refusalOf = (context: RoomContext, event: RoomEvent): DomainError |
       // Ended by a person needs the right; ended by its parent or drained is the family's bookkeeping.
       return event.data.reason === 'ended' ? check(isModerator, context, event.data.by ?? '', 'end it') : undefined;
     case 'OverflowRoomSpawned':
-      return check(mainRoomOnly, context) ?? check(maySpawnOverflow, context, event.data.overflowRoomId);
+      return check(mainRoomOnly, context) ?? check(maySpawnOverflow, context, event.data.overflowRoomId, event.data.at);
     case 'RoomOpened':
     case 'RoomBecameFull':
     case 'RoomHadSeatsAgain':

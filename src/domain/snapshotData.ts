@@ -6,7 +6,10 @@ import type { Member, OverflowSeats } from './seats.ts';
 export interface RoomSnapshotData {
   readonly version: 1;
   readonly value: unknown;
-  readonly context: Omit<RoomContext, 'seats' | 'roster'>;
+  /** `recentSpawns` is absent in snapshots made before the spawn window was kept. */
+  readonly context: Omit<RoomContext, 'seats' | 'roster' | 'recentSpawns'> & {
+    readonly recentSpawns?: readonly number[];
+  };
   readonly listeners: number;
   readonly overflow: Array<[string, OverflowSeats]>;
   readonly members: Array<[string, Member]>;
@@ -31,7 +34,7 @@ export const fromSnapshotData = (data: RoomSnapshotData): RoomState => {
   const roster = { members: new Map(data.members.map(([id, m]) => [id, { ...m }])), hands: new Set(data.hands) };
   const snapshot = roomMachine.resolveState({
     value: data.value as never,
-    context: { ...data.context, seats, roster },
+    context: { ...data.context, recentSpawns: data.context.recentSpawns ?? [], seats, roster },
   });
   return { snapshot, roster };
 };

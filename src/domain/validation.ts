@@ -1,4 +1,4 @@
-import { invalidCommand } from './errors.ts';
+import { invalidCommand, type DomainError } from './errors.ts';
 
 /** The checks every decider makes of a command's fields, each with the sentence that refuses bad input. */
 
@@ -10,13 +10,29 @@ export const MAX_CAPACITY = 1_000_000;
 /** An expected audience, at most. */
 export const MAX_AUDIENCE = 100_000_000;
 
+const ID_RULE = 'must be 1 to 100 letters, digits, "-" or "_"';
+const ROOM_ID = /^[A-Za-z0-9_-]{1,100}(\.overflow-\d{1,9})?$/;
+/** A value as a refusal quotes it: a long one cut short (a 5,000-character id need not come back whole). */
+const shown = (value: unknown): string => {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
+};
+
 /** An id made by a person (a room's, a session's): URL- and stream-safe. */
 export const requireId = (name: string, value: unknown): string => {
-  if (typeof value !== 'string' || !ID.test(value)) {
-    throw invalidCommand(`${name} must be 1 to 100 letters, digits, "-" or "_", not ${JSON.stringify(value)}.`);
-  }
+  if (typeof value !== 'string' || !ID.test(value)) throw invalidCommand(`${name} ${ID_RULE}, not ${shown(value)}.`);
   return value;
 };
+
+/**
+ * The refusal of a roomId no room can have (a main room's id, or one of its
+ * overflow rooms' `{id}.overflow-N`), to give before anything is read: such a
+ * command could only fail later, in the store, with a sentence about streams.
+ */
+export const roomIdRefusal = (roomId: unknown): DomainError | undefined =>
+  typeof roomId === 'string' && ROOM_ID.test(roomId)
+    ? undefined
+    : invalidCommand(`roomId ${ID_RULE} (an overflow room's adds ".overflow-N"), not ${shown(roomId)}.`);
 
 export const requireText = (name: string, value: unknown): string => {
   if (typeof value !== 'string' || value.length === 0) throw invalidCommand(`${name} must be a non-empty string.`);

@@ -11,6 +11,7 @@ export type ApiErrorCode =
   | 'CONFLICT'
   | 'ROOM_FULL'
   | 'RATE_LIMITED'
+  | 'TIMEOUT'
   | Exclude<
       DomainErrorCode,
       | 'ROOM_NOT_FOUND'

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { familyRootOf } from '../domain/index.ts';
 import {
@@ -8,6 +9,7 @@ import {
   type FeedSubscription,
   type RoomFeed,
 } from '../projections/index.ts';
+import { decodeFeedMessage, encodeFeedMessage, type RejectionReason } from './feedWire.ts';
 
 /** Where subscriptions get their items: this process's feed, or Redis shared by every API node. */
 export interface FeedBus {
@@ -22,61 +24,146 @@ export const inProcessFeedBus = (feed: RoomFeed): FeedBus => ({
   close: async () => undefined,
 });
 
-type WireItem = Omit<FeedItem, 'position'> & { position: string };
-const CHANNEL = 'spillway:feed';
-const LEADER_KEY = 'spillway:feed-leader';
+export interface RedisFeedBusOptions {
+  /** The deployment's namespace: its keys are `spillway:{namespace}:feed` and `…:feed-leader`. */
+  readonly namespace: string;
+  /** How long a leader's lease lasts unrenewed. Default 3,000 ms. */
+  readonly leaseMs?: number;
+  /** Entries the stream keeps (about). Default 10,000. */
+  readonly maxLength?: number;
+  /** How long a node remembers what its feed produced, to send it if it becomes leader. Default 15,000 ms. */
+  readonly replayWindowMs?: number;
+  /** Told of every message read from Redis that was not a feed item (it is dropped). */
+  readonly onRejected?: (reason: RejectionReason, message: string) => void;
+}
+
+// Publishes only while the caller holds the lease: a leader that lost it cannot write (the lease is the fence).
+const PUBLISH_IF_LEADER = `if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end
+for i = 3, #ARGV do redis.call('xadd', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'm', ARGV[i]) end
+return 1`;
+const EXTEND_IF_LEADER = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
+const RELEASE_IF_LEADER = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+
+type StreamEntry = [id: string, fields: string[]];
+const messageOf = (fields: readonly string[]): string | undefined =>
+  fields[0] === 'm' && typeof fields[1] === 'string' ? fields[1] : undefined;
 
 /**
  * Subscriptions through Redis, so a subscriber on node A sees what a mutation
  * on node B did. Every node projects the same log, so one node at a time (the
- * holder of a short Redis lease) publishes its feed; every node delivers to
- * its subscribers from the channel. If the leader dies, another node takes
- * the lease within `leaseMs` (items in that gap are not sent).
+ * holder of a short Redis lease) appends its feed to a Redis stream; every
+ * node reads the stream from where it last was and delivers to its own
+ * subscribers. Every node remembers what its own feed produced for
+ * `replayWindowMs`; a node that takes the lease first appends whatever it
+ * remembers that the stream's tail lacks, so a leader's death loses nothing.
+ * Everything read from Redis is checked; a bad entry is dropped and reported.
  */
-export const redisFeedBus = async (url: string, feed: RoomFeed, leaseMs = 3000): Promise<FeedBus> => {
+export const redisFeedBus = async (url: string, feed: RoomFeed, options: RedisFeedBusOptions): Promise<FeedBus> => {
+  const leaseMs = options.leaseMs ?? 3000;
+  const maxLength = String(options.maxLength ?? 10_000);
+  const replayWindowMs = options.replayWindowMs ?? 15_000;
+  const stream = `spillway:${options.namespace}:feed`;
+  const leaderKey = `spillway:${options.namespace}:feed-leader`;
   const nodeId = randomUUID();
   const publisher = new Redis(url, { maxRetriesPerRequest: 2, lazyConnect: true });
-  const subscriber = new Redis(url, { maxRetriesPerRequest: 2, lazyConnect: true });
+  const reader = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: true });
+  for (const client of [publisher, reader]) client.on('error', () => undefined);
   await publisher.connect();
-  await subscriber.connect();
-  const local = new Map<string, Set<(item: FeedItem) => void>>();
-  subscriber.on('message', (_channel: string, message: string) => {
-    const wire = JSON.parse(message) as { topic: string; item: WireItem };
-    const item = { ...wire.item, position: BigInt(wire.item.position) } as FeedItem;
-    for (const deliver of local.get(wire.topic) ?? []) deliver(item);
-  });
-  await subscriber.subscribe(CHANNEL);
+  await reader.connect();
 
-  let leader = false;
-  const renew = async (): Promise<void> => {
-    const taken = await publisher.set(LEADER_KEY, nodeId, 'PX', leaseMs, 'NX');
-    if (taken === 'OK') {
-      leader = true;
-      return;
-    }
-    const extended = await publisher.eval(
-      "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end",
-      1,
-      LEADER_KEY,
-      nodeId,
-      String(leaseMs),
-    );
-    leader = extended === 1;
+  const local = new Map<string, Set<(item: FeedItem) => void>>();
+  const deliver = (message: string | undefined): void => {
+    const decoded = message === undefined ? ({ rejected: 'not-an-item' } as const) : decodeFeedMessage(message);
+    if ('rejected' in decoded) return options.onRejected?.(decoded.rejected, String(message).slice(0, 200));
+    for (const push of local.get(decoded.topic) ?? []) push(decoded.item);
   };
-  await renew();
+
+  // Readers start at the stream's end and then follow it by entry id, so a reconnect resumes where it stopped.
+  let lastId = ((await publisher.xrevrange(stream, '+', '-', 'COUNT', 1)) as StreamEntry[])[0]?.[0] ?? '0-0';
+  let reading = true;
+  const readLoop = (async () => {
+    while (reading) {
+      try {
+        const reply = await reader.xread('COUNT', 1000, 'BLOCK', 1000, 'STREAMS', stream, lastId);
+        for (const [, entries] of reply ?? []) {
+          for (const [id, fields] of entries) {
+            lastId = id;
+            deliver(messageOf(fields));
+          }
+        }
+      } catch {
+        if (reading) await sleep(250);
+      }
+    }
+  })();
+
+  const recent: Array<{ readonly message: string; readonly position: bigint; readonly at: number }> = [];
+  let pending: string[] = [];
+  let leader = false;
+  let catchingUp = false;
+  let flushing: Promise<void> | undefined;
+
+  const flush = (): void => {
+    if (flushing || !leader || catchingUp || pending.length === 0) return;
+    flushing = (async () => {
+      while (leader && !catchingUp && pending.length > 0) {
+        const batch = pending.splice(0, 500);
+        const published = await publisher
+          .eval(PUBLISH_IF_LEADER, 2, leaderKey, stream, nodeId, maxLength, ...batch)
+          .catch(() => 0);
+        // Not sent: the batch stays in `recent`, and whoever leads next sends it.
+        if (published !== 1) leader = false;
+      }
+    })().finally(() => {
+      flushing = undefined;
+      flush();
+    });
+  };
+
+  /** A new leader first sends what it remembers and the stream's tail does not hold. */
+  const takeOver = async (): Promise<void> => {
+    catchingUp = true;
+    try {
+      const remembered = recent.slice();
+      const tail = (await publisher.xrevrange(stream, '+', '-', 'COUNT', 5000)) as StreamEntry[];
+      const sent = new Set<string>();
+      let oldest: bigint | undefined;
+      for (const [, fields] of tail) {
+        const message = messageOf(fields);
+        const decoded = message === undefined ? undefined : decodeFeedMessage(message);
+        if (message === undefined || decoded === undefined || 'rejected' in decoded) continue;
+        sent.add(message);
+        if (oldest === undefined || decoded.item.position < oldest) oldest = decoded.item.position;
+      }
+      const missing = remembered.filter((r) => !sent.has(r.message) && (oldest === undefined || r.position >= oldest));
+      const queued = new Set(pending);
+      pending = [...missing.map((r) => r.message).filter((m) => !queued.has(m)), ...pending];
+    } finally {
+      catchingUp = false;
+    }
+    flush();
+  };
+
+  const renew = async (): Promise<void> => {
+    const wasLeader = leader;
+    const taken = await publisher.set(leaderKey, nodeId, 'PX', leaseMs, 'NX');
+    leader = taken === 'OK' || (await publisher.eval(EXTEND_IF_LEADER, 1, leaderKey, nodeId, String(leaseMs))) === 1;
+    if (leader && !wasLeader) await takeOver();
+  };
+  await renew().catch(() => (leader = false));
   const timer = setInterval(() => void renew().catch(() => (leader = false)), Math.floor(leaseMs / 3));
 
-  // The leader forwards everything its own feed produces, in order.
-  let publishing = Promise.resolve();
   const untap = feed.tap((topic, item) => {
+    const message = encodeFeedMessage(topic, item);
+    const at = Date.now();
+    recent.push({ message, position: item.position, at });
+    while (recent.length > 0 && (recent[0]!.at < at - replayWindowMs || recent.length > 50_000)) recent.shift();
     if (!leader) return;
-    const wire: WireItem = { ...item, position: String(item.position) };
-    const message = JSON.stringify({ topic, item: wire });
-    publishing = publishing
-      .then(() => publisher.publish(CHANNEL, message).then(() => undefined))
-      .catch(() => undefined);
+    pending.push(message);
+    flush();
   });
 
+  let closing: Promise<void> | undefined;
   return {
     kind: 'redis',
     subscribe(topic) {
@@ -87,21 +174,16 @@ export const redisFeedBus = async (url: string, feed: RoomFeed, leaseMs = 3000):
       local.set(key, set);
       return queue.subscription;
     },
-    async close() {
-      clearInterval(timer);
-      untap();
-      await publishing;
-      if (leader)
-        await publisher
-          .eval(
-            "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end",
-            1,
-            LEADER_KEY,
-            nodeId,
-          )
-          .catch(() => undefined);
-      subscriber.disconnect();
-      publisher.disconnect();
-    },
+    close: () =>
+      (closing ??= (async () => {
+        clearInterval(timer);
+        untap();
+        await flushing;
+        if (leader) await publisher.eval(RELEASE_IF_LEADER, 1, leaderKey, nodeId).catch(() => undefined);
+        reading = false;
+        reader.disconnect();
+        await readLoop;
+        publisher.disconnect();
+      })()),
   };
 };

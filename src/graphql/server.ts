@@ -7,6 +7,7 @@ import { createYoga, type GraphiQLOptions, type Plugin } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
 import { bearerToken, createTokenVerifier, InvalidTokenError, type AuthConfig } from './auth.ts';
 import type { ApiContext, ApiServices, Viewer } from './context.ts';
+import { useRequestDeadline } from './deadline.ts';
 import { queryLimitsRule } from './limits.ts';
 import { schema } from './schema/index.ts';
 import { useSharedSubscriptionExecution } from './sharedExecution.ts';
@@ -24,6 +25,8 @@ export interface ApiServerOptions {
   readonly graphiql?: boolean;
   /** The GraphiQL page; default yoga's, which loads GraphiQL from a CDN. */
   readonly renderGraphiQL?: (options: GraphiQLOptions) => string | Promise<string>;
+  /** Queries and mutations not answered within this long get a TIMEOUT error. Default 10,000 ms. */
+  readonly requestDeadlineMs?: number;
   /** Where internal errors (masked for clients) are reported. */
   readonly onInternalError?: (error: unknown, requestId: string) => void;
   /** Other routes (dashboard, metrics) tried before GraphQL; true when handled. */
@@ -131,7 +134,13 @@ export const createApiServer = (options: ApiServerOptions) => {
     // The listener below refuses a body over maxBodyBytes by its Content-Length and one without a length
     // (411) before yoga sees it; yoga's own limit would copy every body through a counting stream.
     maxRequestBodySize: false,
-    plugins: [limits, plainRequestErrors, useSharedSubscriptionExecution(anonymous, sseFeed.onShared), sseFeed.plugin],
+    plugins: [
+      limits,
+      plainRequestErrors,
+      useRequestDeadline(options.requestDeadlineMs ?? 10_000),
+      useSharedSubscriptionExecution(anonymous, sseFeed.onShared),
+      sseFeed.plugin,
+    ],
     maskedErrors: { maskError },
     context: async ({ request }) => ({
       viewer: await viewerFrom(request.headers.get('authorization') ?? undefined),

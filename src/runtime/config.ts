@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { DEFAULT_QUEUE_NAME } from '../scheduling/index.ts';
 
@@ -24,6 +26,14 @@ export interface SpillwayConfig {
   readonly redisUrl: string | undefined;
   /** The BullMQ queue of scheduled sessions (every node of one deployment shares it). */
   readonly schedulerQueue: string;
+  /**
+   * What this deployment's Redis keys (feed stream, leader lease, BullMQ
+   * queue) are under. SPILLWAY_NAMESPACE, else derived from where the log
+   * is, so the nodes of one deployment agree and two deployments differ.
+   */
+  readonly namespace: string;
+  /** Room families the command path keeps loaded: let go after `idleMs` without a command, `maxHeld` at most. */
+  readonly heldRooms: { readonly idleMs: number; readonly maxHeld: number };
   /** mediasoup workers on this host, or none (SPILLWAY_MEDIA=off). */
   readonly media:
     | { readonly enabled: false }
@@ -55,13 +65,23 @@ export interface ConfigInput {
   readonly host?: string | undefined;
 }
 
+/**
+ * A deployment's default namespace: a digest of its log's address (an
+ * SQLite file is only shared on one host, so its host name counts too).
+ */
+const deploymentNamespace = (store: EventStoreConfig): string =>
+  createHash('sha256')
+    .update(store.kind === 'sqlite' ? `sqlite:${hostname()}:${store.file}` : `${store.kind}:${store.url}`)
+    .digest('hex')
+    .slice(0, 16);
+
 /** The secret `serve` and `token` agree on when SPILLWAY_JWT_SECRET is unset. Development only. */
 export const DEVELOPMENT_JWT_SECRET = 'spillway-development-secret-do-not-use-in-production';
 
 /**
  * Reads and checks the configuration: flags first, then the environment
  * (SPILLWAY_DATA, SPILLWAY_EVENTS, EVENTSTORE_URL, PORT, HOST,
- * SPILLWAY_JWT_SECRET, SPILLWAY_JWKS_URL, REDIS_URL), then the embedded
+ * SPILLWAY_JWT_SECRET, SPILLWAY_JWKS_URL, REDIS_URL, SPILLWAY_NAMESPACE), then the embedded
  * defaults. Every bad value is reported, not just the first.
  */
 export const loadConfig = (input: ConfigInput = {}, env: NodeJS.ProcessEnv = process.env): SpillwayConfig => {
@@ -101,6 +121,20 @@ export const loadConfig = (input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
   if (!/^[A-Za-z0-9_-]{1,100}$/.test(schedulerQueue)) {
     problems.push(`SPILLWAY_QUEUE "${schedulerQueue}" must be 1 to 100 letters, digits, "-" or "_".`);
   }
+  const namespace = env.SPILLWAY_NAMESPACE || deploymentNamespace(eventStore);
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(namespace))
+    problems.push(`SPILLWAY_NAMESPACE "${namespace}" must be 1 to 64 letters, digits, "-" or "_".`);
+  const wholeFrom = (name: string, fallback: number, min: number, max: number): number => {
+    const text = env[name];
+    const n = text === undefined || text === '' ? fallback : Number(text);
+    if (!Number.isInteger(n) || n < min || n > max)
+      problems.push(`${name} "${text}" must be a whole number from ${min} to ${max}.`);
+    return n;
+  };
+  const heldRooms = {
+    idleMs: wholeFrom('SPILLWAY_ROOM_IDLE_SECONDS', 300, 1, 86_400) * 1000,
+    maxHeld: wholeFrom('SPILLWAY_ROOMS_HELD', 10_000, 10, 10_000_000),
+  };
   const mediaSwitch = env.SPILLWAY_MEDIA ?? 'on';
   if (mediaSwitch !== 'on' && mediaSwitch !== 'off' && mediaSwitch !== 'cluster')
     problems.push(`SPILLWAY_MEDIA "${mediaSwitch}" must be on, off or cluster.`);
@@ -123,6 +157,8 @@ export const loadConfig = (input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     schedulerQueue,
+    namespace,
+    heldRooms,
     mediaCluster: mediaSwitch === 'cluster' ? { secret: mediaSecret! } : undefined,
     media:
       mediaSwitch !== 'on'

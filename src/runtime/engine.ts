@@ -41,6 +41,7 @@ export const openEngine = (config: SpillwayConfig, options: EngineOptions = {}):
     ...(options.onBatch ? { onBatch: options.onBatch } : {}),
   });
   const commands = createRoomCommands(store, snapshots, {
+    held: config.heldRooms,
     ...options.commands,
     onAppended: (position) => readModels.runner.noteAppended(position),
   });

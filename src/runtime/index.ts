@@ -6,5 +6,7 @@ export { createReadModels, occurredAt, type ReadModels, type RebuildProgress } f
 export { openEngine, type Engine } from './engine.ts';
 export type { ApiConfig } from './config.ts';
 export { serve, type RunningServer, type ServeOptions } from './serve.ts';
+export { StartupError } from './startup.ts';
+export { dataFolderHolder, type DataFolderHolder } from './dataLock.ts';
 export { signToken, ROLES, type Role } from '../graphql/index.ts';
 export type { MediaPlane } from '../media/index.ts';

@@ -9,6 +9,8 @@ import type { ReadModels, RecordedEvent } from '../projections/index.ts';
  */
 export const createMetrics = (sources: {
   readonly readModels: () => ReadModels;
+  /** Room families the command path holds in memory now. */
+  readonly heldRooms: () => number;
   readonly media: () => MediaPlane | undefined;
 }) => {
   const registry = new Registry();
@@ -69,6 +71,14 @@ export const createMetrics = (sources: {
     },
   });
   new Gauge({
+    name: 'spillway_rooms_held',
+    help: 'Room families whose state the command path holds in memory (idle ones are let go).',
+    registers: [registry],
+    collect() {
+      this.set(sources.heldRooms());
+    },
+  });
+  new Gauge({
     name: 'spillway_scheduler_pending_sessions',
     help: 'Scheduled sessions whose prewarm or open job has not run yet.',
     registers: [registry],
@@ -77,8 +87,24 @@ export const createMetrics = (sources: {
     },
   });
 
+  const rejected = new Counter({
+    name: 'spillway_bus_messages_rejected_total',
+    help: 'Messages read from Redis that were not what that key carries; each was dropped.',
+    labelNames: ['bus', 'reason'] as const,
+    registers: [registry],
+  });
+  const rejectedKinds = new Set<string>();
+
   return {
     registry,
+    /** Counts a dropped bus message; true the first time for its bus and reason (log that one). */
+    rejectedMessage(bus: string, reason: string): boolean {
+      rejected.inc({ bus, reason });
+      const kind = `${bus}:${reason}`;
+      if (rejectedKinds.has(kind)) return false;
+      rejectedKinds.add(kind);
+      return true;
+    },
     /** Counts admissions in each committed batch (the read models' onBatch). */
     onBatch(events: readonly RecordedEvent[]): void {
       for (const event of events) {

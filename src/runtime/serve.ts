@@ -1,5 +1,5 @@
-import { createApiServer, createRateLimiter, inProcessFeedBus, redisFeedBus, type FeedBus } from '../graphql/index.ts';
 import { createMediaCommands } from '../commands/index.ts';
+import { createApiServer, createRateLimiter, type FeedBus } from '../graphql/index.ts';
 import {
   createMediasoupMediaPlane,
   createPlacementReactor,
@@ -11,11 +11,13 @@ import type { SessionScheduler, WarmHook } from '../scheduling/index.ts';
 import { pino, type Logger } from 'pino';
 import type { SpillwayConfig } from './config.ts';
 import { openEngine, type Engine } from './engine.ts';
+import { openFeedBus } from './feed.ts';
 import { renderOfflineGraphiQL } from './graphiql.ts';
 import { createMediaCluster, type MediaCluster } from './mediaCluster.ts';
 import { createMetrics } from './metrics.ts';
 import { operatorRoutes } from './operatorRoutes.ts';
 import { startSessions } from './sessions.ts';
+import { checkBeforeStart, startOrUndo, type StartupUndo } from './startup.ts';
 
 export interface RunningServer {
   readonly url: string;
@@ -41,19 +43,34 @@ export interface ServeOptions {
   readonly warm?: WarmHook;
 }
 
-/** The composition root: opens each part, wires them together, starts them, and stops them in reverse. */
-export const serve = async (config: SpillwayConfig, options: ServeOptions = {}): Promise<RunningServer> => {
+/**
+ * The composition root: opens each part, wires them together, starts them,
+ * and stops them in reverse. A start that fails closes what it had opened and
+ * rejects with a one-line StartupError where the cause is known.
+ */
+export const serve = (config: SpillwayConfig, options: ServeOptions = {}): Promise<RunningServer> =>
+  startOrUndo(config, (startup) => start(config, options, startup));
+
+const start = async (config: SpillwayConfig, options: ServeOptions, startup: StartupUndo): Promise<RunningServer> => {
+  const lock = await checkBeforeStart(config, startup);
   const { media: mediaConfig } = config;
   const media = mediaConfig.enabled
-    ? await createMediasoupMediaPlane({
-        listenIp: mediaConfig.listenIp,
-        ...(mediaConfig.announcedAddress ? { announcedAddress: mediaConfig.announcedAddress } : {}),
-        ...(mediaConfig.workers ? { workers: mediaConfig.workers } : {}),
-        maxTransportsPerUser: mediaConfig.maxTransportsPerUser,
-      })
+    ? startup.opened(
+        await createMediasoupMediaPlane({
+          listenIp: mediaConfig.listenIp,
+          ...(mediaConfig.announcedAddress ? { announcedAddress: mediaConfig.announcedAddress } : {}),
+          ...(mediaConfig.workers ? { workers: mediaConfig.workers } : {}),
+          maxTransportsPerUser: mediaConfig.maxTransportsPerUser,
+        }),
+        (plane) => plane.close(),
+      )
     : undefined;
   const logger = options.logger ?? pino({ name: 'spillway' }, pino.destination(2));
-  const metrics = createMetrics({ readModels: () => engine.readModels, media: () => media });
+  const metrics = createMetrics({
+    readModels: () => engine.readModels,
+    heldRooms: () => engine.commands.held(),
+    media: () => media,
+  });
   const reconciler = media
     ? createReconcileReactor({
         media,
@@ -65,14 +82,17 @@ export const serve = async (config: SpillwayConfig, options: ServeOptions = {}):
   const placements = media ? createPlacementReactor(media) : undefined;
   // Media on other hosts is made once the engine exists; the engine's batches reach it from then on.
   const late: { cluster?: MediaCluster } = {};
-  const engine = openEngine(config, {
-    onBatch: (events) => {
-      metrics.onBatch(events);
-      reconciler?.onBatch(events);
-      placements?.onBatch(events);
-      late.cluster?.onBatch(events);
-    },
-  });
+  const engine = startup.opened(
+    openEngine(config, {
+      onBatch: (events) => {
+        metrics.onBatch(events);
+        reconciler?.onBatch(events);
+        placements?.onBatch(events);
+        late.cluster?.onBatch(events);
+      },
+    }),
+    (opened) => opened.close(),
+  );
   const cluster = config.mediaCluster
     ? createMediaCluster({
         secret: config.mediaCluster.secret,
@@ -82,10 +102,10 @@ export const serve = async (config: SpillwayConfig, options: ServeOptions = {}):
       })
     : undefined;
   late.cluster = cluster;
-  const feed = config.redisUrl
-    ? await redisFeedBus(config.redisUrl, engine.readModels.feed)
-    : inProcessFeedBus(engine.readModels.feed);
-  const sessions = await startSessions(engine, config, options.warm);
+  const feed = startup.opened(await openFeedBus(config, engine.readModels.feed, metrics, logger), (bus) => bus.close());
+  const sessions = startup.opened(await startSessions(engine, config, options.warm, logger), (started) =>
+    started.scheduler.close(),
+  );
   await engine.readModels.waitFor(await engine.store.headPosition(), 600_000);
   await sessions.resync();
   reconciler?.start();
@@ -117,6 +137,7 @@ export const serve = async (config: SpillwayConfig, options: ServeOptions = {}):
       : operators,
   });
   const url = await api.listen();
+  lock.served(url);
   cluster?.start();
   logger.info({ url, scheduler: sessions.reason, feed: feed.kind, media: Boolean(media) }, 'serving');
   const { scheduler, reason: schedulerReason } = sessions;
@@ -129,6 +150,7 @@ export const serve = async (config: SpillwayConfig, options: ServeOptions = {}):
     await reconciler?.stop();
     media?.close();
     await engine.close();
+    lock.release();
   };
   const signaling = media ?? cluster?.media;
   return { url, engine, feed, scheduler, schedulerReason, media, signaling, stop: () => (stopping ??= stop()) };

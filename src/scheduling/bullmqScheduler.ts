@@ -1,4 +1,5 @@
 import { DelayedError, Queue, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
 import { SchedulerClosedError } from './errors.ts';
 import {
   pendingJobsOf,
@@ -35,6 +36,20 @@ export interface BullmqSchedulerOptions {
   readonly keepCompleted?: number;
   /** Told of worker errors (lost connection, a stalled job given up). Default: console.error. */
   readonly onError?: (error: Error) => void;
+  /**
+   * The sessions still waiting, as the log says (the schedule read model).
+   * With it the scheduler heals while running: every `resyncIntervalMs`, and
+   * whenever its Redis connection comes back, it re-makes any job Redis lost.
+   */
+  readonly pending?: () => Iterable<SessionTimes>;
+  /** Default 10,000 ms. */
+  readonly resyncIntervalMs?: number;
+  /**
+   * How long `schedule`/`unschedule` wait for Redis. Past it they return (the
+   * session is in the log already) and the next resync makes its jobs.
+   * Default 1,500 ms.
+   */
+  readonly answerWithinMs?: number;
 }
 
 interface SessionJobData {
@@ -105,8 +120,21 @@ export const createBullmqScheduler = async (options: BullmqSchedulerOptions = {}
     await queue.remove(jobId);
   };
 
+  const addJob = (session: SessionTimes, kind: SessionJobKind, dueAt: number) =>
+    queue.add(
+      kind,
+      { sessionId: session.sessionId, kind },
+      {
+        jobId: sessionJobId(session.sessionId, kind),
+        delay: Math.max(0, dueAt - Date.now()),
+        attempts,
+        backoff: { type: 'exponential', delay: backoffMs },
+        removeOnComplete: { count: options.keepCompleted ?? 1000 },
+        removeOnFail: false,
+      },
+    );
+
   const schedule = async (session: SessionTimes): Promise<void> => {
-    requireOpen();
     const pending = pendingJobsOf(session);
     for (const kind of SESSION_JOB_KINDS) {
       if (!pending.some((job) => job.kind === kind)) await removeJob(sessionJobId(session.sessionId, kind));
@@ -115,32 +143,78 @@ export const createBullmqScheduler = async (options: BullmqSchedulerOptions = {}
       const jobId = sessionJobId(session.sessionId, kind);
       // Remove, then add: a job with the same id is never added twice, so a move needs the old one gone.
       await removeJob(jobId);
-      await queue.add(
-        kind,
-        { sessionId: session.sessionId, kind },
-        {
-          jobId,
-          delay: Math.max(0, dueAt - Date.now()),
-          attempts,
-          backoff: { type: 'exponential', delay: backoffMs },
-          removeOnComplete: { count: options.keepCompleted ?? 1000 },
-          removeOnFail: false,
-        },
+      await addJob(session, kind, dueAt);
+    }
+  };
+
+  /** Makes the jobs Redis lacks, and moves those waiting for another time; leaves running and finished ones. */
+  const ensure = async (session: SessionTimes): Promise<void> => {
+    for (const { kind, dueAt } of pendingJobsOf(session)) {
+      const job = await queue.getJob(sessionJobId(session.sessionId, kind));
+      if (!job) await addJob(session, kind, dueAt);
+      else if (job.processedOn === undefined && Math.abs(job.timestamp + job.delay - dueAt) > 1000) {
+        await removeJob(sessionJobId(session.sessionId, kind));
+        await addJob(session, kind, dueAt);
+      }
+    }
+  };
+
+  const answerWithinMs = options.answerWithinMs ?? 1500;
+  /** Redis is the jobs' home, not the truth: a call it does not answer in time is left to the next resync. */
+  const withinDeadline = async (what: string, work: Promise<void>): Promise<void> => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), answerWithinMs)));
+    const outcome = await Promise.race([work.then(() => 'done' as const), late]).finally(() => clearTimeout(timer));
+    if (outcome === 'late') {
+      work.catch(() => undefined);
+      onError(
+        new Error(`Redis did not answer within ${answerWithinMs} ms to ${what}; the next resync makes the jobs.`),
       );
     }
   };
 
+  let resyncing: Promise<void> | undefined;
+  const resyncNow = (): Promise<void> =>
+    (resyncing ??= (async () => {
+      try {
+        for (const session of options.pending?.() ?? []) await ensure(session);
+      } catch (error) {
+        onError(error instanceof Error ? error : new Error(String(error)));
+      } finally {
+        resyncing = undefined;
+      }
+    })());
+  const resyncTimer = options.pending
+    ? setInterval(() => void resyncNow(), options.resyncIntervalMs ?? 10_000)
+    : undefined;
+  // Its own connection, watched: when Redis comes back, whatever it lost (or never got) is made again.
+  const watch = options.pending ? new Redis(connection.url, { maxRetriesPerRequest: null }) : undefined;
+  let disconnected = false;
+  watch?.on('error', () => undefined);
+  watch?.on('close', () => void (disconnected = true));
+  watch?.on('ready', () => {
+    if (!disconnected) return;
+    disconnected = false;
+    void resyncNow();
+  });
+
   return {
     kind: 'bullmq',
-    schedule,
+    async schedule(session) {
+      requireOpen();
+      await withinDeadline(`schedule session ${session.sessionId}`, schedule(session));
+    },
 
     async unschedule(sessionId) {
       requireOpen();
-      for (const kind of SESSION_JOB_KINDS) await removeJob(sessionJobId(sessionId, kind));
+      const work = (async () => {
+        for (const kind of SESSION_JOB_KINDS) await removeJob(sessionJobId(sessionId, kind));
+      })();
+      await withinDeadline(`unschedule session ${sessionId}`, work);
     },
 
     async resync(sessions) {
-      for (const session of sessions) await schedule(session);
+      for (const session of sessions) await ensure(session);
     },
 
     async failedJobs() {
@@ -164,6 +238,8 @@ export const createBullmqScheduler = async (options: BullmqSchedulerOptions = {}
 
     close() {
       closed ??= (async () => {
+        clearInterval(resyncTimer);
+        watch?.disconnect();
         await worker?.close();
         await queue.close();
       })();

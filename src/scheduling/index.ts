@@ -1,6 +1,7 @@
 export { createBullmqScheduler, DEFAULT_QUEUE_NAME, type BullmqSchedulerOptions } from './bullmqScheduler.ts';
 export {
   chooseScheduler,
+  pingRedis,
   RedisUnreachableError,
   type ChooseSchedulerOptions,
   type SchedulerChoice,

@@ -58,7 +58,7 @@ export const admitted = (userId: string): RoomEvent => ({ type: 'ListenerAdmitte
 export const full = (roomId = 'r'): RoomEvent => ({ type: 'RoomBecameFull', data: { roomId } });
 export const spawned = (n: number, capacity = 3): RoomEvent => ({
   type: 'OverflowRoomSpawned',
-  data: { roomId: 'r', overflowRoomId: `r.overflow-${n}`, capacity },
+  data: { roomId: 'r', overflowRoomId: `r.overflow-${n}`, capacity, at: AT },
 });
 export const redirected = (userId: string, n: number): RoomEvent => ({
   type: 'ListenerRedirectedToOverflow',

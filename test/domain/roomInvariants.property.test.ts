@@ -276,7 +276,7 @@ const runScenario = (scenario: Scenario, stats: Stats, strict = false): void => 
     const before = summarize(state);
     const wasModerator = state.snapshot.context.moderators.includes(command.metadata.actor);
     const wasMember = state.roster.members.has(command.metadata.actor);
-    const wasFull = familyIsFull(state);
+    const wasFull = familyIsFull(state, command.metadata.at);
     const wasLive = roomStatus(state) === 'live';
     let refusal: DomainError | undefined;
     try {

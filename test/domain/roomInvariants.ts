@@ -37,13 +37,18 @@ const sameMembers = (a: readonly string[], b: readonly string[]): boolean =>
 const openOverflow = (state: RoomState): number =>
   [...state.snapshot.context.seats.overflow.values()].filter((room) => room.open).length;
 
-/** No seat anywhere in the family, and no overflow room may be spawned: the one reason to refuse a join. */
-export const familyIsFull = (state: RoomState): boolean => {
-  const { settings, seats } = state.snapshot.context;
+/**
+ * No seat anywhere in the family, and no overflow room may be spawned at `at`
+ * (as many open as allowed, or as many spawned in the last ten minutes): the
+ * one reason to refuse a join.
+ */
+export const familyIsFull = (state: RoomState, at: string): boolean => {
+  const { settings, seats, recentSpawns } = state.snapshot.context;
+  const spawnedLately = recentSpawns.filter((spawnedAt) => spawnedAt > Date.parse(at) - 10 * 60_000).length;
   return (
     seats.listeners >= settings.capacity &&
     [...seats.overflow.values()].every((room) => !room.open || room.listeners >= room.capacity) &&
-    openOverflow(state) >= settings.maxOverflowRooms
+    (openOverflow(state) >= settings.maxOverflowRooms || spawnedLately >= settings.maxOverflowRooms)
   );
 };
 

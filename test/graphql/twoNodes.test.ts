@@ -1,28 +1,27 @@
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signToken } from '../../src/runtime/index.ts';
 import { postGraphQL, TEST_SECRET } from '../support/apiServer.ts';
 import { subscribeOverSse, type ReceivedFeed } from '../support/feedClients.ts';
-import { startServeProcess, type ServeProcess } from '../support/serveProcess.ts';
-import { serverNamespace } from '../support/serverNamespace.ts';
+import { nodesOfOneLog, type ServeProcess } from '../support/serveProcess.ts';
+import { testNamespace } from '../support/redisNamespace.ts';
 import { makeTempDir } from '../support/tempDir.ts';
 
 /**
  * Two `spillway serve` processes sharing one SQLite event store, each with
  * its own read models, and subscriptions through Redis: what one node's
- * mutation did reaches the other node's subscribers. The only test file that
- * gives serve a REDIS_URL (the feed's channel and leader lease are fixed keys).
+ * mutation did reaches the other node's subscribers (their feed keys are
+ * under the namespace derived from the shared log, this test's own).
  */
 describe('two API nodes over one event store and Redis', () => {
   const dir = makeTempDir('gql-two-nodes');
-  const namespace = serverNamespace('two-nodes');
   const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
   const nodes: ServeProcess[] = [];
   const feeds: ReceivedFeed[] = [];
   let a: ServeProcess;
   let b: ServeProcess;
   const tokens: Record<string, string> = {};
+  const namespace = testNamespace('two-nodes');
 
   const gql = async <T>(node: ServeProcess, query: string, token?: string): Promise<T> => {
     const reply = await postGraphQL<T>(node.url, query, { token });
@@ -36,19 +35,13 @@ describe('two API nodes over one event store and Redis', () => {
   };
 
   beforeAll(async () => {
-    const env: NodeJS.ProcessEnv = {
+    const start = nodesOfOneLog(dir.path, {
       ...process.env,
       REDIS_URL: redisUrl,
       SPILLWAY_JWT_SECRET: TEST_SECRET,
       SPILLWAY_MEDIA: 'off',
-      ...namespace.env,
-    };
-    delete env.SPILLWAY_DATA;
-    delete env.SPILLWAY_EVENTS;
-    delete env.EVENTSTORE_URL;
-    const events = join(dir.path, 'events.db');
-    const start = (name: string) =>
-      startServeProcess(['--port', '0', '--data', join(dir.path, name), '--events-file', events], env);
+      SPILLWAY_NAMESPACE: namespace.namespace,
+    });
     a = await start('node-a');
     nodes.push(a);
     b = await start('node-b');
@@ -78,7 +71,7 @@ describe('two API nodes over one event store and Redis', () => {
     for (const feed of feeds) feed.close();
     const outcomes = await Promise.all(nodes.map((node) => node.stop()));
     dir.remove();
-    await namespace.remove();
+    await namespace.wipe();
     for (const outcome of outcomes)
       expect({ code: outcome.code, signal: outcome.signal }, outcome.stderr).toEqual({ code: 0, signal: null });
   });

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { watchLines } from './childProcess.ts';
 
@@ -50,4 +51,19 @@ export const startServeProcess = (args: string[], env: NodeJS.ProcessEnv): Promi
       reject,
     );
   });
+};
+
+/**
+ * Starts API nodes of one deployment: each its own data folder under
+ * `folder`, all over one SQLite log there. `env` is used without the
+ * caller's SPILLWAY_DATA, SPILLWAY_EVENTS and EVENTSTORE_URL.
+ */
+export const nodesOfOneLog = (folder: string, env: NodeJS.ProcessEnv) => {
+  const clean = { ...env };
+  delete clean.SPILLWAY_DATA;
+  delete clean.SPILLWAY_EVENTS;
+  delete clean.EVENTSTORE_URL;
+  const events = join(folder, 'events.db');
+  return (name: string): Promise<ServeProcess> =>
+    startServeProcess(['--port', '0', '--data', join(folder, name), '--events-file', events], clean);
 };

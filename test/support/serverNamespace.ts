@@ -17,7 +17,7 @@ export const deleteKeys = async (redis: Redis, pattern: string): Promise<number>
 
 /**
  * What a server started by a test puts in the shared Redis is its own:
- * `env` gives it a queue no other test uses (serve finds the Redis at
+ * `env` gives it a deployment namespace and a queue no other test uses (serve finds the Redis at
  * 127.0.0.1:6379 even without REDIS_URL), and `remove()` deletes that
  * queue's keys once the server has stopped. Without a Redis there is
  * nothing to remove.
@@ -26,7 +26,8 @@ export const serverNamespace = (label: string) => {
   const queue = `test-${label}-${randomUUID()}`;
   return {
     queue,
-    env: { SPILLWAY_QUEUE: queue } as const,
+    /** The deployment namespace (every Redis key serve makes is under `spillway:{namespace}:`) and the queue. */
+    env: { SPILLWAY_QUEUE: queue, SPILLWAY_NAMESPACE: queue } as const,
     async remove(): Promise<number> {
       const redis = new Redis(REDIS_URL, {
         lazyConnect: true,
@@ -41,7 +42,7 @@ export const serverNamespace = (label: string) => {
         return 0;
       }
       try {
-        // BullMQ's keys are `{prefix}:{queue}:…`, with serve's prefix "spillway".
+        // serve keeps every key under `spillway:{namespace}:` (BullMQ's prefix included).
         return await deleteKeys(redis, `spillway:${queue}:*`);
       } finally {
         redis.disconnect();

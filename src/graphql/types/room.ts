@@ -38,7 +38,11 @@ export const RoomRef = builder.objectRef<RoomDetail>('Room').implement({
     moderators: t.exposeIDList('moderators'),
     raisedHands: t.exposeIDList('hands', { description: 'In the order they went up.' }),
     headliner: t.field({ type: HeadlinerRef, nullable: true, resolve: (room) => room.headliner }),
-    overflowRooms: t.field({ type: [OverflowRoomRef], resolve: (room) => room.overflow }),
+    overflowRooms: t.field({
+      type: [OverflowRoomRef],
+      description: 'The open overflow rooms; a drained one leaves the list (its history is in the log).',
+      resolve: (room) => room.overflow,
+    }),
     openedAt: t.field({ type: 'DateTime', nullable: true, resolve: (room) => room.openedAt }),
     endedAt: t.field({ type: 'DateTime', nullable: true, resolve: (room) => room.endedAt }),
     position: t.string({ description: 'Log position this view reflects.', resolve: (room) => room.position }),

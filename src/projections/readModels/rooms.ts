@@ -25,6 +25,7 @@ export interface RoomDetail {
   readonly hands: readonly string[];
   readonly invited: readonly string[];
   readonly headliner: { readonly userId: string; readonly expectedAudience: number; readonly arrived: boolean } | null;
+  /** The open overflow rooms, in spawn order (a drained one leaves the list). */
   readonly overflow: readonly OverflowRoomSummary[];
   readonly openedAt: string | null;
   readonly endedAt: string | null;
@@ -158,9 +159,9 @@ export const evolveRoomDetail = (current: RoomDetail | undefined, recorded: Reco
         ],
       });
     case 'OverflowRoomDrained':
-      return changed(room, at, {
-        overflow: room.overflow.map((o) => (o.roomId === event.data.overflowRoomId ? { ...o, open: false } : o)),
-      });
+      // The live answer lists open overflow rooms only: a churning family spawns and drains hundreds.
+      // Their history stays in the log, in analytics and in `roomAsOf` a moment they were open.
+      return changed(room, at, { overflow: room.overflow.filter((o) => o.roomId !== event.data.overflowRoomId) });
     case 'RoomBecameFull':
       return changed(room, at, { full: true });
     case 'RoomHadSeatsAgain':
@@ -226,7 +227,8 @@ export const directoryKey = (roomId: string): string => `directory:${roomId}`;
  */
 export const roomsProjection: DocumentProjection<RoomDetail | DirectoryEntry> = {
   name: 'rooms',
-  version: 1,
+  // 2: drained overflow rooms leave `overflow`.
+  version: 2,
   perStream: true,
   handles: new Set<string>(ROOM_EVENT_TYPES),
   evolve(event, read) {

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import {
+  DomainError,
+  execute,
+  fromSnapshotData,
+  initialState,
+  toSnapshotData,
+  type RoomCommand,
+  type RoomSnapshotData,
+  type RoomState,
+} from '../../src/domain/index.ts';
+
+const T0 = Date.parse('2026-12-01T20:00:00.000Z');
+const minute = 60_000;
+const at = (ms: number) => new Date(T0 + ms).toISOString();
+const command = (type: RoomCommand['type'], actor: string, ms: number, data: object = {}) =>
+  ({ type, data: { roomId: 'r', ...data }, metadata: { actor, at: at(ms) } }) as RoomCommand;
+
+/** Runs commands in order from nothing; each one's events, or its refusal. */
+const run = (state: RoomState, commands: RoomCommand[]) => {
+  const outcomes: Array<string[] | DomainError> = [];
+  for (const next of commands) {
+    try {
+      const result = execute(state, next);
+      state = result.state;
+      outcomes.push(result.events.map((e) => e.type));
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      outcomes.push(error);
+    }
+  }
+  return { state, outcomes };
+};
+
+/** A listener arriving at a full room spawns an overflow room, then leaves it: it drains. */
+const churn = (n: number, ms: number) => [command('JoinRoom', `u${n}`, ms), command('LeaveRoom', `u${n}`, ms)];
+
+describe('the spawn limit counts spawns over a window, not only the open overflow rooms', () => {
+  // A fresh room each time: evolve updates the seat ledger and roster in place.
+  const opened = () =>
+    run(initialState(), [
+      command('OpenRoom', 'mod', 0, { title: 'Churn', capacity: 1, maxOverflowRooms: 3 }),
+      command('JoinRoom', 'first', 0),
+    ]).state;
+  const threeSpawnsAndDrains = () =>
+    run(opened(), [...churn(1, minute), ...churn(2, 2 * minute), ...churn(3, 3 * minute)]);
+
+  it('refuses a fourth spawn within ten minutes although none is open, with a sentence that says so', () => {
+    const { state: after, outcomes } = threeSpawnsAndDrains();
+    expect(outcomes.filter((o) => Array.isArray(o) && o.includes('OverflowRoomSpawned'))).toHaveLength(3);
+    expect(outcomes.filter((o) => Array.isArray(o) && o.includes('OverflowRoomDrained'))).toHaveLength(3);
+    expect(after.snapshot.context.seats.overflow.size).toBe(3);
+    const [refused] = run(after, [command('JoinRoom', 'u4', 4 * minute)]).outcomes;
+    expect(refused).toBeInstanceOf(DomainError);
+    expect((refused as DomainError).code).toBe('ROOM_FULL');
+    expect((refused as DomainError).message).toBe(
+      'Room r is full and has spawned 3 overflow rooms in the last 10 minutes (the limit is 3); try again in a few minutes.',
+    );
+  });
+
+  it('spawns again once the oldest spawn is out of the window, and a snapshot keeps the window', () => {
+    const snapshot = JSON.stringify(toSnapshotData(threeSpawnsAndDrains().state));
+    const restored = () => fromSnapshotData(JSON.parse(snapshot) as RoomSnapshotData);
+    expect(run(restored(), [command('JoinRoom', 'u4', 10 * minute)]).outcomes[0]).toBeInstanceOf(DomainError);
+    expect(run(restored(), [command('JoinRoom', 'u4', 11 * minute + 1)]).outcomes[0]).toEqual([
+      'OverflowRoomSpawned',
+      'ListenerRedirectedToOverflow',
+    ]);
+  });
+
+  it('counts spawns recorded before their time was kept as outside the window', () => {
+    const old = run(opened(), [...churn(1, minute)]).state;
+    const data = toSnapshotData(old);
+    const { recentSpawns: _dropped, ...context } = data.context;
+    const restored = fromSnapshotData({ ...data, context });
+    expect(restored.snapshot.context.recentSpawns).toEqual([]);
+  });
+});

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/runtime/index.ts';
+
+describe('the deployment namespace (Redis keys, feed, BullMQ queue)', () => {
+  it('is the same for every node of one log and differs between two logs', () => {
+    const node = (dataDir: string, events?: string) => loadConfig({ dataDir, eventsFile: events }, {}).namespace;
+    expect(node('/srv/a/node-1', '/srv/a/events.db')).toBe(node('/srv/a/node-2', '/srv/a/events.db'));
+    expect(node('/srv/a')).not.toBe(node('/srv/b'));
+    expect(loadConfig({}, { EVENTSTORE_URL: 'esdb://one:2113?tls=false' }).namespace).not.toBe(
+      loadConfig({}, { EVENTSTORE_URL: 'esdb://two:2113?tls=false' }).namespace,
+    );
+    expect(node('/srv/a')).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  it('is SPILLWAY_NAMESPACE when set, and a bad one is refused naming the setting', () => {
+    expect(loadConfig({}, { SPILLWAY_NAMESPACE: 'blue-2' }).namespace).toBe('blue-2');
+    expect(() => loadConfig({}, { SPILLWAY_NAMESPACE: 'a b:c' })).toThrow(ConfigError);
+    expect(() => loadConfig({}, { SPILLWAY_NAMESPACE: 'a b:c' })).toThrow(/SPILLWAY_NAMESPACE "a b:c" must be/);
+  });
+});
+
+describe('the rooms the command path holds', () => {
+  it('defaults to 5 minutes idle and 10,000 families, and takes both from the environment', () => {
+    expect(loadConfig({}, {}).heldRooms).toEqual({ idleMs: 300_000, maxHeld: 10_000 });
+    expect(loadConfig({}, { SPILLWAY_ROOM_IDLE_SECONDS: '30', SPILLWAY_ROOMS_HELD: '500' }).heldRooms).toEqual({
+      idleMs: 30_000,
+      maxHeld: 500,
+    });
+    expect(() => loadConfig({}, { SPILLWAY_ROOMS_HELD: 'lots' })).toThrow(
+      'SPILLWAY_ROOMS_HELD "lots" must be a whole number from 10 to 10000000.',
+    );
+  });
+});
