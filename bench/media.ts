@@ -3,6 +3,9 @@
 //    reconciler (one batch: routers and pipes created concurrently) against a
 //    naive sequential provisioner on raw mediasoup (await each router, then
 //    each pipeToRouter). Goal: < 50 ms per room, 20 rooms < 1 s.
+// 3. (bench/mediaCluster.ts) Listeners carried by 1, 2 and 3 media nodes on
+//    separate hosts, the SRTP pipes' share of their CPU, and kill-to-audio.
+//    `--cluster` runs only this part.
 // 2. Consumers one worker holds with RTP flowing: one PlainTransport producer
 //    at 50 packets/s (20 ms Opus-sized frames), N listeners each on its own
 //    PlainTransport; the worker's CPU (getResourceUsage) and RSS (/proc).
@@ -14,6 +17,7 @@ import { createMediasoupMediaPlane } from '../src/media/index.ts';
 import type { CapacityPlan } from '../src/projections/index.ts';
 import { livePlan } from '../test/media/plans.ts';
 import { opusRtpParameters, RtpReceiver, RtpSender, sleep } from '../test/media/rtp.ts';
+import { runCluster } from './mediaCluster.ts';
 import { env, ratio, report } from './report.ts';
 
 const SPEAKERS = ['s1', 's2', 's3'];
@@ -163,6 +167,10 @@ const consumerLoad = async (levels: number[], windowMs: number): Promise<Load[]>
 export const run = async (args: string[]): Promise<void> => {
   const quick = args.includes('--quick');
   const rounds = quick ? 3 : 7;
+  if (args.includes('--cluster')) {
+    report(`media bench (cluster part) on ${env()}`);
+    return runCluster(quick);
+  }
   report(`media bench on ${env()} (2 workers; figures move with whatever else the machine runs)`);
 
   // One room takes a few milliseconds, well inside scheduler noise: more rounds for a steadier median.
@@ -186,4 +194,6 @@ export const run = async (args: string[]): Promise<void> => {
       `one worker, ${String(load.consumers).padStart(4)} consumers at 50 pkt/s each: CPU ${load.cpuPercent.toFixed(1)}% of a core, RSS ${load.rssMb} MB, probe ${load.probePps.toFixed(1)} pkt/s per consumer`,
     );
   }
+  report('media nodes on separate hosts (one worker each; three speakers; listeners as plain-RTP consumers):');
+  await runCluster(quick);
 };

@@ -11,6 +11,7 @@ Commands:
   token     prints a development token for a user and roles
   demo      runs a scenario end to end (spillway demo surge)
   replay    rebuilds the read models, or exports a room's events or timeline
+  media-node  mediasoup workers on a media host, driven by the API nodes
 
   spillway --help | --version
 
@@ -28,9 +29,28 @@ Environment:
   SPILLWAY_TRUSTED_DOCUMENTS  only|also (default: only in production)
   SPILLWAY_ROOM_LIMITS        CAPACITY,OVERFLOW_ROOMS a listener may open (default 5000,10)
   REDIS_URL            subscriptions across API nodes, and sessions' jobs, through Redis
+  SPILLWAY_MEDIA       on (workers in serve), off, or cluster (media nodes on other hosts)
+  SPILLWAY_MEDIA_SECRET  signs the control channel between API and media nodes (cluster)
 `;
 
 export const COMMAND_HELP = {
+  'media-node': `Usage: spillway media-node --api URL [--api URL ...] [--listen IP] [--announce IP]
+                          [--node-id ID] [--workers N] [--control-port N] [--audit FILE]
+
+mediasoup workers for a media host (one per core by default), driven by the
+API nodes at --api over a control channel signed with SPILLWAY_MEDIA_SECRET
+(the API nodes run with SPILLWAY_MEDIA=cluster and the same secret). It
+reports its capacity and liveness to every API node; SIGTERM or Ctrl-C
+leaves the control plane cleanly.
+
+  --api URL           an API node's base URL, such as http://10.0.0.1:4000; repeat for several
+  --listen IP         the host address transports and the control server bind to (default 127.0.0.1)
+  --announce IP       the address clients and other nodes are told, behind NAT
+  --node-id ID        this node's id in the log (default the host name)
+  --workers N         mediasoup workers (default one per core)
+  --control-port N    the control server's port (default a free one)
+  --audit FILE        appends every control request received to FILE (JSON lines)
+`,
   serve: `Usage: spillway serve [--port N] [--host H] [--data DIR] [--events-file FILE] [--production]
 
 The engine and its GraphQL API (queries, mutations, SSE and WebSocket

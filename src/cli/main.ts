@@ -4,6 +4,7 @@ import { runSurgeDemo } from './demoSurge.ts';
 import { runHttpSurgeDemo } from './demo/surgeOverHttp.ts';
 import { parseFlags, positiveInt, type FlagSpec, type ParsedFlags } from './flags.ts';
 import { COMMAND_HELP, globalHelp, type HelpTopic } from './help.ts';
+import { runMediaNode } from './mediaNode.ts';
 import { networkProblem } from './networkProblem.ts';
 import { runReplay } from './replay.ts';
 import { runServe } from './serve.ts';
@@ -97,6 +98,21 @@ const COMMANDS = {
     async run(flags, positionals) {
       noPositionals('replay', positionals);
       await runReplay(loadConfig({ dataDir: flags.data }), flags);
+    },
+  }),
+  'media-node': command({
+    flags: {
+      api: 'list',
+      listen: 'value',
+      announce: 'value',
+      'node-id': 'value',
+      workers: 'value',
+      'control-port': 'value',
+      audit: 'value',
+    },
+    async run(flags, positionals) {
+      noPositionals('media-node', positionals);
+      await runMediaNode(flags);
     },
   }),
 } as const;

@@ -1,5 +1,21 @@
 import {
   evolve,
+  evolveMediaNode,
+  evolveMediaPlacement,
+  executeMediaNode,
+  executeMediaPlacement,
+  initialMediaNodeState,
+  initialMediaPlacementState,
+  isMediaNodeEvent,
+  isMediaPlacementEvent,
+  mediaNodeStreamId,
+  mediaPlacementStreamId,
+  type MediaNodeCommand,
+  type MediaNodeEvent,
+  type MediaNodeState,
+  type MediaPlacementCommand,
+  type MediaPlacementEvent,
+  type MediaPlacementState,
   evolveSession,
   execute,
   executeSession,
@@ -46,4 +62,24 @@ export const sessionDecider: Decider<SessionCommand, SessionEvent, SessionState>
   evolve: evolveSession,
   isEvent: isSessionEvent,
   execute: executeSession,
+};
+
+/** A media node's membership: a few events per process start. */
+export const mediaNodeDecider: Decider<MediaNodeCommand, MediaNodeEvent, MediaNodeState> = {
+  kind: 'Media node',
+  streamIdOf: mediaNodeStreamId,
+  initialState: initialMediaNodeState,
+  evolve: evolveMediaNode,
+  isEvent: isMediaNodeEvent,
+  execute: executeMediaNode,
+};
+
+/** Where a family's rooms are carried: an event per room placed, moved or released. */
+export const mediaPlacementDecider: Decider<MediaPlacementCommand, MediaPlacementEvent, MediaPlacementState> = {
+  kind: 'Media placement of room family',
+  streamIdOf: mediaPlacementStreamId,
+  initialState: initialMediaPlacementState,
+  evolve: evolveMediaPlacement,
+  isEvent: isMediaPlacementEvent,
+  execute: executeMediaPlacement,
 };

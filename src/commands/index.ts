@@ -7,3 +7,4 @@ export {
 } from './sessionCommands.ts';
 export { CommandPathClosedError, ConcurrencyConflictError } from './errors.ts';
 export { DEFAULT_MAILBOX_LIMITS, type MailboxLimits } from './mailboxes.ts';
+export { createMediaCommands, type MediaCommands } from './mediaCommands.ts';

@@ -22,7 +22,9 @@ export type DomainErrorCode =
   | 'SESSION_CANCELLED'
   | 'SESSION_ALREADY_OPENED'
   | 'SESSION_NOT_DUE'
-  | 'NOT_THE_SESSION_PRODUCER';
+  | 'NOT_THE_SESSION_PRODUCER'
+  | 'MEDIA_NODE_NOT_FOUND'
+  | 'MEDIA_CAPACITY';
 
 /** A command the domain refused, with a stable code and a sentence a person can act on. */
 export class DomainError extends Error {

@@ -43,3 +43,28 @@ export {
   type SessionStep,
 } from './session.ts';
 export type { SessionContext } from './sessionMachine.ts';
+export {
+  evolveMediaNode,
+  executeMediaNode,
+  initialMediaNodeState,
+  isMediaNodeEvent,
+  MEDIA_NODE_EVENT_TYPES,
+  mediaNodeStreamId,
+  type MediaNodeCommand,
+  type MediaNodeEvent,
+  type MediaNodeProfile,
+  type MediaNodeState,
+} from './mediaNode.ts';
+export {
+  choosePlacements,
+  evolveMediaPlacement,
+  executeMediaPlacement,
+  initialMediaPlacementState,
+  isMediaPlacementEvent,
+  MEDIA_PLACEMENT_EVENT_TYPES,
+  mediaPlacementStreamId,
+  type MediaPlacementCommand,
+  type MediaPlacementEvent,
+  type MediaPlacementState,
+  type PlacementChoice,
+} from './mediaPlacement.ts';

@@ -41,6 +41,7 @@ const FIELDS: { readonly [K in FeedItem['kind']]: Record<OwnFields<K>, Check> } 
   HeadlinerArrived: { userId: isId },
   SpeakerInvited: { userId: isId },
   RoomEnded: { reason: isId },
+  MediaReconnectRequired: { redo: (v) => Array.isArray(v) && v.length <= 20 && v.every(isId) },
   SessionChanged: {
     sessionId: isId,
     status: oneOf('scheduled', 'prewarmed', 'opened', 'cancelled'),

@@ -35,3 +35,26 @@ export type {
   RtpParameters,
   WebRtcTransportParameters,
 } from './types.ts';
+export {
+  CONTROL_SKEW_MS,
+  ControlCallError,
+  createControlClient,
+  createControlHandler,
+  createControlVerifier,
+  RemoteMediaError,
+  requireControlSecret,
+  serveControl,
+  signControlRequest,
+  type ControlClient,
+  type ControlServer,
+} from './controlChannel.ts';
+export { createOpaqueIds, type OpaqueIds } from './opaqueIds.ts';
+export { sharesFor, type LiveNode } from './nodeShares.ts';
+export { createRemoteMedia, type RemoteMediaOptions, type RemoteNode } from './remoteMedia.ts';
+export {
+  DEFAULT_LISTENERS_PER_WORKER,
+  startMediaNode,
+  type MediaNodeOptions,
+  type RunningMediaNode,
+} from './mediaNode.ts';
+export type { FamilyShare, HostPipeAnswer, HostPipeOffer, HostPipeRequest, HostPipes } from './types.ts';

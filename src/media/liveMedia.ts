@@ -32,6 +32,25 @@ export interface FamilyMedia {
   readonly producers: Map<string, SpeakerProducer>;
   /** Who the last reconciled plan put on stage; only they may produce. */
   speakers: ReadonlySet<string>;
+  /** Fed from another host: the SRTP pipe transport the family's source node sends its producers into. */
+  ingress: HostIngress | undefined;
+  /** The family's source on this host: one SRTP pipe transport per receiving node, keyed by its id. */
+  readonly egress: Map<string, HostEgress>;
+}
+
+export interface HostIngress {
+  readonly transport: ms.PipeTransport;
+  readonly sourceNodeId: string;
+  /** The source's transport this one is connected to; undefined until the first answer. */
+  sourceTransportId: string | undefined;
+}
+
+export interface HostEgress {
+  readonly transport: ms.PipeTransport;
+  /** The receiver's ip:port this transport sends to: a receiver offering another one gets a new transport. */
+  readonly offerKey: string;
+  /** Pipe consumers by the producer they carry. */
+  readonly consumers: Map<string, ms.Consumer>;
 }
 
 export interface PlacedTransport {
@@ -78,7 +97,15 @@ export class LiveMedia {
   family(familyId: string): FamilyMedia {
     let family = this.families.get(familyId);
     if (!family) {
-      family = { familyId, main: undefined, rooms: new Map(), producers: new Map(), speakers: new Set() };
+      family = {
+        familyId,
+        main: undefined,
+        rooms: new Map(),
+        producers: new Map(),
+        speakers: new Set(),
+        ingress: undefined,
+        egress: new Map(),
+      };
       this.families.set(familyId, family);
     }
     return family;
@@ -207,6 +234,26 @@ export class LiveMedia {
   inventory(): MediaInventory {
     return {
       workers: this.pool.workers.map((w) => ({ pid: w.pid, routers: w.routers })),
+      hostPipes: [...this.families.values()].flatMap((family) => [
+        ...(family.ingress && !family.ingress.transport.closed
+          ? [
+              {
+                familyId: family.familyId,
+                direction: 'in' as const,
+                nodeId: family.ingress.sourceNodeId,
+                producers: family.producers.size,
+                srtp: family.ingress.transport.srtpParameters !== undefined,
+              },
+            ]
+          : []),
+        ...[...family.egress].map(([nodeId, egress]) => ({
+          familyId: family.familyId,
+          direction: 'out' as const,
+          nodeId,
+          producers: egress.consumers.size,
+          srtp: egress.transport.srtpParameters !== undefined,
+        })),
+      ]),
       rooms: [...this.families.values()].flatMap((family) =>
         [...family.rooms].map(([roomId, routers]) => ({
           familyId: family.familyId,

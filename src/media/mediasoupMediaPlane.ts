@@ -4,17 +4,21 @@ import { LISTENERS_PER_ROUTER } from '../domain/index.ts';
 import type { CapacityPlan } from '../projections/index.ts';
 import { MediaPlaneClosedError } from './errors.ts';
 import { LiveMedia, type FamilyMedia, type PlacedRouter } from './liveMedia.ts';
+import { keepHostPipes, offerHostPipe, pullFromHost } from './hostPipes.ts';
 import { pipeSpeakers, reconcile } from './reconciler.ts';
 import { MediasoupSignaling } from './signaling.ts';
 import type {
   LostRoom,
   MediaInventory,
   MediaPlane,
+  HostPipeAnswer,
+  HostPipeOffer,
+  HostPipeRequest,
   MediaPlaneEvents,
   MediasoupMediaPlaneOptions,
   ReconcileReport,
 } from './types.ts';
-import { requirePlans, requireRecord } from './validation.ts';
+import { requireHostPipeRequest, requirePlans, requireRecord } from './validation.ts';
 import { WorkerPool, type PooledWorker } from './workerPool.ts';
 
 const DEFAULT_MAX_TRANSPORTS_PER_USER = 4;
@@ -87,6 +91,31 @@ class MediasoupMediaPlane extends MediasoupSignaling implements MediaPlane {
     this.assertOpen();
     this.#plans = plans;
     return this.#serially(() => this.#reconcileNow());
+  }
+
+  offerHostPipe(request: HostPipeRequest): Promise<HostPipeAnswer> {
+    this.assertOpen();
+    return this.#serially(() => offerHostPipe(this.live, requireHostPipeRequest(request), this.listenInfo));
+  }
+
+  keepHostPipes(familyId: string, receiverIds: readonly string[], sourceNodeId: string | null): number {
+    this.assertOpen();
+    return keepHostPipes(this.live, familyId, receiverIds, sourceNodeId);
+  }
+
+  /** Producers come in on the family's ingress router, then reach its other routers here through local pipes. */
+  pullFromHost(
+    familyId: string,
+    sourceNodeId: string,
+    ask: (offer: HostPipeOffer, have: readonly string[]) => Promise<HostPipeAnswer>,
+  ): Promise<number> {
+    this.assertOpen();
+    return this.#serially(async () => {
+      const added = await pullFromHost(this.live, familyId, sourceNodeId, this.listenInfo, ask);
+      const family = this.live.families.get(familyId);
+      if (family) await pipeSpeakers(this.live, family, this.listenInfo);
+      return added;
+    });
   }
 
   inventory(): MediaInventory {

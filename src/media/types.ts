@@ -82,6 +82,14 @@ export type MediaPlaneEvents = {
 /** Live media, for metrics and operators. */
 export interface MediaInventory {
   readonly workers: ReadonlyArray<{ readonly pid: number; readonly routers: number }>;
+  /** Pipe transports to and from other hosts: one per (family, peer node), each carrying every producer. */
+  readonly hostPipes: ReadonlyArray<{
+    readonly familyId: string;
+    readonly direction: 'in' | 'out';
+    readonly nodeId: string;
+    readonly producers: number;
+    readonly srtp: boolean;
+  }>;
   readonly rooms: ReadonlyArray<{
     readonly familyId: string;
     readonly roomId: string;
@@ -134,8 +142,62 @@ export interface MediaSignaling {
   enforcePlacement(familyId: string, userId: string, placement: MediaPlacement | null): number;
 }
 
+/** Where a host's pipe transport receives, and the SRTP key it sends with. */
+export interface HostPipeOffer {
+  readonly ip: string;
+  readonly port: number;
+  readonly srtpParameters: ms.SrtpParameters;
+}
+
+/** A receiving node asks the family's source node for the producers it lacks. */
+export interface HostPipeRequest {
+  readonly familyId: string;
+  readonly receiverId: string;
+  readonly offer: HostPipeOffer;
+  /** Producer ids the receiver already has. */
+  readonly have: readonly string[];
+}
+
+export interface HostPipeAnswer {
+  readonly transportId: string;
+  readonly answer: HostPipeOffer;
+  readonly producers: ReadonlyArray<{
+    readonly producerId: string;
+    /** The speaker's opaque participant id, as it produced. */
+    readonly participantId: string;
+    readonly rtpParameters: RtpParameters;
+    readonly paused: boolean;
+  }>;
+  /** Every producer the source has now: the receiver closes the others. */
+  readonly current: readonly string[];
+}
+
+/** What one media node must carry of a family: the rooms placed on it, and where the speakers come from. */
+export interface FamilyShare {
+  /** Opaque ids only: the media plane never learns room names or user ids. */
+  readonly familyId: string;
+  /** Participant ids of the family's speakers. */
+  readonly speakers: readonly string[];
+  readonly rooms: ReadonlyArray<{ readonly roomId: string; readonly routers: number }>;
+  /** The node carrying the main room, when it is another: producers come from it through the SRTP pipe. */
+  readonly source: { readonly nodeId: string; readonly controlUrl: string } | null;
+  /** Nodes this one feeds (when it is the source): pipes to any other are closed. */
+  readonly receivers: readonly string[];
+}
+
+/** Fan-out across hosts, both sides; see hostPipes.ts. */
+export interface HostPipes {
+  offerHostPipe(request: HostPipeRequest): Promise<HostPipeAnswer>;
+  keepHostPipes(familyId: string, receiverIds: readonly string[], sourceNodeId: string | null): number;
+  pullFromHost(
+    familyId: string,
+    sourceNodeId: string,
+    ask: (offer: HostPipeOffer, have: readonly string[]) => Promise<HostPipeAnswer>,
+  ): Promise<number>;
+}
+
 /** The media port: desired state in (`reconcile`), signaling for clients, events out. */
-export interface MediaPlane extends MediaSignaling {
+export interface MediaPlane extends MediaSignaling, HostPipes {
   readonly observer: EventEmitter<MediaPlaneEvents>;
   readonly closed: boolean;
   /** Makes live routers and pipes match `plans`, the complete desired state: families absent from it are closed. */

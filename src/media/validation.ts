@@ -1,5 +1,5 @@
 import type { CapacityPlan } from '../projections/index.ts';
-import type { DtlsParameters, MediaCaller, RtpCapabilities, RtpParameters } from './types.ts';
+import type { DtlsParameters, HostPipeRequest, MediaCaller, RtpCapabilities, RtpParameters } from './types.ts';
 
 // Checks at the door: a malformed argument is the caller's bug, so it is a
 // TypeError naming the field, thrown before anything is touched.
@@ -92,4 +92,18 @@ export const requirePlans = (value: unknown): readonly CapacityPlan[] => {
     });
   });
   return value as readonly CapacityPlan[];
+};
+
+export const requireHostPipeRequest = (value: unknown): HostPipeRequest => {
+  const r = requireRecord(value, 'request');
+  requireId(r.familyId, 'familyId');
+  requireId(r.receiverId, 'receiverId');
+  const offer = requireRecord(r.offer, 'offer');
+  requireRemote({ ip: offer.ip, port: offer.port });
+  const srtp = requireRecord(offer.srtpParameters, 'offer.srtpParameters');
+  requireId(srtp.cryptoSuite, 'offer.srtpParameters.cryptoSuite');
+  requireId(srtp.keyBase64, 'offer.srtpParameters.keyBase64');
+  if (!Array.isArray(r.have) || !r.have.every((id) => typeof id === 'string'))
+    throw new TypeError('have must be an array of producer ids');
+  return r as unknown as HostPipeRequest;
 };

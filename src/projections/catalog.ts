@@ -1,5 +1,6 @@
 import { analyticsProjection } from './readModels/analytics.ts';
 import { createCapacityPlanProjection } from './readModels/capacityPlan.ts';
+import { mediaClusterProjection } from './readModels/mediaCluster.ts';
 import { roomsProjection } from './readModels/rooms.ts';
 import { scheduleProjection } from './readModels/schedule.ts';
 import type { DocumentProjection } from './types.ts';
@@ -14,4 +15,5 @@ export const createProjections = (options: CatalogOptions = {}): DocumentProject
   createCapacityPlanProjection(options.consumersPerRouter),
   analyticsProjection,
   scheduleProjection,
+  mediaClusterProjection,
 ];

@@ -37,3 +37,9 @@ export {
   type ScheduleQueries,
   type SessionsQuery,
 } from './readModels/schedule.ts';
+export {
+  mediaClusterProjection,
+  type FamilyPlacement,
+  type MediaClusterQueries,
+  type MediaNodeEntry,
+} from './readModels/mediaCluster.ts';

@@ -16,6 +16,7 @@ import { detailKey, type DirectoryEntry, type RoomDetail } from './readModels/ro
 import { roomAsOf, type Moment } from './roomAsOf.ts';
 import { createRoomFeed } from './roomFeed.ts';
 import { querySchedule } from './readModels/schedule.ts';
+import { queryMediaCluster } from './readModels/mediaCluster.ts';
 import { createProjectionRunner, DEFAULT_BATCH_SIZE, type RebuildProgress } from './runner.ts';
 
 export interface ReadModelsOptions {
@@ -91,6 +92,9 @@ export const createReadModels = (options: ReadModelsOptions) => {
 
     /** Producers' scheduled sessions. */
     schedule: querySchedule(runner),
+
+    /** Media nodes (joined, left, lost) and where each room's media is placed. */
+    mediaCluster: queryMediaCluster(runner),
 
     /** Main rooms by id, after a cursor, optionally only those in one state. */
     directory(query: { state?: DirectoryEntry['state']; after?: string; first?: number } = {}): DirectoryEntry[] {

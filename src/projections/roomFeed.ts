@@ -54,6 +54,14 @@ export type FeedItem =
     }
   | { readonly kind: 'RoomEnded'; readonly roomId: string; readonly reason: string; readonly position: bigint }
   | {
+      /** The room's audio moved to another media node (its node was lost): its clients must reconnect. */
+      readonly kind: 'MediaReconnectRequired';
+      readonly roomId: string;
+      /** The signaling steps to redo, in order (the API's query and mutation names). */
+      readonly redo: readonly string[];
+      readonly position: bigint;
+    }
+  | {
       readonly kind: 'SessionChanged';
       /** The room the session opens. */
       readonly roomId: string;
@@ -174,6 +182,26 @@ export const createRoomFeed = (options: RoomFeedOptions) => {
     publish(DIRECTORY, item);
   };
 
+  /** A room placed anew after being on another node, or whose routers were lost where it is: its transports are gone. */
+  const onMediaMoved = (recorded: RecordedEvent): void => {
+    const data = recorded.data as { familyId: string; roomId: string; previousNodeId?: string | null };
+    if (data.previousNodeId === null) return; // placed for the first time: nobody is connected yet
+    const main = data.roomId === data.familyId;
+    const consume = ['consumeSpeakers', 'resumeConsumer'];
+    const transport = ['routerRtpCapabilities', 'createMediaTransport', 'connectMediaTransport'];
+    const position = recorded.position;
+    send({
+      kind: 'MediaReconnectRequired',
+      roomId: data.roomId,
+      redo: [...transport, ...(main ? ['produceAudio'] : []), ...consume],
+      position,
+    });
+    // The speakers produce anew where the main room went: every other room's listeners consume them again.
+    if (main)
+      for (const overflow of options.readDetail(data.familyId)?.overflow ?? [])
+        if (overflow.open) send({ kind: 'MediaReconnectRequired', roomId: overflow.roomId, redo: consume, position });
+  };
+
   /** A main room's hands after `userId`'s hand went up (`raised`) or came down, sent if that changed them. */
   const sendHands = (roomId: string, userId: string, raised: boolean, position: bigint): void => {
     const detail = options.readDetail(roomId);
@@ -193,6 +221,7 @@ export const createRoomFeed = (options: RoomFeedOptions) => {
     if (recorded.position > taken) taken = recorded.position;
     const sessionStatus = SESSION_STATUS[recorded.type];
     if (sessionStatus) return onSessionEvent(recorded, sessionStatus);
+    if (recorded.type === 'RoomMediaPlaced' || recorded.type === 'RoomMediaLost') return onMediaMoved(recorded);
     const event = { type: recorded.type, data: recorded.data } as RoomEvent;
     const roomId = event.data.roomId;
     const position = recorded.position;

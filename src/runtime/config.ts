@@ -55,6 +55,8 @@ export interface SpillwayConfig {
         /** Transports one user may hold in one room family (SPILLWAY_MEDIA_TRANSPORTS_PER_USER, default 4). */
         readonly maxTransportsPerUser: number;
       };
+  /** Media on other hosts (SPILLWAY_MEDIA=cluster): `spillway media-node`s signing with this secret. */
+  readonly mediaCluster: { readonly secret: string } | undefined;
 }
 
 /** Configuration values that are wrong; one line each, naming the setting and what it accepts. */
@@ -146,8 +148,11 @@ export const loadConfig = (input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     maxHeld: wholeFrom('SPILLWAY_ROOMS_HELD', 10_000, 10, 10_000_000),
   };
   const mediaSwitch = env.SPILLWAY_MEDIA ?? 'on';
-  if (mediaSwitch !== 'on' && mediaSwitch !== 'off')
-    problems.push(`SPILLWAY_MEDIA "${mediaSwitch}" must be on or off.`);
+  if (mediaSwitch !== 'on' && mediaSwitch !== 'off' && mediaSwitch !== 'cluster')
+    problems.push(`SPILLWAY_MEDIA "${mediaSwitch}" must be on, off or cluster.`);
+  const mediaSecret = env.SPILLWAY_MEDIA_SECRET;
+  if ((mediaSwitch === 'cluster' || mediaSecret !== undefined) && (mediaSecret ?? '').length < 16)
+    problems.push('SPILLWAY_MEDIA_SECRET must be at least 16 characters (it signs every request to media nodes).');
   const listenIp = env.SPILLWAY_MEDIA_IP ?? '127.0.0.1';
   if (!/^[0-9a-fA-F.:]+$/.test(listenIp))
     problems.push(`SPILLWAY_MEDIA_IP "${listenIp}" must be an IP address (0.0.0.0 to listen on all).`);
@@ -167,8 +172,9 @@ export const loadConfig = (input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     schedulerQueue,
     namespace,
     heldRooms,
+    mediaCluster: mediaSwitch === 'cluster' ? { secret: mediaSecret! } : undefined,
     media:
-      mediaSwitch === 'off'
+      mediaSwitch !== 'on'
         ? { enabled: false }
         : {
             enabled: true,

@@ -1,9 +1,11 @@
+import { createMediaCommands } from '../commands/index.ts';
 import { createApiServer, createRateLimiter, type FeedBus } from '../graphql/index.ts';
 import {
   createMediasoupMediaPlane,
   createPlacementReactor,
   createReconcileReactor,
   type MediaPlane,
+  type MediaSignaling,
 } from '../media/index.ts';
 import type { SessionScheduler, WarmHook } from '../scheduling/index.ts';
 import { pino, type Logger } from 'pino';
@@ -11,6 +13,7 @@ import type { SpillwayConfig } from './config.ts';
 import { openEngine, type Engine } from './engine.ts';
 import { openFeedBus } from './feed.ts';
 import { renderOfflineGraphiQL } from './graphiql.ts';
+import { createMediaCluster, type MediaCluster } from './mediaCluster.ts';
 import { createMetrics } from './metrics.ts';
 import { operatorRoutes } from './operatorRoutes.ts';
 import { startSessions } from './sessions.ts';
@@ -22,6 +25,8 @@ export interface RunningServer {
   readonly feed: FeedBus;
   readonly scheduler: SessionScheduler;
   readonly media: MediaPlane | undefined;
+  /** Client signaling: the local plane's, or the relay to media nodes (SPILLWAY_MEDIA=cluster). */
+  readonly signaling: MediaSignaling | undefined;
   /** Which scheduler runs the sessions' jobs, and why. */
   readonly schedulerReason: string;
   /** Stops taking requests, drains the command mailboxes, closes everything. */
@@ -75,16 +80,28 @@ const start = async (config: SpillwayConfig, options: ServeOptions, startup: Sta
     : undefined;
   // Whoever left or was moved loses the media made for where they were, as soon as the log says so.
   const placements = media ? createPlacementReactor(media) : undefined;
+  // Media on other hosts is made once the engine exists; the engine's batches reach it from then on.
+  const late: { cluster?: MediaCluster } = {};
   const engine = startup.opened(
     openEngine(config, {
       onBatch: (events) => {
         metrics.onBatch(events);
         reconciler?.onBatch(events);
         placements?.onBatch(events);
+        late.cluster?.onBatch(events);
       },
     }),
     (opened) => opened.close(),
   );
+  const cluster = config.mediaCluster
+    ? createMediaCluster({
+        secret: config.mediaCluster.secret,
+        commands: createMediaCommands(engine.store),
+        readModels: engine.readModels,
+        onError: (error, what) => logger.warn({ err: error, what }, 'media cluster'),
+      })
+    : undefined;
+  late.cluster = cluster;
   const feed = startup.opened(await openFeedBus(config, engine.readModels.feed, metrics, logger), (bus) => bus.close());
   const sessions = startup.opened(await startSessions(engine, config, options.warm, logger), (started) =>
     started.scheduler.close(),
@@ -93,6 +110,7 @@ const start = async (config: SpillwayConfig, options: ServeOptions, startup: Sta
   await sessions.resync();
   reconciler?.start();
   const perSecond = options.mutationsPerSecond ?? 50;
+  const operators = operatorRoutes(logger, metrics);
   const api = createApiServer({
     services: {
       commands: engine.commands,
@@ -100,7 +118,8 @@ const start = async (config: SpillwayConfig, options: ServeOptions, startup: Sta
       feed,
       rateLimiter: createRateLimiter(perSecond, perSecond * 4),
       sessions: { service: sessions.service, failedJobs: () => sessions.scheduler.failedJobs() },
-      media,
+      media: media ?? cluster?.media,
+      ...(cluster ? { admitToMedia: (roomId: string) => cluster.admit(roomId) } : {}),
       observeAdmission: (seconds) => metrics.observeAdmission(seconds),
       now: () => new Date(),
       roomLimits: config.api.roomLimits,
@@ -116,14 +135,19 @@ const start = async (config: SpillwayConfig, options: ServeOptions, startup: Sta
       logger.error({ err: error, requestId }, 'internal error');
       options.onInternalError?.(error, requestId);
     },
-    routes: operatorRoutes(logger, metrics),
+    // Media nodes' heartbeats (two a second each) are answered before the access log.
+    routes: cluster
+      ? async (request, response) => (await cluster.route(request, response)) || operators(request, response)
+      : operators,
   });
   const url = await api.listen();
   lock.served(url);
+  cluster?.start();
   logger.info({ url, scheduler: sessions.reason, feed: feed.kind, media: Boolean(media) }, 'serving');
   const { scheduler, reason: schedulerReason } = sessions;
   let stopping: Promise<void> | undefined;
   const stop = async (): Promise<void> => {
+    await cluster?.stop();
     await api.close();
     await scheduler.close();
     await feed.close();
@@ -132,5 +156,6 @@ const start = async (config: SpillwayConfig, options: ServeOptions, startup: Sta
     await engine.close();
     lock.release();
   };
-  return { url, engine, feed, scheduler, schedulerReason, media, stop: () => (stopping ??= stop()) };
+  const signaling = media ?? cluster?.media;
+  return { url, engine, feed, scheduler, schedulerReason, media, signaling, stop: () => (stopping ??= stop()) };
 };

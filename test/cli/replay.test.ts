@@ -36,7 +36,7 @@ describe('spillway replay, for analysts', () => {
     const { code, stdout, stderr } = await runSpillway(['replay', '--data', dir.path]);
     expect(code, stderr).toBe(0);
     expect(stdout).toMatch(
-      /^replay: rebuilt rooms, capacityPlan, analytics, schedule from \d+ events in \d+\.\ds \(\d+ events\/s\)$/m,
+      /^replay: rebuilt rooms, capacityPlan, analytics, schedule, mediaCluster from \d+ events in \d+\.\ds \(\d+ events\/s\)$/m,
     );
   });
 

@@ -4,7 +4,7 @@ import { createReadModels, openDocumentStore } from '../../src/projections/index
 import { createProjections } from '../../src/projections/catalog.ts';
 import { createParallelRebuild } from '../../src/projections/parallelRebuild.ts';
 import { applyBatch, createProjectionRunner, type BulkRebuild } from '../../src/projections/runner.ts';
-import { createSessionCommands } from '../../src/commands/index.ts';
+import { createMediaCommands, createSessionCommands } from '../../src/commands/index.ts';
 import { sessionInput } from '../scheduling/support.ts';
 import { openWorkbench, play, randomWorkload, type Workbench } from './support.ts';
 
@@ -39,6 +39,24 @@ describe('parallel rebuild (worker threads, the log partitioned by stream)', () 
       type: 'CancelSession',
       data: { sessionId: 's2', reason: 'ill' },
       metadata: sessionInput('s2', 'x', 0, 0).metadata,
+    });
+    // Media nodes joining and being lost, and rooms placed on them, for the media cluster's read model.
+    const media = createMediaCommands(bench.store);
+    const metadata = { actor: 'system', at: '2026-11-28T21:00:00.000Z' };
+    for (const nodeId of ['b', 'c']) {
+      const profile = { nodeId, instanceId: 'i1', controlUrl: `http://${nodeId}:7000`, announcedAddress: nodeId };
+      await media.node({ type: 'JoinMediaNode', data: { ...profile, workers: 2, capacity: 1200 }, metadata });
+      await media.placement({
+        type: 'PlaceRoomMedia',
+        data: { familyId: nodeId, roomId: nodeId, nodeId, replacing: null },
+        metadata,
+      });
+    }
+    await media.node({ type: 'DeclareMediaNodeLost', data: { nodeId: 'c', instanceId: 'i1' }, metadata });
+    await media.placement({
+      type: 'PlaceRoomMedia',
+      data: { familyId: 'c', roomId: 'c', nodeId: 'b', replacing: 'c' },
+      metadata,
     });
     const events = await bench.store.readAll();
     for (const projection of createProjections()) {

@@ -60,7 +60,8 @@ export class RtpReceiver {
   readonly socket = dgram.createSocket('udp4');
   readonly bySsrc = new Map<number, number>();
 
-  static async open(): Promise<RtpReceiver> {
+  /** Binds to `host` (default loopback): the address the room's RTP is sent to. */
+  static async open(host = '127.0.0.1'): Promise<RtpReceiver> {
     const receiver = new RtpReceiver();
     receiver.socket.on('message', (msg) => {
       const pt = msg[1]! & 0x7f;
@@ -68,7 +69,7 @@ export class RtpReceiver {
       const ssrc = msg.readUInt32BE(8);
       receiver.bySsrc.set(ssrc, (receiver.bySsrc.get(ssrc) ?? 0) + 1);
     });
-    receiver.socket.bind(0, '127.0.0.1');
+    receiver.socket.bind(0, host);
     await once(receiver.socket, 'listening');
     return receiver;
   }

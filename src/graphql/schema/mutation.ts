@@ -142,6 +142,12 @@ builder.mutationFields((t) => {
       args: { roomId: t.arg.id({ required: true, description: 'The room.' }) },
       resolve: async (_root, { roomId }, context): Promise<PlacementShape> => {
         const started = performance.now();
+        requireRole(context, 'join a room', 'listener', 'producer');
+        try {
+          context.services.admitToMedia?.(roomId);
+        } catch (error) {
+          throw toGraphQLError(error);
+        }
         const { result, viewer } = await send(context, 'join a room', { type: 'JoinRoom', data: { roomId } });
         context.services.observeAdmission?.((performance.now() - started) / 1000);
         let placedIn = result.roomId;

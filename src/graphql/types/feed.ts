@@ -112,6 +112,20 @@ export const FeedEventRef = builder.unionType('RoomFeedEvent', {
         }),
       }),
     }),
+    builder.objectRef<Of<'MediaReconnectRequired'>>('MediaReconnectRequired').implement({
+      description:
+        "The room's audio moved to another media node (the one carrying it was lost): close your media transports and redo these steps.",
+      isTypeOf: (item) => (item as FeedItem).kind === 'MediaReconnectRequired',
+      fields: (t) => ({
+        roomId: t.exposeID('roomId', { description: 'The room (main or overflow) whose audio moved.' }),
+        position: t.string({ description: POSITION, resolve: (item) => String(item.position) }),
+        redo: t.stringList({
+          description:
+            'The signaling steps to do again, in order (the API query and mutation names, e.g. createMediaTransport).',
+          resolve: (item) => [...item.redo],
+        }),
+      }),
+    }),
     builder.objectRef<Of<'RoomEnded'>>('RoomEnded').implement({
       description:
         'The room ended; nothing happens in it after this. A roomFeed completes right after the RoomEnded of the room it was asked for.',

@@ -1,0 +1,68 @@
+import {
+  isMediaNodeEvent,
+  isMediaPlacementEvent,
+  MEDIA_NODE_EVENT_TYPES,
+  MEDIA_PLACEMENT_EVENT_TYPES,
+  type MediaNodeProfile,
+} from '../../domain/index.ts';
+import type { ProjectionRunner } from '../runner.ts';
+import type { DocumentProjection } from '../types.ts';
+
+/** A media node as the control plane knows it. */
+export interface MediaNodeEntry extends MediaNodeProfile {
+  readonly status: 'joined' | 'left' | 'lost';
+  readonly since: string;
+}
+
+/** Where each room of a family is carried: room id → node id. */
+export interface FamilyPlacement {
+  readonly familyId: string;
+  readonly rooms: Readonly<Record<string, string>>;
+}
+
+type Doc = MediaNodeEntry | FamilyPlacement;
+
+const nodeKey = (nodeId: string) => `node:${nodeId}`;
+const placementKey = (familyId: string) => `placement:${familyId}`;
+
+/** Media nodes and room placements: one document per node, one per family, each from its own stream. */
+export const mediaClusterProjection: DocumentProjection<Doc> = {
+  name: 'mediaCluster',
+  version: 1,
+  perStream: true,
+  handles: new Set<string>([...MEDIA_NODE_EVENT_TYPES, ...MEDIA_PLACEMENT_EVENT_TYPES]),
+  evolve(recorded, read): Array<readonly [string, Doc]> {
+    const event = { type: recorded.type, data: recorded.data };
+    if (isMediaNodeEvent(event)) {
+      const key = nodeKey(event.data.nodeId);
+      if (event.type === 'MediaNodeJoined') {
+        const { at, ...profile } = event.data;
+        return [[key, { ...profile, status: 'joined', since: at }]];
+      }
+      const node = read(key) as MediaNodeEntry | undefined;
+      if (!node || node.instanceId !== event.data.instanceId) return [];
+      return [[key, { ...node, status: event.type === 'MediaNodeLeft' ? 'left' : 'lost', since: event.data.at }]];
+    }
+    if (isMediaPlacementEvent(event)) {
+      const { familyId, roomId } = event.data;
+      const key = placementKey(familyId);
+      const rooms = { ...((read(key) as FamilyPlacement | undefined)?.rooms ?? {}) };
+      if (event.type === 'RoomMediaLost') return []; // lost and made again where it was: placement unchanged
+      if (event.type === 'RoomMediaPlaced') rooms[roomId] = event.data.nodeId;
+      else delete rooms[roomId];
+      return [[key, { familyId, rooms }]];
+    }
+    return [];
+  },
+};
+
+export const queryMediaCluster = (runner: ProjectionRunner) => ({
+  nodes: (): MediaNodeEntry[] =>
+    runner.list<MediaNodeEntry>('mediaCluster', 'node:', 'node:\uffff', 100_000).map((r) => r.doc),
+  placements: (): FamilyPlacement[] =>
+    runner.list<FamilyPlacement>('mediaCluster', 'placement:', 'placement:\uffff', 1_000_000).map((r) => r.doc),
+  placement: (familyId: string): FamilyPlacement | undefined =>
+    runner.read<FamilyPlacement>('mediaCluster', placementKey(familyId)),
+});
+
+export type MediaClusterQueries = ReturnType<typeof queryMediaCluster>;
