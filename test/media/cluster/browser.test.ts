@@ -29,8 +29,9 @@ describe.skipIf(missing)('a browser speaker on one media host heard by a browser
   const dir = makeTempDir('media-cluster-browser');
 
   beforeAll(async () => {
-    cluster = await startCluster(['b', 'c']);
     pages = await startRoomPages(dir.path);
+    // The page is served from another origin: the API lets only that one call it (CORS).
+    cluster = await startCluster(['b', 'c'], { corsOrigin: pages.url });
   });
   afterAll(async () => {
     await pages?.close();

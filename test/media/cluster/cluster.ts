@@ -46,7 +46,8 @@ export interface Cluster {
 
 export const startCluster = async (
   names: readonly string[],
-  options: { workers?: number; lostAfterMs?: number } = {},
+  /** corsOrigin: a page's origin that may call the API (the browser tests serve their page elsewhere). */
+  options: { workers?: number; lostAfterMs?: number; corsOrigin?: string } = {},
 ): Promise<Cluster> => {
   const hosts = createHosts(names);
   if (hosts.reason) console.log(`cross-host media: hosts are loopback addresses because ${hosts.reason}`);
@@ -58,6 +59,7 @@ export const startCluster = async (
     SPILLWAY_MEDIA: 'cluster',
     SPILLWAY_MEDIA_SECRET: MEDIA_SECRET,
     ...namespace.env,
+    ...(options.corsOrigin ? { SPILLWAY_CORS_ORIGINS: options.corsOrigin } : {}),
   };
   delete env.REDIS_URL;
   let api: RunningServer | undefined;
