@@ -9,3 +9,9 @@ export {
 } from './eventstoredb/eventStoreDbEventStore.ts';
 export { createInMemorySnapshotStore, createSqliteSnapshotStore, type SnapshotStore } from './snapshotStore.ts';
 export { openSqlitePartitionReader, type SqlitePartitionReader, type StreamPartition } from './sqlite/index.ts';
+export {
+  createPostgresEventStore,
+  openPostgresEventStore,
+  parsePostgresUrl,
+  type PostgresEventStoreOptions,
+} from './postgres/index.ts';

@@ -1,0 +1,132 @@
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
+
+const SCHEMA_VERSION = 1;
+
+/** The conflict the append function raises: MESSAGE is the write's index (1-based), DETAIL the stream's revision. */
+export const CONFLICT_SQLSTATE = 'SW001';
+
+/** A 63-bit advisory-lock key derived from a name, so each log (schema) has its own locks. */
+const lockKey = (name: string): bigint => createHash('sha256').update(name).digest().readBigInt64BE(0) >> 1n;
+
+export interface LogSchema {
+  /** The schema's name, quoted for SQL. */
+  readonly quoted: string;
+  /** The LISTEN/NOTIFY channel appends announce the new head on. */
+  readonly channel: string;
+}
+
+export const assertSchemaName = (schema: string): void => {
+  if (!/^[a-z_][a-z0-9_]{0,47}$/.test(schema)) {
+    throw new TypeError(
+      `PostgreSQL schema "${schema}" must be 1 to 48 lower-case letters, digits or "_", starting with a letter or "_".`,
+    );
+  }
+};
+
+export const logSchema = (schema: string): LogSchema => {
+  assertSchemaName(schema);
+  return { quoted: `"${schema}"`, channel: `spillway_${schema}` };
+};
+
+/*
+ * The append function is the whole write path, so an append is one round
+ * trip and one implicit transaction.
+ *
+ * It first takes the log's append lock (a transaction-scoped advisory lock),
+ * so appends to one log commit one at a time and each takes its positions
+ * from the head after the last commit. PostgreSQL makes a commit visible
+ * before it releases the transaction's locks, so by the time an append can
+ * read the head, every lower position is committed and visible: positions are
+ * contiguous and become visible in order, and a subscriber that has read
+ * position n can never later find a committed n - 1.
+ */
+const appendFunction = (s: LogSchema, key: bigint): string => `
+CREATE OR REPLACE FUNCTION ${s.quoted}.append_events(
+  p_streams text[], p_expected text[], p_counts int[],
+  p_ids uuid[], p_types text[], p_data text[], p_metadata text[]
+) RETURNS TABLE (next_revision bigint, last_position bigint)
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  v_head bigint;
+  v_actual bigint;
+  v_expected text;
+  v_count int;
+  v_offset int := 0;
+BEGIN
+  PERFORM pg_advisory_xact_lock(${key});
+  SELECT e.position INTO v_head FROM ${s.quoted}.events e ORDER BY e.position DESC LIMIT 1;
+  v_head := coalesce(v_head, -1);
+  FOR i IN 1 .. cardinality(p_streams) LOOP
+    v_actual := NULL;
+    SELECT e.revision INTO v_actual FROM ${s.quoted}.events e
+      WHERE e.stream_id = p_streams[i] ORDER BY e.revision DESC LIMIT 1;
+    v_expected := p_expected[i];
+    IF NOT (v_expected = 'any'
+        OR (v_expected = 'no_stream' AND v_actual IS NULL)
+        OR (v_expected = 'stream_exists' AND v_actual IS NOT NULL)
+        OR (v_expected ~ '^[0-9]+$' AND v_actual IS NOT NULL AND v_actual = v_expected::bigint)) THEN
+      RAISE EXCEPTION USING ERRCODE = '${CONFLICT_SQLSTATE}', MESSAGE = i::text, DETAIL = coalesce(v_actual::text, 'none');
+    END IF;
+    v_count := p_counts[i];
+    INSERT INTO ${s.quoted}.events (position, stream_id, revision, event_id, type, data, metadata)
+      SELECT v_head + n, p_streams[i], coalesce(v_actual, -1) + n,
+             p_ids[v_offset + n], p_types[v_offset + n], p_data[v_offset + n], p_metadata[v_offset + n]
+      FROM generate_series(1, v_count) AS n;
+    v_offset := v_offset + v_count;
+    v_head := v_head + v_count;
+    next_revision := coalesce(v_actual, -1) + v_count;
+    last_position := v_head;
+    RETURN NEXT;
+  END LOOP;
+  PERFORM pg_notify('${s.channel}', v_head::text);
+END
+$fn$`;
+
+/**
+ * Creates the log's schema, table and append function if they are missing,
+ * under a lock so several nodes starting at once do not race; refuses a
+ * schema written by a newer Spillway. Data and metadata are stored as the
+ * text the writer serialised: the store never looks inside them, so it keeps
+ * them byte for byte (jsonb would reorder keys and refuse "\u0000") and
+ * spends no server time parsing them.
+ */
+export const migrate = async (pool: pg.Pool, s: LogSchema): Promise<void> => {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(`SELECT pg_advisory_xact_lock(${lockKey(`spillway-migrate:${s.quoted}`)})`);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${s.quoted}`);
+    await client.query(`CREATE TABLE IF NOT EXISTS ${s.quoted}.schema_version (version int NOT NULL)`);
+    const found = await client.query<{ version: number }>(`SELECT version FROM ${s.quoted}.schema_version`);
+    const version = found.rows[0]?.version ?? 0;
+    if (version > SCHEMA_VERSION) {
+      throw new Error(
+        `PostgreSQL schema ${s.quoted} has event-store schema version ${version}, newer than this Spillway understands (${SCHEMA_VERSION}); upgrade Spillway.`,
+      );
+    }
+    if (version < SCHEMA_VERSION) {
+      await client.query(`
+        CREATE TABLE IF NOT EXISTS ${s.quoted}.events (
+          position    bigint      PRIMARY KEY,
+          stream_id   text        NOT NULL,
+          revision    bigint      NOT NULL,
+          event_id    uuid        NOT NULL,
+          type        text        NOT NULL,
+          data        text        NOT NULL,
+          metadata    text        NOT NULL,
+          recorded_at timestamptz NOT NULL DEFAULT now(),
+          UNIQUE (stream_id, revision)
+        )`);
+      await client.query(appendFunction(s, lockKey(`spillway-append:${s.quoted}`)));
+      await client.query(`DELETE FROM ${s.quoted}.schema_version`);
+      await client.query(`INSERT INTO ${s.quoted}.schema_version (version) VALUES (${SCHEMA_VERSION})`);
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+};
