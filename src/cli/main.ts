@@ -13,7 +13,7 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 const HELP = `spillway ${pkg.version} — event-sourced orchestration for live audio rooms
 
 Usage:
-  spillway serve [--port N] [--host H] [--data DIR] [--events-file FILE]
+  spillway serve [--port N] [--host H] [--data DIR] [--events-file FILE] [--events-url URL]
       The engine and its GraphQL API (queries, mutations, SSE and WebSocket
       subscriptions) at http://HOST:PORT/graphql. SIGTERM stops it cleanly.
   spillway token --user NAME [--role listener|producer|analyst ...]
@@ -37,6 +37,7 @@ Usage:
 Environment:
   SPILLWAY_DATA        folder of the embedded SQLite event store and read models (default ./data)
   SPILLWAY_EVENTS      the SQLite event store file, when several nodes share one
+  SPILLWAY_EVENTS_URL  the log in PostgreSQL instead (postgresql://user@host:5432/db?schema=NAME)
   EVENTSTORE_URL       use EventStoreDB/KurrentDB instead (esdb://host:2113?tls=false)
   PORT, HOST           where serve listens (default 4000 on 127.0.0.1)
   SPILLWAY_JWT_SECRET  HS256 secret for tokens (a development secret without it)
@@ -74,6 +75,7 @@ const main = async (argv: string[]): Promise<void> => {
       port: { type: 'string' },
       host: { type: 'string' },
       'events-file': { type: 'string' },
+      'events-url': { type: 'string' },
       user: { type: 'string' },
       role: { type: 'string', multiple: true },
     },
@@ -109,7 +111,13 @@ const main = async (argv: string[]): Promise<void> => {
     case 'serve': {
       if (sub !== undefined) throw new UsageError(`serve takes options, not "${sub}"; run spillway --help.`);
       await runServe(
-        loadConfig({ dataDir: values.data, eventsFile: values['events-file'], port: values.port, host: values.host }),
+        loadConfig({
+          dataDir: values.data,
+          eventsFile: values['events-file'],
+          eventsUrl: values['events-url'],
+          port: values.port,
+          host: values.host,
+        }),
       );
       return;
     }
@@ -136,6 +144,11 @@ main(process.argv.slice(2)).catch((error: unknown) => {
   if (error instanceof Error && 'code' in error && error.code === 'EADDRINUSE') {
     process.stderr.write(`spillway: the port is already in use (${error.message}); choose another with --port.\n`);
     process.exitCode = 2;
+    return;
+  }
+  if (error instanceof Error && 'code' in error && error.code === 'EVENT_STORE_UNAVAILABLE') {
+    process.stderr.write(`spillway: ${error.message}\n`);
+    process.exitCode = 1;
     return;
   }
   if (

@@ -1,8 +1,10 @@
 import { resolve } from 'node:path';
 
-/** Where the log lives: the embedded SQLite file, or an EventStoreDB/KurrentDB server. */
+/** Where the log lives: the embedded SQLite file, a PostgreSQL schema, or an EventStoreDB/KurrentDB server. */
 export type EventStoreConfig =
-  { readonly kind: 'sqlite'; readonly file: string } | { readonly kind: 'eventstoredb'; readonly url: string };
+  | { readonly kind: 'sqlite'; readonly file: string }
+  | { readonly kind: 'postgres'; readonly url: string }
+  | { readonly kind: 'eventstoredb'; readonly url: string };
 
 export interface ApiConfig {
   readonly host: string;
@@ -46,16 +48,21 @@ export interface ConfigInput {
   readonly dataDir?: string | undefined;
   readonly eventsFile?: string | undefined;
   readonly eventStoreUrl?: string | undefined;
+  /** postgresql://…[?schema=NAME] (--events-url or SPILLWAY_EVENTS_URL). */
+  readonly eventsUrl?: string | undefined;
   readonly port?: string | undefined;
   readonly host?: string | undefined;
 }
+
+/** A connection URL as it may be printed: its password replaced by ***. */
+export const withoutPassword = (url: string): string => url.replace(/^([a-z+]+:\/\/[^:/@\s]*):[^@\s]*@/i, '$1:***@');
 
 /** The secret `serve` and `token` agree on when SPILLWAY_JWT_SECRET is unset. Development only. */
 export const DEVELOPMENT_JWT_SECRET = 'spillway-development-secret-do-not-use-in-production';
 
 /**
  * Reads and checks the configuration: flags first, then the environment
- * (SPILLWAY_DATA, SPILLWAY_EVENTS, EVENTSTORE_URL, PORT, HOST,
+ * (SPILLWAY_DATA, SPILLWAY_EVENTS, SPILLWAY_EVENTS_URL, EVENTSTORE_URL, PORT, HOST,
  * SPILLWAY_JWT_SECRET, SPILLWAY_JWKS_URL, REDIS_URL), then the embedded
  * defaults. Every bad value is reported, not just the first.
  */
@@ -72,6 +79,20 @@ export const loadConfig = (input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
       );
     } else {
       eventStore = { kind: 'eventstoredb', url };
+    }
+  }
+  const eventsUrl = input.eventsUrl ?? env.SPILLWAY_EVENTS_URL;
+  if (eventsUrl !== undefined && eventsUrl !== '') {
+    if (eventStore.kind === 'eventstoredb') {
+      problems.push(
+        'SPILLWAY_EVENTS_URL and EVENTSTORE_URL are both set: choose one log (PostgreSQL or EventStoreDB).',
+      );
+    } else if (!/^postgres(ql)?:\/\/[^\s?]+(\?schema=[a-z_][a-z0-9_]{0,47})?$/.test(eventsUrl)) {
+      problems.push(
+        `SPILLWAY_EVENTS_URL "${withoutPassword(eventsUrl)}" is not a PostgreSQL URL: use postgresql://user@host:5432/database, optionally ?schema=NAME (lower-case letters, digits, "_"; default spillway).`,
+      );
+    } else {
+      eventStore = { kind: 'postgres', url: eventsUrl };
     }
   }
   const portText = input.port ?? env.PORT ?? '4000';
