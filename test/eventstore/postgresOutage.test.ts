@@ -16,7 +16,7 @@ const cannot = privatePostgresUnavailable();
 if (cannot) console.log(`PostgreSQL outage tests not run: ${cannot}.`);
 
 /** What a promise settles to, or 'pending' if it has not within `ms`. */
-const within = <T>(promise: Promise<T>, ms: number): Promise<T | unknown> =>
+const within = (promise: Promise<unknown>, ms: number): Promise<unknown> =>
   Promise.race([
     promise.catch((error: unknown) => error),
     new Promise((resolve) => setTimeout(() => resolve('pending'), ms)),
