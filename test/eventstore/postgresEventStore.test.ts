@@ -4,6 +4,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   createPostgresEventStore,
   openPostgresEventStore,
+  WrongExpectedRevisionError,
+  type AppendResult,
   type EventStore,
   type RecordedEvent,
 } from '../../src/eventstore/index.ts';
@@ -67,7 +69,7 @@ describe('PostgreSQL event store: one log across connections and processes', () 
     await Promise.all([first.connect(), second.connect(), admin.connect()]);
     const append = (client: pg.Client, type: string) =>
       client.query<{ last_position: string }>(
-        `SELECT * FROM "${schema.name}".append_events(ARRAY[$1], ARRAY['any'], ARRAY[1], ARRAY[$2::uuid], ARRAY[$3], ARRAY['{}'], ARRAY['{}'])`,
+        `SELECT * FROM "${schema.name}".append_events(ARRAY[1], ARRAY[$1], ARRAY['any'], ARRAY[1], ARRAY[$2::uuid], ARRAY[$3], ARRAY['{}'], ARRAY['{}'])`,
         [stream, randomUUID(), type],
       );
     try {
@@ -119,6 +121,55 @@ describe('PostgreSQL event store: one log across connections and processes', () 
     const events = await Promise.race([seen, sleep(20_000).then(() => 'no NOTIFY' as const)]);
     expect(events).not.toBe('no NOTIFY');
     expect((events as RecordedEvent[]).map((e) => e.data)).toEqual([{ i: 0 }, { i: 1 }, { i: 2 }]);
+  });
+
+  it('concurrent appends share commits, and each keeps its own answer: conflicts refuse only their own append', async () => {
+    const store = open();
+    const streams = Array.from({ length: 200 }, () => `room-${randomUUID()}`);
+    await store.appendToStream(streams[0]!, [{ type: 'RoomOpened', data: {} }]);
+    const outcomes = await Promise.allSettled(
+      streams.map((stream, i) =>
+        i % 10 === 0
+          ? store.appendToStream(stream, [{ type: 'Stale', data: { i } }], { expectedRevision: 7n })
+          : store.appendToStreams([
+              { streamId: stream, events: [{ type: 'A', data: { i } }], expectedRevision: 'no_stream' },
+              { streamId: stream, events: [{ type: 'B', data: { i } }], expectedRevision: 0n },
+            ]),
+      ),
+    );
+    outcomes.forEach((outcome, i) => {
+      if (i % 10 === 0) {
+        expect(outcome.status).toBe('rejected');
+        expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(WrongExpectedRevisionError);
+        expect(((outcome as PromiseRejectedResult).reason as WrongExpectedRevisionError).actual).toBe(
+          i === 0 ? 0n : 'none',
+        );
+      } else {
+        expect(outcome.status).toBe('fulfilled');
+        const results = (outcome as PromiseFulfilledResult<AppendResult[]>).value;
+        expect(results.map((r) => r.nextExpectedRevision)).toEqual([0n, 1n]);
+      }
+    });
+    for (const [i, stream] of streams.entries()) {
+      if (i % 10 === 0) continue;
+      expect((await store.readStream(stream)).map((e) => [e.type, e.data])).toEqual([
+        ['A', { i }],
+        ['B', { i }],
+      ]);
+    }
+    // recorded_at is now(), the transaction's start: one value per commit.
+    const admin = new pg.Client({ connectionString: POSTGRES_URL });
+    await admin.connect();
+    try {
+      const { rows } = await admin.query<{ commits: string; events: string }>(
+        `SELECT count(DISTINCT recorded_at) AS commits, count(*) AS events FROM "${schema.name}".events WHERE stream_id = ANY($1)`,
+        [streams.slice(1)],
+      );
+      expect(Number(rows[0]!.events)).toBe(360);
+      expect(Number(rows[0]!.commits)).toBeLessThan(180);
+    } finally {
+      await admin.end();
+    }
   });
 
   it('appendToStreams is one transaction: a failing revision check on a later stream writes none of them', async () => {

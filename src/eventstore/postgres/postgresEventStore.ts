@@ -1,14 +1,8 @@
 import pg from 'pg';
-import {
-  EventStoreClosedError,
-  EventStoreUnavailableError,
-  StreamNotFoundError,
-  WrongExpectedRevisionError,
-} from '../errors.ts';
+import { EventStoreClosedError, EventStoreUnavailableError, StreamNotFoundError } from '../errors.ts';
 import { createPollingSubscription } from '../pollingSubscription.ts';
 import type {
   EventStore,
-  ExpectedRevision,
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
@@ -25,9 +19,10 @@ import {
   appendThroughStreams,
   checkWrites,
 } from '../validation.ts';
+import { createAppendBatcher, type AppendRow } from './appendBatcher.ts';
 import { createHeadWatch } from './headWatch.ts';
 import { translateAway } from './pgErrors.ts';
-import { assertSchemaName, CONFLICT_SQLSTATE, logSchema, migrate } from './schema.ts';
+import { assertSchemaName, logSchema, migrate } from './schema.ts';
 
 export interface PostgresEventStoreOptions {
   /** The schema holding this log's table and append function (one log per schema). Default `spillway`. */
@@ -62,9 +57,6 @@ const toRecordedEvent = (row: EventRow): RecordedEvent => ({
   position: BigInt(row[0]),
   recordedAt: new Date(Number(row[7])),
 });
-
-const expectedText = (expected: ExpectedRevision): string =>
-  typeof expected === 'bigint' ? expected.toString() : expected;
 
 /** Where the server is, for error messages: host and database, never the password. */
 const describeServer = (connectionString: string): string => {
@@ -147,8 +139,29 @@ export const createPostgresEventStore = (
   });
 
   const q = schema.quoted;
-  const appendSql = `SELECT next_revision, last_position FROM ${q}.append_events($1, $2, $3, $4, $5, $6, $7)`;
+  const appendSql = `SELECT next_revision, last_position, conflict FROM ${q}.append_events($1, $2, $3, $4, $5, $6, $7, $8)`;
   const readFromPosition = `SELECT ${COLUMNS} FROM ${q}.events WHERE position >= $1 ORDER BY position ASC LIMIT $2`;
+
+  const sendUnits = async (values: unknown[]): Promise<AppendRow[]> => {
+    await whenReady();
+    let client: pg.PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (error) {
+      throw translateAway(error, where, 'nothing');
+    }
+    let broken: Error | undefined;
+    try {
+      return (await client.query<AppendRow>({ name: 'append', text: appendSql, values, rowMode: 'array' })).rows;
+    } catch (error) {
+      const translated = translateAway(error, where, 'unknown');
+      if (translated instanceof EventStoreUnavailableError) broken = translated;
+      throw translated;
+    } finally {
+      client.release(broken);
+    }
+  };
+  const batcher = createAppendBatcher(sendUnits, { onHead: (position) => heads.noteHead(position) });
 
   const readPage = async (fromPosition: bigint, maxCount: number | null): Promise<RecordedEvent[]> =>
     ((await run(readFromPosition, [fromPosition.toString(), maxCount], 'read-all')) as EventRow[]).map(toRecordedEvent);
@@ -159,50 +172,7 @@ export const createPostgresEventStore = (
 
     async appendToStreams(writes: readonly StreamWrite[]) {
       assertOpen();
-      const checked = checkWrites(writes, maxEventBytes);
-      const events = checked.flatMap((w) => w.batch);
-      const values = [
-        checked.map((w) => w.streamId),
-        checked.map((w) => expectedText(w.expected)),
-        checked.map((w) => w.batch.length),
-        events.map((e) => e.eventId),
-        events.map((e) => e.type),
-        events.map((e) => e.data),
-        events.map((e) => e.metadata),
-      ];
-      await whenReady();
-      let client: pg.PoolClient;
-      try {
-        client = await pool.connect();
-      } catch (error) {
-        throw translateAway(error, where, 'nothing');
-      }
-      let broken: Error | undefined;
-      try {
-        const { rows } = await client.query<[string, string]>({
-          name: 'append',
-          text: appendSql,
-          values,
-          rowMode: 'array',
-        });
-        const results = rows.map(([revision, position]) => ({
-          nextExpectedRevision: BigInt(revision),
-          position: BigInt(position),
-        }));
-        heads.noteHead(results.at(-1)!.position);
-        return results;
-      } catch (error) {
-        if (error instanceof pg.DatabaseError && error.code === CONFLICT_SQLSTATE) {
-          const write = checked[Number(error.message) - 1]!;
-          const actual = error.detail === 'none' || error.detail === undefined ? 'none' : BigInt(error.detail);
-          throw new WrongExpectedRevisionError(write.streamId, write.expected, actual);
-        }
-        const translated = translateAway(error, where, 'unknown');
-        if (translated instanceof EventStoreUnavailableError) broken = translated;
-        throw translated;
-      } finally {
-        client.release(broken);
-      }
+      return batcher.append(checkWrites(writes, maxEventBytes));
     },
 
     async readStream(streamId: string, readOptions: ReadStreamOptions = {}) {

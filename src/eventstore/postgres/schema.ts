@@ -3,7 +3,7 @@ import type pg from 'pg';
 
 const SCHEMA_VERSION = 1;
 
-/** The conflict the append function raises: MESSAGE is the write's index (1-based), DETAIL the stream's revision. */
+/** The SQLSTATE the append function raises, and catches, when a unit's revision check fails. */
 export const CONFLICT_SQLSTATE = 'SW001';
 
 /** A 63-bit advisory-lock key derived from a name, so each log (schema) has its own locks. */
@@ -31,7 +31,7 @@ export const logSchema = (schema: string): LogSchema => {
 
 /*
  * The append function is the whole write path, so an append is one round
- * trip and one implicit transaction.
+ * trip and one transaction, whatever it carries.
  *
  * It first takes the log's append lock (a transaction-scoped advisory lock),
  * so appends to one log commit one at a time and each takes its positions
@@ -40,46 +40,89 @@ export const logSchema = (schema: string): LogSchema => {
  * read the head, every lower position is committed and visible: positions are
  * contiguous and become visible in order, and a subscriber that has read
  * position n can never later find a committed n - 1.
+ *
+ * One call carries several units (the `appendToStreams` calls the store
+ * gathered while the previous call was in flight), each of one or more
+ * writes. A unit is all or nothing: its writes run in a subtransaction, and a
+ * failed revision check rolls back that unit alone, reported in `conflict`
+ * (the stream's actual revision, or 'none') on the write that failed, while
+ * the other units commit. Rows come back one per write, in order.
  */
 const appendFunction = (s: LogSchema, key: bigint): string => `
 CREATE OR REPLACE FUNCTION ${s.quoted}.append_events(
-  p_streams text[], p_expected text[], p_counts int[],
+  p_units int[], p_streams text[], p_expected text[], p_counts int[],
   p_ids uuid[], p_types text[], p_data text[], p_metadata text[]
-) RETURNS TABLE (next_revision bigint, last_position bigint)
+) RETURNS TABLE (next_revision bigint, last_position bigint, conflict text)
 LANGUAGE plpgsql AS $fn$
 DECLARE
+  v_start bigint;
   v_head bigint;
+  v_unit_head bigint;
+  v_unit_offset int;
   v_actual bigint;
   v_expected text;
-  v_count int;
+  v_w int := 0;
+  v_i int;
   v_offset int := 0;
+  v_revisions bigint[];
+  v_positions bigint[];
+  v_failed int;
+  v_failed_actual text;
 BEGIN
   PERFORM pg_advisory_xact_lock(${key});
   SELECT e.position INTO v_head FROM ${s.quoted}.events e ORDER BY e.position DESC LIMIT 1;
   v_head := coalesce(v_head, -1);
-  FOR i IN 1 .. cardinality(p_streams) LOOP
-    v_actual := NULL;
-    SELECT e.revision INTO v_actual FROM ${s.quoted}.events e
-      WHERE e.stream_id = p_streams[i] ORDER BY e.revision DESC LIMIT 1;
-    v_expected := p_expected[i];
-    IF NOT (v_expected = 'any'
-        OR (v_expected = 'no_stream' AND v_actual IS NULL)
-        OR (v_expected = 'stream_exists' AND v_actual IS NOT NULL)
-        OR (v_expected ~ '^[0-9]+$' AND v_actual IS NOT NULL AND v_actual = v_expected::bigint)) THEN
-      RAISE EXCEPTION USING ERRCODE = '${CONFLICT_SQLSTATE}', MESSAGE = i::text, DETAIL = coalesce(v_actual::text, 'none');
-    END IF;
-    v_count := p_counts[i];
-    INSERT INTO ${s.quoted}.events (position, stream_id, revision, event_id, type, data, metadata)
-      SELECT v_head + n, p_streams[i], coalesce(v_actual, -1) + n,
-             p_ids[v_offset + n], p_types[v_offset + n], p_data[v_offset + n], p_metadata[v_offset + n]
-      FROM generate_series(1, v_count) AS n;
-    v_offset := v_offset + v_count;
-    v_head := v_head + v_count;
-    next_revision := coalesce(v_actual, -1) + v_count;
-    last_position := v_head;
-    RETURN NEXT;
+  v_start := v_head;
+  FOR u IN 1 .. cardinality(p_units) LOOP
+    v_revisions := '{}';
+    v_positions := '{}';
+    v_failed := NULL;
+    v_unit_head := v_head;
+    v_unit_offset := v_offset;
+    BEGIN
+      FOR k IN 1 .. p_units[u] LOOP
+        v_i := v_w + k;
+        v_actual := NULL;
+        SELECT e.revision INTO v_actual FROM ${s.quoted}.events e
+          WHERE e.stream_id = p_streams[v_i] ORDER BY e.revision DESC LIMIT 1;
+        v_expected := p_expected[v_i];
+        IF NOT (v_expected = 'any'
+            OR (v_expected = 'no_stream' AND v_actual IS NULL)
+            OR (v_expected = 'stream_exists' AND v_actual IS NOT NULL)
+            OR (v_expected ~ '^[0-9]+$' AND v_actual IS NOT NULL AND v_actual = v_expected::bigint)) THEN
+          v_failed := k;
+          v_failed_actual := coalesce(v_actual::text, 'none');
+          RAISE EXCEPTION USING ERRCODE = '${CONFLICT_SQLSTATE}';
+        END IF;
+        INSERT INTO ${s.quoted}.events (position, stream_id, revision, event_id, type, data, metadata)
+          SELECT v_head + t.n, p_streams[v_i], coalesce(v_actual, -1) + t.n, t.id, t.type, t.data, t.metadata
+          FROM unnest(
+            p_ids[v_offset + 1 : v_offset + p_counts[v_i]], p_types[v_offset + 1 : v_offset + p_counts[v_i]],
+            p_data[v_offset + 1 : v_offset + p_counts[v_i]], p_metadata[v_offset + 1 : v_offset + p_counts[v_i]]
+          ) WITH ORDINALITY AS t(id, type, data, metadata, n);
+        v_offset := v_offset + p_counts[v_i];
+        v_head := v_head + p_counts[v_i];
+        v_revisions := v_revisions || (coalesce(v_actual, -1) + p_counts[v_i]);
+        v_positions := v_positions || v_head;
+      END LOOP;
+    EXCEPTION WHEN SQLSTATE '${CONFLICT_SQLSTATE}' THEN
+      v_head := v_unit_head;
+      v_offset := v_unit_offset;
+      FOR k IN 1 .. p_units[u] LOOP
+        v_offset := v_offset + p_counts[v_w + k];
+      END LOOP;
+    END;
+    FOR k IN 1 .. p_units[u] LOOP
+      next_revision := CASE WHEN v_failed IS NULL THEN v_revisions[k] END;
+      last_position := CASE WHEN v_failed IS NULL THEN v_positions[k] END;
+      conflict := CASE WHEN k = v_failed THEN v_failed_actual END;
+      RETURN NEXT;
+    END LOOP;
+    v_w := v_w + p_units[u];
   END LOOP;
-  PERFORM pg_notify('${s.channel}', v_head::text);
+  IF v_head > v_start THEN
+    PERFORM pg_notify('${s.channel}', v_head::text);
+  END IF;
 END
 $fn$`;
 
