@@ -15,3 +15,10 @@ export {
   parsePostgresUrl,
   type PostgresEventStoreOptions,
 } from './postgres/index.ts';
+export {
+  createPostgresLeaseStore,
+  createSqliteLeaseStore,
+  type LeaseHolder,
+  type LeaseNode,
+  type LeaseStore,
+} from './leases/index.ts';

@@ -1,0 +1,3 @@
+export type { LeaseHolder, LeaseNode, LeaseStore } from './types.ts';
+export { createPostgresLeaseStore } from './postgresLeases.ts';
+export { createSqliteLeaseStore } from './sqliteLeases.ts';
