@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 
 /** Where the log lives: the embedded SQLite file, a PostgreSQL schema, or an EventStoreDB/KurrentDB server. */
@@ -15,12 +16,25 @@ export interface ApiConfig {
   readonly jwksUrl: string | undefined;
 }
 
+/** Family ownership across API nodes: where this node takes forwarded commands, and its leases. */
+export interface ClusterConfig {
+  /** The internal channel listens here (SPILLWAY_INTERNAL_PORT; 0: any free port). */
+  readonly internalPort: number;
+  /** The address other nodes reach it at (SPILLWAY_INTERNAL_URL); default http://HOST:PORT. */
+  readonly internalUrl: string | undefined;
+  /** Signs forwards between nodes (SPILLWAY_CLUSTER_SECRET; default derived from the JWT secret). */
+  readonly secret: string;
+  /** How long a family's lease runs unrenewed (SPILLWAY_LEASE_MS): the takeover time after a node dies. */
+  readonly leaseMs: number;
+}
+
 export interface SpillwayConfig {
   readonly dataDir: string;
   readonly eventStore: EventStoreConfig;
   /** This node's read models (each API node keeps its own). */
   readonly readModelsFile: string;
   readonly api: ApiConfig;
+  readonly cluster: ClusterConfig;
   /** Redis for subscriptions across API nodes and for the scheduler; undefined: in-process. */
   readonly redisUrl: string | undefined;
   /** The BullMQ queue of scheduled sessions (every node of one deployment shares it). */
@@ -128,6 +142,22 @@ export const loadConfig = (input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
   if (workers !== undefined && (!Number.isInteger(workers) || workers < 1 || workers > 64)) {
     problems.push(`SPILLWAY_MEDIA_WORKERS "${workersText}" must be a whole number from 1 to 64.`);
   }
+  const internalPortText = env.SPILLWAY_INTERNAL_PORT ?? '0';
+  const internalPort = Number(internalPortText);
+  if (!/^\d+$/.test(internalPortText) || internalPort > 65_535)
+    problems.push(`SPILLWAY_INTERNAL_PORT "${internalPortText}" must be a whole number from 0 to 65535.`);
+  const internalUrl = env.SPILLWAY_INTERNAL_URL || undefined;
+  if (internalUrl !== undefined && !/^http:\/\/[^\s/]+$/.test(internalUrl))
+    problems.push(
+      `SPILLWAY_INTERNAL_URL "${internalUrl}" must be http://HOST:PORT (no path), as other nodes reach this one.`,
+    );
+  const clusterSecret = env.SPILLWAY_CLUSTER_SECRET;
+  if (clusterSecret !== undefined && clusterSecret.length < 16)
+    problems.push('SPILLWAY_CLUSTER_SECRET must be at least 16 characters (it signs commands between nodes).');
+  const leaseText = env.SPILLWAY_LEASE_MS ?? '3000';
+  const leaseMs = Number(leaseText);
+  if (!Number.isInteger(leaseMs) || leaseMs < 300 || leaseMs > 60_000)
+    problems.push(`SPILLWAY_LEASE_MS "${leaseText}" must be a whole number of milliseconds from 300 to 60000.`);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     schedulerQueue,
@@ -140,5 +170,15 @@ export const loadConfig = (input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     readModelsFile: resolve(dataDir, 'read-models.db'),
     api: { host, port, jwtSecret: secret ?? DEVELOPMENT_JWT_SECRET, developmentSecret: secret === undefined, jwksUrl },
     redisUrl,
+    cluster: {
+      internalPort,
+      internalUrl,
+      secret:
+        clusterSecret ??
+        createHash('sha256')
+          .update(`spillway-cluster:${secret ?? DEVELOPMENT_JWT_SECRET}`)
+          .digest('hex'),
+      leaseMs,
+    },
   };
 };

@@ -13,6 +13,7 @@ import type { SpillwayConfig } from './config.ts';
 import { createMetrics } from './metrics.ts';
 import { dashboardRoutes } from './dashboard.ts';
 import { openEngine, type Engine } from './engine.ts';
+import { startCluster, type Cluster } from './cluster.ts';
 
 export interface RunningServer {
   readonly url: string;
@@ -20,6 +21,8 @@ export interface RunningServer {
   readonly feed: FeedBus;
   readonly scheduler: SessionScheduler;
   readonly media: MediaPlane | undefined;
+  /** Family ownership across nodes (undefined on an EventStoreDB log). */
+  readonly cluster: Cluster | undefined;
   /** Which scheduler runs the sessions' jobs, and why. */
   readonly schedulerReason: string;
   /** Stops taking requests, drains the command mailboxes, closes everything. */
@@ -63,12 +66,17 @@ export const serve = async (config: SpillwayConfig, options: ServeOptions = {}):
   const logger = options.logger ?? pino({ name: 'spillway' }, pino.destination(2));
   const metrics = createMetrics({ readModels: () => engine.readModels, media: () => media });
   const engine = openEngine(config, {
+    // With family ownership a conflict means another node wrote: the ownership asks the leases
+    // again (the fence) rather than the mailbox reloading and deciding as a node that lost the family.
+    ...(config.eventStore.kind === 'eventstoredb' ? {} : { commands: { maxRetries: 1 } }),
     onBatch: (events) => {
       metrics.onBatch(events);
       if (events.some((e) => e.streamId.startsWith('room-'))) reconcileSoon();
     },
   });
   media?.observer.on('workerReplaced', () => reconcileSoon());
+  const cluster = await startCluster(config, engine, (error) => options.onInternalError?.(error, 'internal-channel'));
+  const commands = cluster?.commands ?? engine.commands;
   const feed = config.redisUrl
     ? await redisFeedBus(config.redisUrl, engine.readModels.feed)
     : inProcessFeedBus(engine.readModels.feed);
@@ -78,7 +86,7 @@ export const serve = async (config: SpillwayConfig, options: ServeOptions = {}):
   const sessions = createSessionCommands(engine.store);
   const handlers = createSessionJobHandlers({
     sessions,
-    rooms: engine.commands,
+    rooms: commands,
     warm: options.warm ?? (async () => undefined),
   });
   const { scheduler, reason } = await chooseScheduler({
@@ -92,7 +100,7 @@ export const serve = async (config: SpillwayConfig, options: ServeOptions = {}):
   const perSecond = options.mutationsPerSecond ?? 50;
   const api = createApiServer({
     services: {
-      commands: engine.commands,
+      commands,
       readModels: engine.readModels,
       feed,
       rateLimiter: createRateLimiter(perSecond, perSecond * 4),
@@ -146,9 +154,11 @@ export const serve = async (config: SpillwayConfig, options: ServeOptions = {}):
     scheduler,
     schedulerReason: reason,
     media,
+    cluster,
     stop: () =>
       (stopping ??= (async () => {
         await api.close();
+        await cluster?.close();
         await scheduler.close();
         await feed.close();
         await reconciling;
