@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError, familyRootOf, roomStreamId, type RoomCommand, type RoomEvent } from '../domain/index.ts';
-import type { EventStore, LeaseHolder, LeaseNode, LeaseStore } from '../eventstore/index.ts';
+import type { EventStore, LeaseHolder, LeaseNode, LeaseStore, RecordedEvent } from '../eventstore/index.ts';
 import { ConcurrencyConflictError } from './errors.ts';
 import { FamilyUnavailableError, NotOwnerError, OwnerUnreachableError } from './ownershipErrors.ts';
 import type { CommandResult } from './roomCommands.ts';
@@ -63,6 +63,8 @@ export const createFamilyOwnership = (options: FamilyOwnershipOptions) => {
   const held = new Map<string, number>();
   const others = new Map<string, { holder: LeaseHolder; until: number }>();
   const decided = new Map<string, Promise<CommandResult>>();
+  const epochs = new Map<string, bigint>();
+  const recordedBefore = new Map<string, Promise<Map<string, RecordedEvent[]>>>();
   let closed = false;
 
   const now = (): number => performance.now();
@@ -76,6 +78,9 @@ export const createFamilyOwnership = (options: FamilyOwnershipOptions) => {
     const asked = now();
     const holder = await leases.acquire(family, node, leaseMs);
     if (holder.owner === node.id) {
+      // A new tenure (the epoch moved): what the stream recorded before it must be read again.
+      if (epochs.get(family) !== holder.epoch) recordedBefore.delete(family);
+      epochs.set(family, holder.epoch);
       held.set(family, asked + holder.remainingMs - margin);
       others.delete(family);
       return 'me';
@@ -94,16 +99,29 @@ export const createFamilyOwnership = (options: FamilyOwnershipOptions) => {
     });
   };
 
-  /** The events a command recorded, if the family's stream holds any (newest 10,000 events searched). */
+  /**
+   * The commands the family's stream recorded before this node took it (its
+   * newest 10,000 events, read once per takeover): a command sent again after
+   * its answer was lost is answered from here instead of being decided twice.
+   */
   const findInLog = async (family: string, commandId: string): Promise<CommandResult | undefined> => {
-    let recent;
-    try {
-      recent = await store.readStream(roomStreamId(family), { direction: 'backwards', maxCount: 10_000 });
-    } catch {
-      return undefined;
+    let index = recordedBefore.get(family);
+    if (!index) {
+      index = store
+        .readStream(roomStreamId(family), { direction: 'backwards', maxCount: 10_000 })
+        .catch(() => [])
+        .then((recent) => {
+          const byCommand = new Map<string, RecordedEvent[]>();
+          for (const e of recent.reverse()) {
+            const id = e.metadata.causationId;
+            if (typeof id === 'string') byCommand.set(id, [...(byCommand.get(id) ?? []), e]);
+          }
+          return byCommand;
+        });
+      recordedBefore.set(family, index);
     }
-    const mine = recent.filter((e) => e.metadata.causationId === commandId).reverse();
-    if (mine.length === 0) return undefined;
+    const mine = (await index).get(commandId);
+    if (!mine) return undefined;
     return {
       roomId: family,
       events: mine.map((e) => ({ type: e.type, data: e.data }) as RoomEvent),

@@ -5,6 +5,7 @@ import { ConcurrencyConflictError, createRoomCommands, type RoomCommands } from 
 import type { RoomCommand } from '../../src/domain/index.ts';
 import { createInMemorySnapshotStore, openPostgresEventStore } from '../../src/eventstore/index.ts';
 import { startCluster, type Cluster } from '../../src/runtime/cluster.ts';
+import { createHttpForwarder } from '../../src/runtime/internalChannel.ts';
 import { loadConfig } from '../../src/runtime/index.ts';
 import { freshSchema, POSTGRES_URL } from '../support/postgres.ts';
 
@@ -112,5 +113,65 @@ describe('two nodes racing to take over a family', () => {
       .filter((e) => e.type === 'ListenerAdmitted')
       .map((e) => (e.data as { userId: string }).userId);
     expect(admitted.sort()).toEqual(['early-0', 'early-1', 'early-2', 'early-3', 'early-4', 'via-a', 'via-b', 'via-c']);
+  });
+
+  it('a command sent again after a lost answer is applied once: by the same owner, and by the next one after a takeover', async () => {
+    const a = await startNode('a2', 30_000);
+    const b = await startNode('b2', 3000);
+    const roomId = `dedup-${randomUUID().slice(0, 8)}`;
+    await a.cluster.commands.send({
+      type: 'OpenRoom',
+      data: { roomId, title: 'dedup', capacity: 100 },
+      metadata: { actor: 'mod', at: new Date().toISOString() },
+    });
+    const forwarder = createHttpForwarder(loadConfig({}, { SPILLWAY_EVENTS_URL: schema.url }).cluster.secret);
+    const command = {
+      ...join(roomId, 'twice'),
+      metadata: { ...join(roomId, 'twice').metadata, commandId: randomUUID() },
+    };
+    const first = await forwarder.forward(a.cluster.node.address, command, false);
+    const again = await forwarder.forward(a.cluster.node.address, command, true);
+    expect(again).toEqual(first);
+
+    const admin = new pg.Client({ connectionString: POSTGRES_URL });
+    await admin.connect();
+    stops.push(() => admin.end());
+    await admin.query(`UPDATE "${schema.name}".leases SET expires_at = now() WHERE key = $1`, [roomId]);
+    // B takes the family over; the command it is sent again was decided by A before: B finds it in the stream.
+    const afterTakeover = await forwarder.forward(b.cluster.node.address, command, true);
+    expect(b.cluster.ownership.owned()).toEqual([roomId]);
+    expect(afterTakeover).toEqual(first);
+    expect(b.decided).toEqual([]);
+
+    const store = openPostgresEventStore(schema.url);
+    stops.push(() => store.close());
+    const twice = (await store.readStream(`room-${roomId}`)).filter(
+      (e) => (e.data as { userId?: string }).userId === 'twice',
+    );
+    expect(twice.map((e) => [e.type, e.metadata.causationId])).toEqual([
+      ['ListenerAdmitted', command.metadata.commandId],
+    ]);
+  });
+
+  it('the internal channel refuses unsigned, wrongly signed and malformed forwards, deciding nothing', async () => {
+    const a = await startNode('a3', 3000);
+    const roomId = `signed-${randomUUID().slice(0, 8)}`;
+    await a.cluster.commands.send({
+      type: 'OpenRoom',
+      data: { roomId, title: 'signed', capacity: 10 },
+      metadata: { actor: 'mod', at: new Date().toISOString() },
+    });
+    const body = JSON.stringify({ commands: [{ command: join(roomId, 'intruder'), retry: false }] });
+    const post = (headers: Record<string, string>, payload = body) =>
+      fetch(`${a.cluster.node.address}/internal/commands`, { method: 'POST', headers, body: payload });
+    expect((await post({})).status).toBe(401);
+    expect(
+      (await post({ 'x-spillway-time': String(Date.now()), 'x-spillway-signature': 'ab'.repeat(32) })).status,
+    ).toBe(401);
+    const wrongSecret = createHttpForwarder('not-the-deployment-secret');
+    await expect(wrongSecret.forward(a.cluster.node.address, join(roomId, 'intruder'), false)).rejects.toThrow(
+      /did not answer: HTTP 401/,
+    );
+    expect(a.decided.map((d) => d.userId)).toEqual(['mod']);
   });
 });
