@@ -5,6 +5,7 @@ const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   media: () => import('./media.ts'),
   projections: () => import('./projections.ts'),
   api: () => import('./api.ts'),
+  cluster: () => import('./cluster.ts'),
 };
 
 const [name, ...args] = process.argv.slice(2).filter((a) => a !== '--');
