@@ -27,7 +27,7 @@ export const runServe = async (config: SpillwayConfig): Promise<void> => {
       `  events:    ${describeEventStore(config.eventStore)}`,
       `  feed:      ${running.feed.kind === 'redis' ? `Redis at ${config.redisUrl}` : 'in-process'}`,
       `  sessions:  ${running.schedulerReason}`,
-      `  cluster:   ${running.cluster ? `node ${running.cluster.node.id} takes forwarded commands at ${running.cluster.node.address}` : 'off (EventStoreDB: every node decides for itself)'}`,
+      `  cluster:   ${running.cluster ? `node ${running.cluster.node.id} takes forwarded commands at ${running.cluster.node.address}` : 'off (EventStoreDB without REDIS_URL: every node decides for itself)'}`,
       '',
     ].join('\n'),
   );

@@ -17,6 +17,7 @@ export {
 } from './postgres/index.ts';
 export {
   createPostgresLeaseStore,
+  createRedisLeaseStore,
   createSqliteLeaseStore,
   type LeaseHolder,
   type LeaseNode,

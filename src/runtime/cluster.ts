@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createFamilyOwnership, type FamilyOwnership, type RoomCommands } from '../commands/index.ts';
 import {
   createPostgresLeaseStore,
+  createRedisLeaseStore,
   createSqliteLeaseStore,
   parsePostgresUrl,
   type EventStore,
@@ -20,7 +21,11 @@ export interface Cluster {
   close(): Promise<void>;
 }
 
-/** Leases live beside the log; an EventStoreDB log has no table for them. */
+/**
+ * Leases live beside the log (its SQLite file, its PostgreSQL schema); an
+ * EventStoreDB log has no table for them, so they go to Redis there, under
+ * the deployment's queue name.
+ */
 const openLeases = (config: SpillwayConfig): LeaseStore | undefined => {
   const log = config.eventStore;
   if (log.kind === 'sqlite') return createSqliteLeaseStore(log.file);
@@ -28,14 +33,14 @@ const openLeases = (config: SpillwayConfig): LeaseStore | undefined => {
     const { connectionString, schema } = parsePostgresUrl(log.url);
     return createPostgresLeaseStore(connectionString, { schema });
   }
-  return undefined;
+  return config.redisUrl ? createRedisLeaseStore(config.redisUrl, `spillway:${config.schedulerQueue}:`) : undefined;
 };
 
 /**
  * Family ownership for this node: its internal channel, its leases, and the
  * room command path routed through them. Undefined for an EventStoreDB log
- * (no lease table there): every node then decides for itself, and a conflict
- * is reloaded and retried as on one node.
+ * without Redis (nowhere to keep leases): every node then decides for itself,
+ * and a conflict is reloaded and retried as on one node.
  */
 export const startCluster = async (
   config: SpillwayConfig,

@@ -68,7 +68,7 @@ export const serve = async (config: SpillwayConfig, options: ServeOptions = {}):
   const engine = openEngine(config, {
     // With family ownership a conflict means another node wrote: the ownership asks the leases
     // again (the fence) rather than the mailbox reloading and deciding as a node that lost the family.
-    ...(config.eventStore.kind === 'eventstoredb' ? {} : { commands: { maxRetries: 1 } }),
+    ...(config.eventStore.kind === 'eventstoredb' && !config.redisUrl ? {} : { commands: { maxRetries: 1 } }),
     onBatch: (events) => {
       metrics.onBatch(events);
       if (events.some((e) => e.streamId.startsWith('room-'))) reconcileSoon();
