@@ -3,6 +3,8 @@ import { waitForWake } from '../pollingSubscription.ts';
 
 export interface HeadWatchOptions {
   readonly connectionString: string;
+  /** Sends the NOTIFY that announces a new head (on the store's pool). */
+  readonly announce: (channel: string, position: bigint) => Promise<unknown>;
   readonly channel: string;
   readonly connectionTimeoutMillis: number;
   readonly listen: boolean;
@@ -13,7 +15,7 @@ export interface HeadWatchOptions {
 export interface HeadWatch {
   /** Opens the LISTEN connection (once; later calls do nothing; never with `listen: false`). */
   start(): void;
-  /** An append of this process reached `position`. */
+  /** An append of this process reached `position`: wakes its subscriptions, and tells the other nodes'. */
   noteHead(position: bigint): void;
   /**
    * Resolves when an event at `position` may be there: at once if a known
@@ -26,9 +28,12 @@ export interface HeadWatch {
 
 /**
  * What a store knows of the log's head, from its own appends and from the
- * NOTIFY every append sends at commit (on every node). NOTIFY only wakes
- * readers, who then read the table: a notification lost while the LISTEN
- * connection was down costs latency (the poll finds the events), never events.
+ * NOTIFYs other nodes' stores send after theirs. Announcing is off the
+ * append's path and coalesced: one NOTIFY in flight, and whatever head was
+ * reached meanwhile goes in the next. NOTIFY only wakes readers, who then
+ * read the table: a notification lost (its sender died right after its
+ * commit, or the LISTEN connection was down) costs latency until the poll
+ * finds the events, never events.
  */
 export const createHeadWatch = (options: HeadWatchOptions): HeadWatch => {
   let known = -1n;
@@ -41,6 +46,24 @@ export const createHeadWatch = (options: HeadWatchOptions): HeadWatch => {
 
   const wakeAll = (): void => {
     for (const wake of [...waiters]) wake();
+  };
+  let announcing = false;
+  let toAnnounce = -1n;
+  let announced = -1n;
+  const announce = (): void => {
+    if (announcing || toAnnounce <= announced || closed) return;
+    announcing = true;
+    const position = toAnnounce;
+    options
+      .announce(options.channel, position)
+      .then(
+        () => (announced = position),
+        () => undefined,
+      )
+      .finally(() => {
+        announcing = false;
+        announce();
+      });
   };
   const noteHead = (position: bigint): void => {
     if (position > known) known = position;
@@ -86,7 +109,11 @@ export const createHeadWatch = (options: HeadWatchOptions): HeadWatch => {
       started = true;
       connect();
     },
-    noteHead,
+    noteHead: (position) => {
+      noteHead(position);
+      if (position > toAnnounce) toAnnounce = position;
+      announce();
+    },
     waitFor: async (position, stop) => {
       if (known >= position || stop.aborted || closed) return;
       await waitForWake(

@@ -131,6 +131,7 @@ export const createPostgresEventStore = (
 
   const heads = createHeadWatch({
     connectionString,
+    announce: (channel, position) => pool.query('SELECT pg_notify($1, $2)', [channel, position.toString()]),
     channel: schema.channel,
     connectionTimeoutMillis,
     listen: options.listen ?? true,

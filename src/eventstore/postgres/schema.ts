@@ -47,6 +47,10 @@ export const logSchema = (schema: string): LogSchema => {
  * failed revision check rolls back that unit alone, reported in `conflict`
  * (the stream's actual revision, or 'none') on the write that failed, while
  * the other units commit. Rows come back one per write, in order.
+ *
+ * It sends no NOTIFY: a notifying commit costs several times a plain one
+ * here and would be paid under the append lock. The appending store
+ * announces its new head after the commit instead (headWatch.ts).
  */
 const appendFunction = (s: LogSchema, key: bigint): string => `
 CREATE OR REPLACE FUNCTION ${s.quoted}.append_events(
@@ -55,7 +59,6 @@ CREATE OR REPLACE FUNCTION ${s.quoted}.append_events(
 ) RETURNS TABLE (next_revision bigint, last_position bigint, conflict text)
 LANGUAGE plpgsql AS $fn$
 DECLARE
-  v_start bigint;
   v_head bigint;
   v_unit_head bigint;
   v_unit_offset int;
@@ -72,7 +75,6 @@ BEGIN
   PERFORM pg_advisory_xact_lock(${key});
   SELECT e.position INTO v_head FROM ${s.quoted}.events e ORDER BY e.position DESC LIMIT 1;
   v_head := coalesce(v_head, -1);
-  v_start := v_head;
   FOR u IN 1 .. cardinality(p_units) LOOP
     v_revisions := '{}';
     v_positions := '{}';
@@ -120,9 +122,6 @@ BEGIN
     END LOOP;
     v_w := v_w + p_units[u];
   END LOOP;
-  IF v_head > v_start THEN
-    PERFORM pg_notify('${s.channel}', v_head::text);
-  END IF;
 END
 $fn$`;
 
