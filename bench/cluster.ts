@@ -36,9 +36,17 @@ interface Run {
   p99: number;
   conflicts: number;
   errors: number;
+  /** Error codes the clients got, with counts. */
+  codes: string;
   overCap: number;
   perCpuSecond: number;
 }
+
+const countCodes = (codes: string[]): string => {
+  const counts = new Map<string, number>();
+  for (const code of codes) counts.set(code, (counts.get(code) ?? 0) + 1);
+  return [...counts].map(([code, n]) => `${code} ${n}`).join(', ');
+};
 
 const percentile = (sorted: number[], p: number): number =>
   sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
@@ -87,6 +95,7 @@ const surgeThrough = async (count: number, joins: number): Promise<Run> => {
       p99: percentile(latencies, 0.99),
       conflicts: replies.filter((r) => r.error === 'CONFLICT').length,
       errors: replies.length - ok,
+      codes: countCodes(replies.flatMap((r) => (r.error ? [r.error] : []))),
       overCap,
       perCpuSecond: ok / cpu,
     };
@@ -111,7 +120,7 @@ export const run = async (args: string[]): Promise<void> => {
     runs.push(r);
     report(
       `${count} node${count > 1 ? 's' : ' '}: ${r.rate.toFixed(0)} joins/s, p50 ${r.p50.toFixed(0)} ms, p99 ${r.p99.toFixed(0)} ms, ` +
-        `conflicts surfaced ${r.conflicts}, other errors ${r.errors - r.conflicts}, over cap ${r.overCap}, ${r.perCpuSecond.toFixed(0)} joins/CPU-s`,
+        `conflicts surfaced ${r.conflicts}, other errors ${r.errors - r.conflicts}${r.codes ? ` (${r.codes})` : ''}, over cap ${r.overCap}, ${r.perCpuSecond.toFixed(0)} joins/CPU-s`,
     );
   }
   const [one, two, three] = runs as [Run, Run, Run];

@@ -29,7 +29,7 @@ export interface FamilyOwnershipOptions {
   readonly leaseMs?: number;
   /** How often the owner renews. Default a third of leaseMs. */
   readonly renewEveryMs?: number;
-  /** How long one command may look for an owner before FamilyUnavailableError. Default 10 s. */
+  /** How long one command may look for an owner before FamilyUnavailableError. Default 20 s. */
   readonly routeTimeoutMs?: number;
   /** Command ids remembered per node for answering retries. Default 200,000. */
   readonly rememberCommands?: number;
@@ -55,7 +55,7 @@ export const createFamilyOwnership = (options: FamilyOwnershipOptions) => {
   const { local, store, leases, node, forwarder } = options;
   const leaseMs = options.leaseMs ?? 3000;
   const renewEveryMs = options.renewEveryMs ?? Math.floor(leaseMs / 3);
-  const routeTimeoutMs = options.routeTimeoutMs ?? 10_000;
+  const routeTimeoutMs = options.routeTimeoutMs ?? 20_000;
   const rememberCommands = options.rememberCommands ?? 200_000;
   // Stop deciding a little before the lease ends: the database's clock runs on while we answer.
   const margin = Math.min(500, leaseMs / 4);

@@ -169,7 +169,8 @@ export const createHttpForwarder = (
   secret: string,
   options: { timeoutMs?: number; maxInFlight?: number; maxBatch?: number } = {},
 ): Forwarder => {
-  const timeoutMs = options.timeoutMs ?? 5000;
+  // Long enough for a busy owner: a dead one shows up sooner, as a refused connection or its lease running out.
+  const timeoutMs = options.timeoutMs ?? 10_000;
   const maxInFlight = options.maxInFlight ?? 4;
   const maxBatch = options.maxBatch ?? 500;
   const owners = new Map<string, { queue: Queued[]; inFlight: number }>();
