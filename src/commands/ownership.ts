@@ -31,7 +31,7 @@ export interface FamilyOwnershipOptions {
   readonly renewEveryMs?: number;
   /** How long one command may look for an owner before FamilyUnavailableError. Default 20 s. */
   readonly routeTimeoutMs?: number;
-  /** Command ids remembered per node for answering retries. Default 200,000. */
+  /** Command ids (with their answers) remembered per node for answering retries. Default 50,000. */
   readonly rememberCommands?: number;
 }
 
@@ -56,7 +56,7 @@ export const createFamilyOwnership = (options: FamilyOwnershipOptions) => {
   const leaseMs = options.leaseMs ?? 3000;
   const renewEveryMs = options.renewEveryMs ?? Math.floor(leaseMs / 3);
   const routeTimeoutMs = options.routeTimeoutMs ?? 20_000;
-  const rememberCommands = options.rememberCommands ?? 200_000;
+  const rememberCommands = options.rememberCommands ?? 50_000;
   // Stop deciding a little before the lease ends: the database's clock runs on while we answer.
   const margin = Math.min(500, leaseMs / 4);
 

@@ -29,9 +29,13 @@ export interface PostgresEventStoreOptions {
   readonly schema?: string;
   /** Largest serialised event (data + metadata) accepted, in bytes. Default 1 MiB. */
   readonly maxEventBytes?: number;
-  /** Connections in this store's pool (one more is used to LISTEN while subscribed). Default 4. */
+  /** Connections in this store's pool (one more is used to LISTEN while subscribed). Default 6. */
   readonly poolSize?: number;
-  /** How long to wait for a connection before failing with EventStoreUnavailableError. Default 2 s. */
+  /**
+   * How long to wait for a connection before failing with EventStoreUnavailableError.
+   * A server that is down refuses at once; this bounds a host that does not answer,
+   * and (pg counts both) waiting for a free connection of a busy pool. Default 10 s.
+   */
   readonly connectTimeoutMs?: number;
   /** How often a subscription at the head polls while LISTEN works (a safety net), or always with `listen: false`. Default 1 s. */
   readonly pollIntervalMs?: number;
@@ -94,10 +98,10 @@ export const createPostgresEventStore = (
   const pageSize = options.pageSize ?? 512;
   const fallbackPollIntervalMs = options.fallbackPollIntervalMs ?? 100;
   const where = describeServer(connectionString);
-  const connectionTimeoutMillis = options.connectTimeoutMs ?? 2000;
+  const connectionTimeoutMillis = options.connectTimeoutMs ?? 10_000;
   const pool = new pg.Pool({
     connectionString,
-    max: options.poolSize ?? 4,
+    max: options.poolSize ?? 6,
     connectionTimeoutMillis,
     keepAlive: true,
     idleTimeoutMillis: 30_000,
