@@ -51,7 +51,8 @@ const countCodes = (codes: string[]): string => {
 const percentile = (sorted: number[], p: number): number =>
   sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
 
-const surgeThrough = async (count: number, joins: number): Promise<Run> => {
+/** `toOwnerOnly`: every join goes to the node that owns the family, so nothing is forwarded. */
+const surgeThrough = async (count: number, joins: number, toOwnerOnly = false): Promise<Run> => {
   const schema = freshSchema('bench_cluster');
   const dir = makeTempDir('bench-cluster');
   const nodes: ServeProcess[] = [];
@@ -78,7 +79,8 @@ const surgeThrough = async (count: number, joins: number): Promise<Run> => {
     const users = await listenerTokens(`bench-${count}`, joins);
     const cpuBefore = nodes.reduce((sum, n) => sum + cpuOf(n.pid), 0) + ownCpu();
     const started = performance.now();
-    const replies = await joinSurge({ urls: () => nodes.map((n) => n.url), roomId, users, concurrency: 128 });
+    const urls = toOwnerOnly ? [nodes[0]!.url] : nodes.map((n) => n.url);
+    const replies = await joinSurge({ urls: () => urls, roomId, users, concurrency: 128 });
     const seconds = (performance.now() - started) / 1000;
     const cpu = nodes.reduce((sum, n) => sum + cpuOf(n.pid), 0) + ownCpu() - cpuBefore;
     const latencies = replies.map((r) => r.endedAt - r.startedAt).sort((a, b) => a - b);
@@ -123,7 +125,17 @@ export const run = async (args: string[]): Promise<void> => {
         `conflicts surfaced ${r.conflicts}, other errors ${r.errors - r.conflicts}${r.codes ? ` (${r.codes})` : ''}, over cap ${r.overCap}, ${r.perCpuSecond.toFixed(0)} joins/CPU-s`,
     );
   }
+  // The same two nodes, every join sent to the owner: the second node only follows the log,
+  // so what this loses against one node is the second node's read models, not forwarding.
+  const direct = await surgeThrough(2, joins, true);
+  report(
+    `2 nodes, every join to the owner (nothing forwarded): ${direct.rate.toFixed(0)} joins/s, p99 ${direct.p99.toFixed(0)} ms, ` +
+      `conflicts surfaced ${direct.conflicts}, ${direct.perCpuSecond.toFixed(0)} joins/CPU-s`,
+  );
   const [one, two, three] = runs as [Run, Run, Run];
+  report(
+    `ratio joins/CPU-s 2 nodes spread vs 2 nodes to the owner: ${ratio(two.perCpuSecond, direct.perCpuSecond)} (the cost of forwarding itself)`,
+  );
   report(
     `ratio joins/CPU-s 2 nodes vs 1: ${ratio(two.perCpuSecond, one.perCpuSecond)} (goal ≥ 0.8x: forwarding costs < 20 %)`,
   );
