@@ -1,5 +1,5 @@
 /**
- * Import boundaries from ../shared/DESIGN.md: the domain is pure (xstate and
+ * Import boundaries (docs/ARCHITECTURE.md): the domain is pure (xstate and
  * itself only), other folders import each other only through their index
  * files, and nothing imports in a circle.
  */

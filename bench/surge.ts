@@ -4,9 +4,10 @@
 // (group commit), once with batching off. Prints a line each and the ratio.
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createRoomCommands, toRoomEvent } from '../src/commands/index.ts';
+import { createRoomCommands } from '../src/commands/index.ts';
 import { replay, roomStreamId } from '../src/domain/index.ts';
 import { createSqliteEventStore, createSqliteSnapshotStore } from '../src/eventstore/index.ts';
+import { toRoomEvent } from '../test/support/roomStreams.ts';
 import { makeTempDir } from '../test/support/tempDir.ts';
 import { env, report, rssMb } from './report.ts';
 

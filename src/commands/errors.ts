@@ -1,12 +1,14 @@
-/** Another writer kept winning the race for a room's stream; nothing of this command was written. */
+/** Another writer kept winning the race for a stream; nothing of this command was written. */
 export class ConcurrencyConflictError extends Error {
   readonly code = 'CONFLICT';
   constructor(
-    readonly roomId: string,
+    /** What the stream holds: "Room", "Session". */
+    readonly kind: string,
+    readonly id: string,
     readonly attempts: number,
   ) {
     super(
-      `Room ${roomId} kept changing under this command (${attempts} attempts, another process writing to it); nothing was written: try again.`,
+      `${kind} ${id} kept changing under this command (${attempts} attempts, another process writing to it); nothing was written: try again.`,
     );
   }
   override get name(): string {
@@ -24,12 +26,16 @@ export class CommandPathClosedError extends Error {
   }
 }
 
-/** A room stream holds an event this version of Spillway does not know. */
-export class UnknownRoomEventError extends Error {
+/** A stream holds an event this version of Spillway does not know. */
+export class UnknownEventError extends Error {
+  readonly code = 'UNKNOWN_EVENT';
   constructor(
     readonly streamId: string,
     readonly type: string,
   ) {
     super(`Stream ${streamId} holds an event of type "${type}", which this Spillway does not know; upgrade it.`);
+  }
+  override get name(): string {
+    return 'UnknownEventError';
   }
 }

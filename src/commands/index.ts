@@ -1,6 +1,11 @@
 export { createRoomCommands, type CommandResult, type RoomCommandOptions, type RoomCommands } from './roomCommands.ts';
-export { CommandPathClosedError, ConcurrencyConflictError, UnknownRoomEventError } from './errors.ts';
-export { loadRoom, toRoomEvent, type LoadedRoom } from './roomLoader.ts';
+export {
+  createSessionCommands,
+  type LoadedSession,
+  type SessionCommandResult,
+  type SessionCommands,
+} from './sessionCommands.ts';
+export { CommandPathClosedError, ConcurrencyConflictError } from './errors.ts';
 export {
   createFamilyOwnership,
   type FamilyOwnership,

@@ -9,16 +9,16 @@ import {
   type MirroredEvent,
   type RoomCommand,
   type RoomEvent,
+  type RoomState,
 } from '../domain/index.ts';
-import {
-  WrongExpectedRevisionError,
-  type EventStore,
-  type EventToAppend,
-  type SnapshotStore,
-  type StreamWrite,
-} from '../eventstore/index.ts';
-import { CommandPathClosedError, ConcurrencyConflictError } from './errors.ts';
-import { loadRoom, saveRoomSnapshot, type LoadedRoom } from './roomLoader.ts';
+import type { EventStore, EventToAppend, SnapshotStore, StreamWrite } from '../eventstore/index.ts';
+import { loadStream, retryOnConflict, type Loaded } from './commandHandler.ts';
+import { metadataOf } from './decider.ts';
+import { roomDecider } from './deciders.ts';
+import { CommandPathClosedError } from './errors.ts';
+
+/** A room as its writer holds it: the state and the revision of its stream it reflects (-1n: no stream). */
+export type LoadedRoom = Loaded<RoomState>;
 
 export interface RoomCommandOptions {
   /** Commands decided together and appended as one batch, at most. Default 1,000; 1 turns batching off. */
@@ -62,27 +62,20 @@ interface Mirrored {
   readonly metadata: Record<string, unknown>;
 }
 
-const metadataOf = (command: RoomCommand, commandId: string): Record<string, unknown> => ({
-  actor: command.metadata.actor,
-  occurredAt: command.metadata.at,
-  correlationId: command.metadata.correlationId ?? commandId,
-  causationId: commandId,
-  command: command.type,
-  schemaVersion: 1,
-});
-
 /**
  * The command path: load, decide, append. Each room family has a mailbox:
  * while one append is in flight, later commands queue; the next turn decides
  * all of them against the in-memory state and appends their events as one
  * batch with one expected revision (group commit). Each caller gets its own
  * result or its own error. Overflow rooms' own streams are appended with the
- * main room's, mirroring what it decided.
+ * main room's, mirroring what it decided. Loading, metadata and the bounded
+ * retry on conflict are the ones every decider's path uses (commandHandler.ts).
  */
 export const createRoomCommands = (store: EventStore, snapshots: SnapshotStore, options: RoomCommandOptions = {}) => {
   const maxBatch = options.maxBatch ?? 1000;
   const maxRetries = options.maxRetries ?? 5;
   const snapshotEvery = BigInt(options.snapshotEvery ?? 1000);
+  const loadRoom = (roomId: string): Promise<LoadedRoom> => loadStream(store, snapshots, roomDecider, roomId);
 
   interface Mailbox {
     readonly roomId: string;
@@ -160,54 +153,58 @@ export const createRoomCommands = (store: EventStore, snapshots: SnapshotStore, 
     ];
   };
 
-  /** One turn: decide everything queued, append it as one batch, answer each caller. */
+  /** One attempt of a turn: decide the batch on the room's state, append it, answer each caller. */
+  const attemptTurn = async (mailbox: Mailbox, batch: Pending[]): Promise<void> => {
+    mailbox.room ??= await loadRoom(mailbox.roomId);
+    const room = mailbox.room;
+    const before = room.revision;
+    const outcome = decideBatch(room, batch);
+    if (outcome.stale) {
+      mailbox.room = undefined;
+      outcome.stale.pending.reject(outcome.stale.error);
+      mailbox.queue.unshift(...outcome.stale.rest);
+      return;
+    }
+    const { decided, refused, mirrored } = outcome;
+    const events: EventToAppend[] = [];
+    for (const { events: own, metadata } of decided) {
+      for (const event of own) events.push({ type: event.type, data: event.data, metadata });
+    }
+    let revision = before;
+    let position = -1n;
+    if (events.length > 0) {
+      try {
+        const results = await store.appendToStreams(writesOf(mailbox.roomId, before, events, mirrored));
+        revision = results[0]!.nextExpectedRevision;
+        for (const result of results) if (result.position > position) position = result.position;
+        options.onAppended?.(position);
+      } catch (error) {
+        // The in-memory state ran ahead of the log: drop it and read the log again.
+        mailbox.room = undefined;
+        throw error;
+      }
+      room.revision = revision;
+    }
+    for (const { pending, events: own } of decided)
+      pending.resolve({ roomId: mailbox.roomId, events: own, revision, position });
+    for (const { pending, error } of refused) pending.reject(error);
+    // Amortised: a snapshot costs the roster's size, so it waits for at least as many new events.
+    const due = BigInt(Math.max(Number(snapshotEvery), room.state.roster.members.size));
+    if (room.revision - mailbox.lastSnapshot >= due) {
+      mailbox.lastSnapshot = room.revision;
+      await snapshots.save(roomStreamId(mailbox.roomId), room.revision, roomDecider.snapshots!.toData(room.state));
+    }
+  };
+
+  /** One turn: everything queued, decided and appended as one batch, retried whole after a conflict. */
   const turn = async (mailbox: Mailbox): Promise<void> => {
     const batch = mailbox.queue.splice(0, maxBatch);
-    for (let attempt = 1; ; attempt += 1) {
-      mailbox.room ??= await loadRoom(store, snapshots, mailbox.roomId);
-      const room = mailbox.room;
-      const before = room.revision;
-      const outcome = decideBatch(room, batch);
-      if (outcome.stale) {
-        mailbox.room = undefined;
-        outcome.stale.pending.reject(outcome.stale.error);
-        mailbox.queue.unshift(...outcome.stale.rest);
-        return;
-      }
-      const { decided, refused, mirrored } = outcome;
-      const events: EventToAppend[] = [];
-      for (const { events: own, metadata } of decided) {
-        for (const event of own) events.push({ type: event.type, data: event.data, metadata });
-      }
-      let revision = before;
-      let position = -1n;
-      if (events.length > 0) {
-        try {
-          const results = await store.appendToStreams(writesOf(mailbox.roomId, before, events, mirrored));
-          revision = results[0]!.nextExpectedRevision;
-          for (const result of results) if (result.position > position) position = result.position;
-          options.onAppended?.(position);
-        } catch (error) {
-          // The in-memory state ran ahead of the log: drop it and read the log again.
-          mailbox.room = undefined;
-          if (error instanceof WrongExpectedRevisionError && attempt < maxRetries) continue;
-          const failure =
-            error instanceof WrongExpectedRevisionError ? new ConcurrencyConflictError(mailbox.roomId, attempt) : error;
-          for (const pending of batch) pending.reject(failure);
-          return;
-        }
-        room.revision = revision;
-      }
-      for (const { pending, events: own } of decided)
-        pending.resolve({ roomId: mailbox.roomId, events: own, revision, position });
-      for (const { pending, error } of refused) pending.reject(error);
-      // Amortised: a snapshot costs the roster's size, so it waits for at least as many new events.
-      const due = BigInt(Math.max(Number(snapshotEvery), room.state.roster.members.size));
-      if (room.revision - mailbox.lastSnapshot >= due) {
-        mailbox.lastSnapshot = room.revision;
-        await saveRoomSnapshot(snapshots, mailbox.roomId, room);
-      }
-      return;
+    try {
+      await retryOnConflict(roomDecider.kind, mailbox.roomId, maxRetries, () => attemptTurn(mailbox, batch));
+    } catch (error) {
+      // Loading failed, the store refused, or the conflicts went on: everyone in the batch hears it.
+      mailbox.room = undefined;
+      for (const pending of batch) pending.reject(error);
     }
   };
 
@@ -223,10 +220,6 @@ export const createRoomCommands = (store: EventStore, snapshots: SnapshotStore, 
           // whole surge.
           await new Promise((resolve) => setImmediate(resolve));
         }
-      } catch (error) {
-        // Loading failed (the store is unreachable, say): everyone waiting hears it.
-        mailbox.room = undefined;
-        for (const pending of mailbox.queue.splice(0)) pending.reject(error);
       } finally {
         mailbox.running = undefined;
       }
@@ -253,9 +246,7 @@ export const createRoomCommands = (store: EventStore, snapshots: SnapshotStore, 
     },
 
     /** The room's state as the log holds it (from its latest snapshot and the events after). */
-    async load(roomId: string): Promise<LoadedRoom> {
-      return loadRoom(store, snapshots, roomId);
-    },
+    load: loadRoom,
 
     /**
      * Where a user is in a room's family: the room (main or overflow) and as
@@ -266,7 +257,7 @@ export const createRoomCommands = (store: EventStore, snapshots: SnapshotStore, 
       userId: string,
     ): Promise<{ roomId: string; role: 'listener' | 'speaker' } | undefined> {
       const root = familyRootOf(roomId);
-      const room = mailboxes.get(root)?.room ?? (await loadRoom(store, snapshots, root));
+      const room = mailboxes.get(root)?.room ?? (await loadRoom(root));
       const member = room.state.roster.members.get(userId);
       return member ? { roomId: member.roomId, role: member.role } : undefined;
     },

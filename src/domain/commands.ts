@@ -19,8 +19,7 @@ type RoomOptions = {
   readonly maxOverflowRooms?: number;
 };
 
-export type ScheduleRoom = Of<'ScheduleRoom', ForRoom<RoomOptions & { startsAt: string }>>;
-/** Opens a new room (the actor becomes its moderator) or a scheduled one. */
+/** Opens a new room: the actor becomes its moderator and its first speaker. */
 export type OpenRoom = Of<'OpenRoom', ForRoom<Partial<RoomOptions>>>;
 /** The actor joins as a listener: in the main room if it has a seat, else in an overflow room. */
 export type JoinRoom = Of<'JoinRoom', ForRoom>;
@@ -38,7 +37,6 @@ export type MarkHeadlinerArrived = Of<'MarkHeadlinerArrived', ForRoom>;
 export type EndRoom = Of<'EndRoom', ForRoom>;
 
 export type RoomCommand =
-  | ScheduleRoom
   | OpenRoom
   | JoinRoom
   | LeaveRoom
@@ -57,3 +55,9 @@ export type RoomCommandType = RoomCommand['type'];
 export const DEFAULT_CAPACITY = 5000;
 export const DEFAULT_SPEAKER_CAPACITY = 50;
 export const DEFAULT_MAX_OVERFLOW_ROOMS = 100;
+/**
+ * Listeners one media router serves before the family gets another
+ * (mediasoup's guidance: 200–300 consumers a router). The capacity plan sizes
+ * by it and the media plane places by it, so they agree.
+ */
+export const LISTENERS_PER_ROUTER = 250;

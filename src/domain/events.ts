@@ -17,7 +17,6 @@ export interface RoomSettings {
 type Of<Type extends string, Data> = { readonly type: Type; readonly data: Data };
 type InRoom<T = object> = { readonly roomId: string } & T;
 
-export type RoomScheduled = Of<'RoomScheduled', InRoom<RoomSettings & { by: string; startsAt: string }>>;
 export type RoomOpened = Of<
   'RoomOpened',
   InRoom<RoomSettings & { by: string | null; parentRoomId: string | null; at: string }>
@@ -55,7 +54,6 @@ export type RoomEnded = Of<
 >;
 
 export type RoomEvent =
-  | RoomScheduled
   | RoomOpened
   | ListenerAdmitted
   | ListenerRedirectedToOverflow
@@ -78,7 +76,6 @@ export type RoomEvent =
 export type RoomEventType = RoomEvent['type'];
 
 export const ROOM_EVENT_TYPES: readonly RoomEventType[] = [
-  'RoomScheduled',
   'RoomOpened',
   'ListenerAdmitted',
   'ListenerRedirectedToOverflow',
@@ -102,4 +99,9 @@ export const ROOM_EVENT_TYPES: readonly RoomEventType[] = [
 export const isRoomEvent = (event: { type: string }): event is RoomEvent =>
   (ROOM_EVENT_TYPES as readonly string[]).includes(event.type);
 
-export const roomStreamId = (roomId: string): string => `room-${roomId}`;
+const ROOM_STREAM = 'room-';
+
+export const roomStreamId = (roomId: string): string => `${ROOM_STREAM}${roomId}`;
+
+/** Whether a stream is a room's (main or overflow): how reactors pick the events they follow. */
+export const isRoomStreamId = (streamId: string): boolean => streamId.startsWith(ROOM_STREAM);

@@ -1,34 +1,44 @@
-export * from './commands.ts';
-export * from './errors.ts';
+export type {
+  AcceptInvite,
+  AddModerator,
+  AnnounceHeadliner,
+  CommandMetadata,
+  EndRoom,
+  InviteToSpeak,
+  JoinRoom,
+  LeaveRoom,
+  LowerHand,
+  MarkHeadlinerArrived,
+  MoveToAudience,
+  OpenRoom,
+  RaiseHand,
+  RoomCommand,
+} from './commands.ts';
+export { LISTENERS_PER_ROUTER } from './commands.ts';
+export { DomainError, type DomainErrorCode } from './errors.ts';
 export * from './events.ts';
 export { decide, familyRootOf, overflowRoomId } from './decide.ts';
 export { execute, TransitionRefusedError } from './execute.ts';
 export { mirrorToOverflowRooms, type MirroredEvent } from './overflowMirror.ts';
-export {
-  evolve,
-  familyListenerCount,
-  initialState,
-  liveRegions,
-  replay,
-  roomStatus,
-  type RoomState,
-  type RoomStatus,
-} from './room.ts';
-export { GUARD_ONLY_EVENTS, roomMachine, type RoomContext, type RoomSnapshot } from './roomMachine.ts';
+export { evolve, initialState, replay, roomStatus, type RoomState } from './room.ts';
 export { fromSnapshotData, toSnapshotData, type RoomSnapshotData } from './snapshotData.ts';
-export type { Member, MemberRole, OverflowSeats, Roster, SeatLedger } from './seats.ts';
-export * from './sessionCommands.ts';
+export type {
+  CancelSession,
+  OpenSession,
+  PrewarmSession,
+  RescheduleSession,
+  ScheduleSession,
+  SessionCommand,
+} from './sessionCommands.ts';
 export * from './sessionEvents.ts';
-export { decideSession, executeSession, sessionNotFound } from './sessionDecide.ts';
+export { executeSession, sessionNotFound } from './sessionDecide.ts';
 export {
   evolveSession,
   initialSessionState,
-  overflowRoomsFor,
-  replaySession,
   sessionDueAt,
   sessionStatus,
   type SessionState,
   type SessionStatus,
   type SessionStep,
 } from './session.ts';
-export { sessionMachine, type SessionContext, type SessionSnapshot } from './sessionMachine.ts';
+export type { SessionContext } from './sessionMachine.ts';

@@ -1,21 +1,26 @@
 import { initialTransition, transition } from 'xstate';
 import type { RoomEvent } from './events.ts';
-import { GUARD_ONLY_EVENTS, roomMachine, type RoomContext, type RoomSnapshot } from './roomMachine.ts';
-import { emptyRoster, type Member, type OverflowSeats, type Roster } from './seats.ts';
+import type { RoomContext } from './roomContext.ts';
+import { GUARD_ONLY_EVENTS, roomMachine, type RoomSnapshot } from './roomMachine.ts';
+import type { Member, OverflowSeats, Roster } from './seats.ts';
 
 /**
- * A room's state as its aggregate holds it: the machine's snapshot plus the
- * roster. `evolve` updates the roster and the seat ledger in place, so a state
- * belongs to one owner, who replaces it with what `evolve` returns.
+ * A room's state as its aggregate holds it: the machine's snapshot, and the
+ * roster its context refers to (the same object, at hand). `evolve` updates
+ * the roster and the seat ledger in place, so a state belongs to one owner,
+ * who replaces it with what `evolve` returns.
  */
 export interface RoomState {
   readonly snapshot: RoomSnapshot;
   readonly roster: Roster;
 }
 
-export type RoomStatus = 'idle' | 'scheduled' | 'live' | 'ended';
+export type RoomStatus = 'idle' | 'live' | 'ended';
 
-export const initialState = (): RoomState => ({ snapshot: initialTransition(roomMachine)[0], roster: emptyRoster() });
+export const initialState = (): RoomState => {
+  const snapshot = initialTransition(roomMachine)[0];
+  return { snapshot, roster: snapshot.context.roster };
+};
 
 export const roomStatus = (state: RoomState): RoomStatus => {
   const value: unknown = state.snapshot.value;
@@ -105,7 +110,6 @@ export const evolve = (state: RoomState, event: RoomEvent): RoomState => {
     case 'HandLowered':
       roster.hands.delete(event.data.userId);
       break;
-    case 'RoomScheduled':
     case 'RoomBecameFull':
     case 'RoomHadSeatsAgain':
     case 'SpeakerInvited':
@@ -126,11 +130,4 @@ export const replay = (events: Iterable<RoomEvent>, from: RoomState = initialSta
   let state = from;
   for (const event of events) state = evolve(state, event);
   return state;
-};
-
-/** Listeners of the whole family: the main room's and every overflow room's. */
-export const familyListenerCount = (state: RoomState): number => {
-  let count = state.snapshot.context.seats.listeners;
-  for (const room of state.snapshot.context.seats.overflow.values()) count += room.listeners;
-  return count;
 };

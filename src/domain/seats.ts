@@ -35,12 +35,15 @@ export interface Roster {
 export const emptyLedger = (): SeatLedger => ({ listeners: 0, overflow: new Map() });
 export const emptyRoster = (): Roster => ({ members: new Map(), hands: new Set() });
 
+/** An overflow room takes listeners while it is open and below its capacity. */
+export const overflowSeatFree = (seats: OverflowSeats): boolean => seats.open && seats.listeners < seats.capacity;
+
 /** The open overflow room with the most free seats, or undefined when all are full or none is open. */
 export const roomiestOverflow = (ledger: SeatLedger): [string, OverflowSeats] | undefined => {
   let best: [string, OverflowSeats] | undefined;
   for (const entry of ledger.overflow) {
     const seats = entry[1];
-    if (!seats.open || seats.listeners >= seats.capacity) continue;
+    if (!overflowSeatFree(seats)) continue;
     if (!best || seats.capacity - seats.listeners > best[1].capacity - best[1].listeners) best = entry;
   }
   return best;

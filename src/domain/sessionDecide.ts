@@ -1,6 +1,15 @@
 import { DEFAULT_CAPACITY } from './commands.ts';
 import { DomainError, invalidCommand } from './errors.ts';
 import {
+  isoTime,
+  MAX_AUDIENCE,
+  MAX_CAPACITY,
+  requireActor,
+  requireId,
+  requireTitle,
+  wholeNumber,
+} from './validation.ts';
+import {
   evolveSession,
   overflowRoomsFor,
   sessionDueAt,
@@ -11,39 +20,11 @@ import {
 import { DEFAULT_LEAD_TIME_MS, type SessionCommand } from './sessionCommands.ts';
 import type { SessionEvent } from './sessionEvents.ts';
 
-const ID = /^[A-Za-z0-9_-]{1,100}$/;
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
-const MAX_CAPACITY = 1_000_000;
-const MAX_AUDIENCE = 100_000_000;
 /** A year: a lead time longer than that is a typo, not a plan. */
 const MAX_LEAD_TIME_MS = 365 * 24 * 60 * 60 * 1000;
 
 export const sessionNotFound = (sessionId: string): DomainError =>
   new DomainError('SESSION_NOT_FOUND', `Session ${sessionId} does not exist: schedule it first.`);
-
-const requireId = (name: string, value: unknown): string => {
-  if (typeof value !== 'string' || !ID.test(value)) {
-    throw invalidCommand(`${name} must be 1 to 100 letters, digits, "-" or "_", not ${JSON.stringify(value)}.`);
-  }
-  return value;
-};
-
-const wholeNumber = (name: string, value: unknown, min: number, max: number): number => {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw invalidCommand(`${name} must be a whole number from ${min} to ${max}, not ${JSON.stringify(value)}.`);
-  }
-  return value;
-};
-
-/** A time as canonical UTC ISO 8601, so stored times compare as strings. */
-const isoTime = (name: string, value: unknown): string => {
-  if (typeof value !== 'string' || !ISO_TIME.test(value) || Number.isNaN(Date.parse(value))) {
-    throw invalidCommand(
-      `${name} must be an ISO 8601 time such as 2026-11-28T21:00:00Z, not ${JSON.stringify(value)}.`,
-    );
-  }
-  return new Date(Date.parse(value)).toISOString();
-};
 
 const requireFutureStart = (value: unknown, at: string): string => {
   const startsAt = isoTime('startsAt', value);
@@ -88,9 +69,7 @@ const requireDue = (state: SessionState, step: SessionStep, at: string): void =>
  */
 export const decideSession = (state: SessionState, command: SessionCommand): SessionEvent[] => {
   const sessionId = requireId('sessionId', command.data?.sessionId);
-  const { actor } = command.metadata;
-  if (typeof actor !== 'string' || actor.length === 0)
-    throw invalidCommand('Every command needs an actor (a user id).');
+  const actor = requireActor(command.metadata.actor);
   const at = isoTime('metadata.at', command.metadata.at);
   const status = sessionStatus(state);
   const context = state.context;
@@ -105,9 +84,7 @@ export const decideSession = (state: SessionState, command: SessionCommand): Ses
         throw new DomainError('SESSION_ALREADY_EXISTS', `Session ${sessionId} already exists; reschedule it instead.`);
       }
       const { data } = command;
-      const title = typeof data.title === 'string' ? data.title.trim() : '';
-      if (title.length === 0 || title.length > 200)
-        throw invalidCommand('A session needs a title of 1 to 200 characters.');
+      const title = requireTitle('session', data.title);
       return [
         {
           type: 'SessionScheduled',

@@ -6,7 +6,7 @@ import type { Member, OverflowSeats } from './seats.ts';
 export interface RoomSnapshotData {
   readonly version: 1;
   readonly value: unknown;
-  readonly context: Omit<RoomContext, 'seats'>;
+  readonly context: Omit<RoomContext, 'seats' | 'roster'>;
   readonly listeners: number;
   readonly overflow: Array<[string, OverflowSeats]>;
   readonly members: Array<[string, Member]>;
@@ -14,26 +14,24 @@ export interface RoomSnapshotData {
 }
 
 export const toSnapshotData = (state: RoomState): RoomSnapshotData => {
-  const { seats, ...context } = state.snapshot.context;
+  const { seats, roster, ...context } = state.snapshot.context;
   return {
     version: 1,
     value: state.snapshot.value,
     context,
     listeners: seats.listeners,
     overflow: [...seats.overflow].map(([id, room]) => [id, { ...room }]),
-    members: [...state.roster.members].map(([id, member]) => [id, { ...member }]),
-    hands: [...state.roster.hands],
+    members: [...roster.members].map(([id, member]) => [id, { ...member }]),
+    hands: [...roster.hands],
   };
 };
 
 export const fromSnapshotData = (data: RoomSnapshotData): RoomState => {
   const seats = { listeners: data.listeners, overflow: new Map(data.overflow.map(([id, room]) => [id, { ...room }])) };
+  const roster = { members: new Map(data.members.map(([id, m]) => [id, { ...m }])), hands: new Set(data.hands) };
   const snapshot = roomMachine.resolveState({
     value: data.value as never,
-    context: { ...data.context, seats },
+    context: { ...data.context, seats, roster },
   });
-  return {
-    snapshot,
-    roster: { members: new Map(data.members.map(([id, m]) => [id, { ...m }])), hands: new Set(data.hands) },
-  };
+  return { snapshot, roster };
 };

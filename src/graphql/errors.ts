@@ -1,7 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { ConcurrencyConflictError } from '../commands/index.ts';
 import { DomainError, type DomainErrorCode } from '../domain/index.ts';
-import { SessionConflictError } from '../scheduling/index.ts';
 
 /** The API's stable error codes, in `extensions.code`. */
 export type ApiErrorCode =
@@ -57,7 +56,7 @@ export const toGraphQLError = (error: unknown): unknown => {
     const code = fromDomain[error.code] ?? (error.code as ApiErrorCode);
     return apiError(code, error.message, { domainCode: error.code });
   }
-  if (error instanceof ConcurrencyConflictError || error instanceof SessionConflictError) {
+  if (error instanceof ConcurrencyConflictError) {
     return apiError('CONFLICT', error.message);
   }
   // The log (PostgreSQL, EventStoreDB) is away: the caller may retry; where the server is stays in the logs.

@@ -1,5 +1,5 @@
 export { createMediasoupMediaPlane } from './mediasoupMediaPlane.ts';
-export { desiredRouters } from './reconciler.ts';
+export { createReconcileReactor, type ReconcileReactor } from './reconcileReactor.ts';
 export {
   CannotConsumeError,
   ConsumerNotFoundError,
@@ -31,4 +31,3 @@ export type {
   RtpParameters,
   WebRtcTransportParameters,
 } from './types.ts';
-export { OPUS_PT, opusRtpParameters, RtpReceiver, RtpSender, startListener, startSpeaker } from './plainRtp.ts';

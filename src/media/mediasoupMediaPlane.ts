@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { types as ms } from 'mediasoup';
+import { LISTENERS_PER_ROUTER } from '../domain/index.ts';
 import type { CapacityPlan } from '../projections/index.ts';
 import { MediaPlaneClosedError } from './errors.ts';
 import { LiveMedia, type FamilyMedia, type PlacedRouter } from './liveMedia.ts';
@@ -16,14 +17,12 @@ import type {
 import { requirePlans, requireRecord } from './validation.ts';
 import { WorkerPool, type PooledWorker } from './workerPool.ts';
 
-const DEFAULT_LISTENERS_PER_ROUTER = 250;
-
 /** Starts the workers and returns a media plane with no rooms; `reconcile` creates them. */
 export const createMediasoupMediaPlane = async (options: MediasoupMediaPlaneOptions): Promise<MediaPlane> => {
   requireRecord(options, 'options');
   if (typeof options.listenIp !== 'string' || options.listenIp === '')
     throw new TypeError('options.listenIp must be an IP address such as 127.0.0.1');
-  const perRouter = options.listenersPerRouter ?? DEFAULT_LISTENERS_PER_ROUTER;
+  const perRouter = options.listenersPerRouter ?? LISTENERS_PER_ROUTER;
   if (!Number.isInteger(perRouter) || perRouter < 1)
     throw new TypeError(`options.listenersPerRouter must be a positive integer, got ${String(perRouter)}`);
   const plane = new MediasoupMediaPlane(options, perRouter);

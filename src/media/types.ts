@@ -137,7 +137,7 @@ export interface MediasoupMediaPlaneOptions {
   readonly listenIp: string;
   /** Address handed to clients in ICE candidates when `listenIp` is not reachable as is. */
   readonly announcedAddress?: string;
-  /** Listeners one router serves before the room gets another; match the capacity plan's figure. Default 250. */
+  /** Listeners one router serves before the room gets another; match the capacity plan's figure. Default: the domain's LISTENERS_PER_ROUTER. */
   readonly listenersPerRouter?: number;
   readonly logLevel?: 'debug' | 'warn' | 'error' | 'none';
 }

@@ -12,12 +12,7 @@ export {
   type OverflowRoomSummary,
   type RoomDetail,
 } from './readModels/rooms.ts';
-export {
-  createCapacityPlanProjection,
-  DEFAULT_CONSUMERS_PER_ROUTER,
-  type CapacityPlan,
-  type PlannedRoom,
-} from './readModels/capacityPlan.ts';
+export { createCapacityPlanProjection, type CapacityPlan, type PlannedRoom } from './readModels/capacityPlan.ts';
 export {
   analyticsProjection,
   secondKey,

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
+import { DEFAULT_QUEUE_NAME } from '../scheduling/index.ts';
 
 /** Where the log lives: the embedded SQLite file, a PostgreSQL schema, or an EventStoreDB/KurrentDB server. */
 export type EventStoreConfig =
@@ -127,7 +128,7 @@ export const loadConfig = (input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
   if (redisUrl !== undefined && !/^rediss?:\/\/\S+$/.test(redisUrl)) {
     problems.push(`REDIS_URL "${redisUrl}" must look like redis://127.0.0.1:6379.`);
   }
-  const schedulerQueue = env.SPILLWAY_QUEUE ?? 'spillway-sessions';
+  const schedulerQueue = env.SPILLWAY_QUEUE ?? DEFAULT_QUEUE_NAME;
   if (!/^[A-Za-z0-9_-]{1,100}$/.test(schedulerQueue)) {
     problems.push(`SPILLWAY_QUEUE "${schedulerQueue}" must be 1 to 100 letters, digits, "-" or "_".`);
   }

@@ -18,16 +18,16 @@ export interface Engine {
   close(): Promise<void>;
 }
 
-/**
- * The composition root of the write and read sides: the event store, the
- * command path over it, and the read models following it.
- */
 export interface EngineOptions {
   readonly commands?: RoomCommandOptions;
   /** Told of every batch the read models commit (reactors: media, metrics). */
   readonly onBatch?: (events: readonly RecordedEvent[]) => void;
 }
 
+/**
+ * The write and read sides together: the event store, the command path over
+ * it, and the read models following it.
+ */
 export const openEngine = (config: SpillwayConfig, options: EngineOptions = {}): Engine => {
   const store = openEventStore(config.eventStore);
   const snapshots =

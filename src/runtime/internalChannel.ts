@@ -56,7 +56,7 @@ const fromWire = (answer: WireAnswer, family: string): CommandResult => {
   }
   const { code, message, owner } = answer.error;
   if (code === 'NOT_OWNER') throw new NotOwnerError(family, owner ?? 'unknown');
-  if (code === 'CONFLICT') throw new ConcurrencyConflictError(family, 1);
+  if (code === 'CONFLICT') throw new ConcurrencyConflictError('Room', family, 1);
   if (code && /^[A-Z_]+$/.test(code) && code !== 'INTERNAL') {
     // Domain refusals keep their class for the API's mapping; other codes keep their code.
     const error = code.startsWith('EVENT_STORE') || code === 'UNAVAILABLE' ? new Error(message) : undefined;

@@ -1,32 +1,15 @@
-export {
-  createBullmqScheduler,
-  DEFAULT_QUEUE_NAME,
-  DEFAULT_REDIS_URL,
-  type BullmqSchedulerOptions,
-} from './bullmqScheduler.ts';
+export { createBullmqScheduler, DEFAULT_QUEUE_NAME, type BullmqSchedulerOptions } from './bullmqScheduler.ts';
 export {
   chooseScheduler,
-  pingRedis,
   RedisUnreachableError,
   type ChooseSchedulerOptions,
   type SchedulerChoice,
 } from './chooseScheduler.ts';
-export { SchedulerClosedError, SessionConflictError, UnknownSessionEventError } from './errors.ts';
+export { SchedulerClosedError } from './errors.ts';
 export { createInProcessScheduler, type InProcessSchedulerOptions } from './inProcessScheduler.ts';
-export {
-  createSessionCommands,
-  loadSession,
-  type LoadedSession,
-  type SessionCommandOptions,
-  type SessionCommandResult,
-  type SessionCommands,
-} from './sessionCommands.ts';
 export { createSessionJobHandlers, type RoomDoor, type SessionJobDeps, type WarmHook } from './sessionJobs.ts';
-export { createSessionService, sessionTimesOf, type SessionService } from './sessionService.ts';
+export { createSessionService, type SessionService } from './sessionService.ts';
 export {
-  pendingJobsOf,
-  SESSION_JOB_KINDS,
-  sessionJobId,
   type FailedJob,
   type JobOutcome,
   type SessionJobHandlers,

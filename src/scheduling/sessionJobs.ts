@@ -10,7 +10,7 @@ import {
   type SessionContext,
   type SessionStep,
 } from '../domain/index.ts';
-import type { LoadedSession, SessionCommands } from './sessionCommands.ts';
+import type { LoadedSession, SessionCommands } from '../commands/index.ts';
 import { sessionJobId, type JobOutcome, type SessionJobHandlers } from './types.ts';
 
 /**
@@ -29,7 +29,8 @@ export interface RoomDoor {
 export interface SessionJobDeps {
   readonly sessions: Pick<SessionCommands, 'send' | 'load'>;
   readonly rooms: RoomDoor;
-  readonly warm: WarmHook;
+  /** Default: nothing to warm (the media plane follows the capacity plan on its own). */
+  readonly warm?: WarmHook;
   /** The clock: jobs put the time they run into the commands' metadata. Default `() => new Date()`. */
   readonly now?: () => Date;
 }
@@ -54,6 +55,7 @@ const skipped = (reason: string): JobOutcome => ({ outcome: 'skipped', reason })
  */
 export const createSessionJobHandlers = (deps: SessionJobDeps): SessionJobHandlers => {
   const now = deps.now ?? (() => new Date());
+  const warm = deps.warm ?? (async () => undefined);
 
   const metadataFor = (context: SessionContext, step: SessionStep, at: Date): CommandMetadata => ({
     actor: context.scheduledBy,
@@ -114,7 +116,7 @@ export const createSessionJobHandlers = (deps: SessionJobDeps): SessionJobHandle
       const ready = await readyFor(sessionId, 'prewarm');
       if ('outcome' in ready) return ready;
       const { context } = ready.loaded.state;
-      await deps.warm(context.roomId, context.expectedAudience);
+      await warm(context.roomId, context.expectedAudience);
       return record(context, 'prewarm', ready.at, `warmed room ${context.roomId} for ${context.expectedAudience}`);
     },
 

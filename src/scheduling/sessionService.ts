@@ -6,7 +6,7 @@ import {
   type ScheduleSession,
   type SessionState,
 } from '../domain/index.ts';
-import type { SessionCommandResult, SessionCommands } from './sessionCommands.ts';
+import type { SessionCommandResult, SessionCommands } from '../commands/index.ts';
 import type { SessionScheduler, SessionTimes } from './types.ts';
 
 /** What the scheduler needs of a session's state. */

@@ -1,12 +1,6 @@
 import { join as joinPath } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  CommandPathClosedError,
-  ConcurrencyConflictError,
-  createRoomCommands,
-  loadRoom,
-  toRoomEvent,
-} from '../../src/commands/index.ts';
+import { CommandPathClosedError, ConcurrencyConflictError, createRoomCommands } from '../../src/commands/index.ts';
 import type { DomainError } from '../../src/domain/index.ts';
 import { replay, roomStreamId, toSnapshotData, type RoomCommand } from '../../src/domain/index.ts';
 import {
@@ -16,6 +10,7 @@ import {
   type EventStore,
   type SnapshotStore,
 } from '../../src/eventstore/index.ts';
+import { loadRoom, toRoomEvent } from '../support/roomStreams.ts';
 import { makeTempDir } from '../support/tempDir.ts';
 
 const at = '2026-11-28T21:00:00.000Z';

@@ -6,10 +6,11 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRoomCommands, loadRoom, toRoomEvent } from '../../src/commands/index.ts';
+import { createRoomCommands } from '../../src/commands/index.ts';
 import { replay, roomStatus, roomStreamId, type RoomEvent, type RoomState } from '../../src/domain/index.ts';
 import { createSqliteEventStore, createSqliteSnapshotStore, type EventStore } from '../../src/eventstore/index.ts';
 import { spawnTs, watchLines } from '../support/childProcess.ts';
+import { loadRoom, toRoomEvent } from '../support/roomStreams.ts';
 import { makeTempDir } from '../support/tempDir.ts';
 
 const ROOM = 'crowd';

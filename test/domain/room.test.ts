@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { familyListenerCount, liveRegions, replay, roomStatus, type RoomEvent } from '../../src/domain/index.ts';
+import { replay, roomStatus, type RoomEvent } from '../../src/domain/index.ts';
+import { liveRegions } from '../../src/domain/room.ts';
 import { admitted, as, AT, full, given, left, opened, redirected, spawned, spilling } from './given.ts';
 
 const ended: RoomEvent = { type: 'RoomEnded', data: { roomId: 'r', by: 'mod', reason: 'ended', at: AT } };
@@ -9,7 +10,7 @@ const announced: RoomEvent = {
   data: { roomId: 'r', userId: 'star', expectedAudience: 20000, by: 'mod' },
 };
 
-describe('ScheduleRoom and OpenRoom', () => {
+describe('OpenRoom', () => {
   it('opens a new room; the opener moderates it and is on stage', () => {
     const state = given()
       .when({
@@ -44,44 +45,6 @@ describe('ScheduleRoom and OpenRoom', () => {
     expect(state.snapshot.context.settings.capacity).toBe(5000);
   });
 
-  it('schedules a room, then its moderator opens it with the scheduled settings', () => {
-    const scheduled: RoomEvent = {
-      type: 'RoomScheduled',
-      data: {
-        roomId: 'r',
-        title: 'Jazz at night',
-        capacity: 3,
-        speakerCapacity: 2,
-        maxOverflowRooms: 2,
-        by: 'mod',
-        startsAt: '2026-11-29T20:00:00.000Z',
-      },
-    };
-    given()
-      .when({
-        type: 'ScheduleRoom',
-        data: {
-          roomId: 'r',
-          title: 'Jazz at night',
-          capacity: 3,
-          speakerCapacity: 2,
-          maxOverflowRooms: 2,
-          startsAt: '2026-11-29T20:00:00.000Z',
-        },
-        metadata: as('mod'),
-      })
-      .then([scheduled]);
-    given(scheduled)
-      .when({ type: 'OpenRoom', data: { roomId: 'r' }, metadata: as('mod') })
-      .then([opened()]);
-    given(scheduled)
-      .when({ type: 'OpenRoom', data: { roomId: 'r' }, metadata: as('eve') })
-      .thenThrows('NOT_A_MODERATOR');
-    given(scheduled)
-      .when({ type: 'JoinRoom', data: { roomId: 'r' }, metadata: as('a') })
-      .thenThrows('ROOM_NOT_LIVE', /not open yet/);
-  });
-
   it.each([
     [{ title: '' }, /title/],
     [{ title: 'x', capacity: 0 }, /capacity must be a whole number from 1/],
@@ -102,20 +65,10 @@ describe('ScheduleRoom and OpenRoom', () => {
       .thenThrows('INVALID_COMMAND');
   });
 
-  it('refuses to open a room twice, or to schedule one in the past', () => {
+  it('refuses to open a room twice', () => {
     given(opened())
       .when({ type: 'OpenRoom', data: { roomId: 'r', title: 'x' }, metadata: as('mod') })
       .thenThrows('ROOM_ALREADY_EXISTS');
-    given()
-      .when({
-        type: 'ScheduleRoom',
-        data: { roomId: 'r', title: 'x', startsAt: '2020-01-01T00:00:00.000Z' },
-        metadata: as('mod'),
-      })
-      .thenThrows('INVALID_COMMAND', /not in the future/);
-    given()
-      .when({ type: 'ScheduleRoom', data: { roomId: 'r', title: 'x', startsAt: 'tomorrow' }, metadata: as('mod') })
-      .thenThrows('INVALID_COMMAND', /ISO 8601/);
   });
 
   it('any other command on a room that does not exist is ROOM_NOT_FOUND', () => {
@@ -191,7 +144,8 @@ describe('LeaveRoom', () => {
       .when({ type: 'LeaveRoom', data: { roomId: 'r' }, metadata: as('b') })
       .then([left('b'), { type: 'RoomHadSeatsAgain', data: { roomId: 'r' } }]);
     expect(liveRegions(state)?.capacity).toBe('open');
-    expect(familyListenerCount(state)).toBe(3);
+    const { seats } = state.snapshot.context;
+    expect(seats.listeners + [...seats.overflow.values()].reduce((n, room) => n + room.listeners, 0)).toBe(3);
   });
 
   it('drains an overflow room when its last listener leaves', () => {
@@ -411,7 +365,6 @@ describe('EndRoom', () => {
 
   const everyCommand = [
     { type: 'OpenRoom', data: { roomId: 'r', title: 'again' } },
-    { type: 'ScheduleRoom', data: { roomId: 'r', title: 'again', startsAt: '2030-01-01T00:00:00.000Z' } },
     { type: 'JoinRoom', data: { roomId: 'r' } },
     { type: 'LeaveRoom', data: { roomId: 'r' } },
     { type: 'RaiseHand', data: { roomId: 'r' } },

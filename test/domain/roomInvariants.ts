@@ -1,7 +1,8 @@
 // The invariants the room property test checks after every step, and the
 // state summary it compares before and after refused commands and replays.
 import { expect } from 'vitest';
-import { liveRegions, roomStatus, type RoomCommand, type RoomEvent, type RoomState } from '../../src/domain/index.ts';
+import { roomStatus, type RoomCommand, type RoomEvent, type RoomState } from '../../src/domain/index.ts';
+import { liveRegions } from '../../src/domain/room.ts';
 
 /** The user who opens the room under test (its first moderator). */
 export const OPENER = 'mod';

@@ -1,6 +1,7 @@
 import { initialTransition, transition } from 'xstate';
 import { describe, expect, it } from 'vitest';
-import { GUARD_ONLY_EVENTS, replay, roomMachine, type RoomEvent } from '../../src/domain/index.ts';
+import { replay, type RoomEvent } from '../../src/domain/index.ts';
+import { GUARD_ONLY_EVENTS, roomMachine } from '../../src/domain/roomMachine.ts';
 import { admitted, AT, full, left, opened, redirected, spawned, spilling } from './given.ts';
 
 /** The machine's transitions, asserted as data: xstate's pure `transition` runs nothing. */
@@ -18,20 +19,11 @@ describe('room machine', () => {
     });
   });
 
-  it('goes scheduled → live → ended, and an ended room takes nothing', () => {
-    const scheduled: RoomEvent = {
-      type: 'RoomScheduled',
-      data: { roomId: 'r', title: 't', capacity: 3, speakerCapacity: 2, maxOverflowRooms: 2, by: 'mod', startsAt: AT },
-    };
-    const state = replay([scheduled]);
-    expect(state.snapshot.value).toBe('scheduled');
-    const live = replay([scheduled, opened()]);
+  it('goes idle → live → ended, and an ended room takes nothing', () => {
+    expect(replay([]).snapshot.value).toBe('idle');
+    const live = replay([opened()]);
     expect(Object.keys(live.snapshot.value as object)).toEqual(['live']);
-    const ended = replay([
-      scheduled,
-      opened(),
-      { type: 'RoomEnded', data: { roomId: 'r', by: 'mod', reason: 'ended', at: AT } },
-    ]);
+    const ended = replay([opened(), { type: 'RoomEnded', data: { roomId: 'r', by: 'mod', reason: 'ended', at: AT } }]);
     expect(ended.snapshot.value).toBe('ended');
     expect(ended.snapshot.status).toBe('done');
     for (const event of [admitted('z'), spawned(1), opened()]) expect(ended.snapshot.can(event)).toBe(false);

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { deciderSpec } from './given.ts';
 import {
+  evolveSession,
   executeSession,
-  replaySession,
+  initialSessionState,
   sessionStatus,
   type CommandMetadata,
   type SessionCommand,
@@ -14,6 +15,8 @@ const AT = '2026-11-28T21:00:00.000Z';
 const STARTS_AT = '2026-11-28T22:00:00.000Z';
 const PREWARM_AT = '2026-11-28T21:45:00.000Z';
 const at = (time: string, actor = 'producer'): CommandMetadata => ({ actor, at: time });
+
+const replaySession = (events: SessionEvent[]): SessionState => events.reduce(evolveSession, initialSessionState());
 
 const givenSession = deciderSpec<SessionEvent, SessionCommand, SessionState>(
   (events) => replaySession(events),

@@ -303,6 +303,18 @@ describe('GraphQL operations', () => {
       );
     });
 
+    it('a refusal only the room machine makes reaches the person as its rule, never as CONFLICT', async () => {
+      const main = await openRoom(api, as('alice'));
+      // Raising a hand is decided without asking a rule first: the machine's guard refuses, with the rule's
+      // sentence (NOT_IN_ROOM for a stranger is below, with the domain's other refusals).
+      await refused(
+        'alice',
+        `mutation { raiseHand(roomId: "${main.id}") { id } }`,
+        'ALREADY_A_SPEAKER',
+        /already on the stage/,
+      );
+    });
+
     it('NOT_FOUND for a room that does not exist', async () => {
       await refused(
         'bob',

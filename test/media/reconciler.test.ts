@@ -2,7 +2,8 @@
 // what the mediasoup workers themselves say they hold (worker.dump()).
 import { observer as mediasoupObserver, type types as ms } from 'mediasoup';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createMediasoupMediaPlane, desiredRouters, type MediaPlane, type RoutersLost } from '../../src/media/index.ts';
+import { createMediasoupMediaPlane, type MediaPlane, type RoutersLost } from '../../src/media/index.ts';
+import { desiredRouters } from '../../src/media/reconciler.ts';
 import { endedPlan, livePlan } from './plans.ts';
 import { RtpReceiver, startListener, startSpeaker, type RtpSender } from './rtp.ts';
 

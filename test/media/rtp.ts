@@ -1,5 +1,5 @@
-// The media tests' RTP tools: the plain-RTP speaker and listener from
-// src/media, and a few waiting helpers.
+// The media tests' RTP tools: the demo's plain-RTP speaker and listener
+// (src/cli/demo), and a few waiting helpers.
 import type { ConsumerParameters } from '../../src/media/index.ts';
 
 export {
@@ -9,7 +9,7 @@ export {
   RtpSender,
   startListener,
   startSpeaker,
-} from '../../src/media/index.ts';
+} from '../../src/cli/demo/plainRtp.ts';
 
 export const ssrcOf = (consumer: ConsumerParameters): number => consumer.rtpParameters.encodings?.[0]?.ssrc ?? -1;
 

@@ -4,7 +4,7 @@ import { createReadModels, openDocumentStore } from '../../src/projections/index
 import { createProjections } from '../../src/projections/catalog.ts';
 import { createParallelRebuild } from '../../src/projections/parallelRebuild.ts';
 import { applyBatch, createProjectionRunner, type BulkRebuild } from '../../src/projections/runner.ts';
-import { createSessionCommands } from '../../src/scheduling/index.ts';
+import { createSessionCommands } from '../../src/commands/index.ts';
 import { sessionInput } from '../scheduling/support.ts';
 import { openWorkbench, play, randomWorkload, type Workbench } from './support.ts';
 

@@ -1,11 +1,7 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  chooseScheduler,
-  pingRedis,
-  RedisUnreachableError,
-  type SessionJobHandlers,
-} from '../../src/scheduling/index.ts';
+import { pingRedis } from '../../src/scheduling/chooseScheduler.ts';
+import { chooseScheduler, RedisUnreachableError, type SessionJobHandlers } from '../../src/scheduling/index.ts';
 import { REDIS_URL, releaseRedis, requireRedis, uniqueQueue, wipePrefix } from './support.ts';
 
 /** Nothing listens on port 1. */

@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { createRoomCommands, toRoomEvent, type RoomCommands } from '../../src/commands/index.ts';
+import {
+  createRoomCommands,
+  createSessionCommands,
+  type RoomCommands,
+  type SessionCommands,
+} from '../../src/commands/index.ts';
+import { toRoomEvent } from '../support/roomStreams.ts';
 import {
   isSessionEvent,
   roomStatus,
@@ -19,10 +25,8 @@ import {
   type RecordedEvent,
 } from '../../src/eventstore/index.ts';
 import {
-  createSessionCommands,
   createSessionJobHandlers,
   createSessionService,
-  type SessionCommands,
   type SessionJobHandlers,
   type SessionScheduler,
   type SessionService,

@@ -2,17 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import {
   loadConfig,
-  RtpReceiver,
   serve,
   signToken,
-  startListener,
-  startSpeaker,
   type MediaPlane,
   type RunningServer,
   type SpillwayConfig,
 } from '../../runtime/index.ts';
 import { createProgress } from '../progress.ts';
 import { graphql } from './graphqlClient.ts';
+import { RtpReceiver, startListener, startSpeaker } from './plainRtp.ts';
 import { reportLine, writeReport, type SurgeReport } from './report.ts';
 
 export interface HttpSurgeOptions {

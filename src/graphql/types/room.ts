@@ -1,7 +1,7 @@
 import type { RoomDetail } from '../../projections/index.ts';
 import { builder } from '../builder.ts';
 
-export const RoomStateEnum = builder.enumType('RoomState', { values: ['scheduled', 'live', 'ended'] as const });
+export const RoomStateEnum = builder.enumType('RoomState', { values: ['live', 'ended'] as const });
 
 export const HeadlinerRef = builder.objectRef<NonNullable<RoomDetail['headliner']>>('Headliner').implement({
   fields: (t) => ({

@@ -1,8 +1,5 @@
-import type { RoomEvent } from '../../domain/index.ts';
+import { LISTENERS_PER_ROUTER, type RoomEvent } from '../../domain/index.ts';
 import type { DocumentProjection } from '../types.ts';
-
-/** Listeners one router serves before the media plane fans out to another (mediasoup's guidance: 200–300). */
-export const DEFAULT_CONSUMERS_PER_ROUTER = 250;
 
 export interface PlannedRoom {
   readonly roomId: string;
@@ -28,7 +25,7 @@ const routersFor = (listeners: number, open: boolean, perRouter: number): number
   open ? Math.max(1, Math.ceil(listeners / perRouter)) : 0;
 
 export const createCapacityPlanProjection = (
-  consumersPerRouter = DEFAULT_CONSUMERS_PER_ROUTER,
+  consumersPerRouter = LISTENERS_PER_ROUTER,
 ): DocumentProjection<CapacityPlan> => {
   const room = (r: Omit<PlannedRoom, 'routers'>): PlannedRoom => ({
     ...r,

@@ -14,7 +14,7 @@ export interface RoomDetail {
   readonly roomId: string;
   readonly parentRoomId: string | null;
   readonly title: string;
-  readonly state: 'scheduled' | 'live' | 'ended';
+  readonly state: 'live' | 'ended';
   readonly capacity: number;
   readonly speakerCapacity: number;
   readonly listenerCount: number;
@@ -26,7 +26,6 @@ export interface RoomDetail {
   readonly invited: readonly string[];
   readonly headliner: { readonly userId: string; readonly expectedAudience: number; readonly arrived: boolean } | null;
   readonly overflow: readonly OverflowRoomSummary[];
-  readonly startsAt: string | null;
   readonly openedAt: string | null;
   readonly endedAt: string | null;
   readonly endReason: string | null;
@@ -57,7 +56,8 @@ const blank = (roomId: string): RoomDetail => ({
   roomId,
   parentRoomId: null,
   title: '',
-  state: 'scheduled',
+  // Every room's stream begins with RoomOpened: a blank detail is only ever seen being opened.
+  state: 'live',
   capacity: 0,
   speakerCapacity: 0,
   listenerCount: 0,
@@ -69,7 +69,6 @@ const blank = (roomId: string): RoomDetail => ({
   invited: [],
   headliner: null,
   overflow: [],
-  startsAt: null,
   openedAt: null,
   endedAt: null,
   endReason: null,
@@ -117,14 +116,6 @@ export const evolveRoomDetail = (current: RoomDetail | undefined, recorded: Reco
   const room = current ?? blank(event.data.roomId);
   const at = recorded.position;
   switch (event.type) {
-    case 'RoomScheduled':
-      return changed(room, at, {
-        title: event.data.title,
-        capacity: event.data.capacity,
-        speakerCapacity: event.data.speakerCapacity,
-        moderators: withOne(room.moderators, event.data.by),
-        startsAt: event.data.startsAt,
-      });
     case 'RoomOpened': {
       const by = event.data.by;
       const main = event.data.parentRoomId === null;

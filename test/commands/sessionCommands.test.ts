@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DomainError } from '../../src/domain/index.ts';
 import { WrongExpectedRevisionError } from '../../src/eventstore/index.ts';
-import { createSessionCommands, SessionConflictError } from '../../src/scheduling/index.ts';
-import { openBench, sessionInput, types, type Bench } from './support.ts';
+import { ConcurrencyConflictError, createSessionCommands } from '../../src/commands/index.ts';
+import { openBench, sessionInput, types, type Bench } from '../scheduling/support.ts';
 
 describe('the session command path', () => {
   let bench: Bench;
@@ -84,7 +84,7 @@ describe('the session command path', () => {
     const error: unknown = await sessions
       .send({ type: 'CancelSession', data: { sessionId: 's1' }, metadata: input.metadata })
       .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(SessionConflictError);
+    expect(error).toBeInstanceOf(ConcurrencyConflictError);
     expect(error).toMatchObject({ code: 'CONFLICT', attempts: 3 });
   });
 });

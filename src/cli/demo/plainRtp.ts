@@ -3,7 +3,7 @@
 // tests, the surge demo and the media tests to measure real delivery.
 import dgram from 'node:dgram';
 import { once } from 'node:events';
-import type { ConsumerParameters, MediaPlane, RtpParameters } from './types.ts';
+import type { ConsumerParameters, MediaPlane, RtpParameters } from '../../media/index.ts';
 
 export const OPUS_PT = 111;
 
