@@ -37,3 +37,30 @@ describe('choosing the log', () => {
     expect(describeEventStore(config.eventStore)).toBe('PostgreSQL at postgresql://spill:***@db:5432/prod');
   });
 });
+
+describe('the cluster settings', () => {
+  it('has defaults that need nothing set, and a forwarding secret derived from the JWT secret', () => {
+    const one = loadConfig({}, { SPILLWAY_JWT_SECRET: 'a-secret-of-sixteen+' }).cluster;
+    const other = loadConfig({}, { SPILLWAY_JWT_SECRET: 'another-secret-16chars' }).cluster;
+    expect(one).toMatchObject({ internalPort: 0, internalUrl: undefined, leaseMs: 3000 });
+    expect(one.secret).toMatch(/^[0-9a-f]{64}$/);
+    expect(one.secret).not.toBe(other.secret);
+    expect(loadConfig({}, { SPILLWAY_CLUSTER_SECRET: 'x'.repeat(20) }).cluster.secret).toBe('x'.repeat(20));
+  });
+
+  it('names every bad cluster setting', () => {
+    expect(
+      problems({
+        SPILLWAY_INTERNAL_PORT: '70000',
+        SPILLWAY_INTERNAL_URL: 'ftp://node-a/x',
+        SPILLWAY_CLUSTER_SECRET: 'short',
+        SPILLWAY_LEASE_MS: '50',
+      }),
+    ).toEqual([
+      expect.stringMatching(/^SPILLWAY_INTERNAL_PORT "70000"/),
+      expect.stringMatching(/^SPILLWAY_INTERNAL_URL "ftp:\/\/node-a\/x" must be http:\/\/HOST:PORT/),
+      expect.stringMatching(/^SPILLWAY_CLUSTER_SECRET must be at least 16/),
+      expect.stringMatching(/^SPILLWAY_LEASE_MS "50"/),
+    ]);
+  });
+});
