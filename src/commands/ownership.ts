@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError, familyRootOf, roomStreamId, type RoomCommand, type RoomEvent } from '../domain/index.ts';
-import type { EventStore, LeaseHolder, LeaseNode, LeaseStore, RecordedEvent } from '../eventstore/index.ts';
+import {
+  StreamNotFoundError,
+  type EventStore,
+  type LeaseHolder,
+  type LeaseNode,
+  type LeaseStore,
+  type RecordedEvent,
+} from '../eventstore/index.ts';
 import { ConcurrencyConflictError } from './errors.ts';
 import { FamilyUnavailableError, NotOwnerError, OwnerUnreachableError } from './ownershipErrors.ts';
 import type { CommandResult } from './roomCommands.ts';
@@ -64,6 +71,7 @@ export const createFamilyOwnership = (options: FamilyOwnershipOptions) => {
   const others = new Map<string, { holder: LeaseHolder; until: number }>();
   const decided = new Map<string, Promise<CommandResult>>();
   const epochs = new Map<string, bigint>();
+  const takenAt = new Map<string, number>();
   const recordedBefore = new Map<string, Promise<Map<string, RecordedEvent[]>>>();
   let closed = false;
 
@@ -81,6 +89,7 @@ export const createFamilyOwnership = (options: FamilyOwnershipOptions) => {
       // A new tenure (the epoch moved): what the stream recorded before it must be read again.
       if (epochs.get(family) !== holder.epoch) recordedBefore.delete(family);
       epochs.set(family, holder.epoch);
+      takenAt.set(family, asked);
       held.set(family, asked + holder.remainingMs - margin);
       others.delete(family);
       return 'me';
@@ -107,9 +116,14 @@ export const createFamilyOwnership = (options: FamilyOwnershipOptions) => {
   const findInLog = async (family: string, commandId: string): Promise<CommandResult | undefined> => {
     let index = recordedBefore.get(family);
     if (!index) {
+      // A stream that cannot be read fails the command (it is sent again later), never lets it be decided twice.
       index = store
         .readStream(roomStreamId(family), { direction: 'backwards', maxCount: 10_000 })
-        .catch(() => [])
+        .catch((error: unknown) => {
+          if (error instanceof StreamNotFoundError) return [];
+          recordedBefore.delete(family);
+          throw error;
+        })
         .then((recent) => {
           const byCommand = new Map<string, RecordedEvent[]>();
           for (const e of recent.reverse()) {
@@ -174,7 +188,9 @@ export const createFamilyOwnership = (options: FamilyOwnershipOptions) => {
     leases.renew(node.id, leaseMs).then(
       (keys) => {
         const kept = new Set(keys);
-        for (const family of held.keys()) if (!kept.has(family)) held.delete(family);
+        // A family taken while this renewal was on its way is not in its answer, and is still ours.
+        for (const family of held.keys())
+          if (!kept.has(family) && (takenAt.get(family) ?? 0) < asked) held.delete(family);
         for (const family of keys) held.set(family, asked + leaseMs - margin);
       },
       // The lease database is away: the leases run out on their own, and so does our claim.
@@ -198,6 +214,8 @@ export const createFamilyOwnership = (options: FamilyOwnershipOptions) => {
     /** A command another node forwarded: decided only while this node still owns its family. */
     async decideForwarded(command: RoomCommand, retry: boolean): Promise<CommandResult> {
       const family = familyRootOf(command.data.roomId);
+      // A node that is stopping takes no family (it has just given its leases up).
+      if (closed) throw new NotOwnerError(family, 'unknown');
       const owner = await ownerOf(family);
       if (owner !== 'me') throw new NotOwnerError(family, owner.owner);
       try {
