@@ -1,14 +1,18 @@
 // A PostgreSQL cluster of the test's own (initdb + pg_ctl, its own folder and
 // port), so a test can stop and start a server without touching the shared one.
 import { execFile } from 'node:child_process';
-import { chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
-const BIN = '/usr/lib/postgresql/15/bin';
+/** The installed server's tools (Debian: /usr/lib/postgresql/<major>/bin; the newest if several). */
+const bin = (): string => {
+  const majors = readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a));
+  return join('/usr/lib/postgresql', majors[0] ?? '15', 'bin');
+};
 
 export interface PrivatePostgres {
   readonly url: string;
@@ -35,6 +39,7 @@ const freePort = (): Promise<number> =>
 /** Why a private cluster cannot be made here, or undefined when it can. */
 export const privatePostgresUnavailable = (): string | undefined => {
   if (process.getuid?.() !== 0) return 'the tests are not running as root, and initdb must run as the postgres user';
+  if (!existsSync('/usr/lib/postgresql')) return 'no PostgreSQL server tools under /usr/lib/postgresql';
   return undefined;
 };
 
@@ -45,7 +50,7 @@ export const createPrivatePostgres = async (): Promise<PrivatePostgres> => {
   chownSync(dir, uid, gid);
   const data = join(dir, 'data');
   const asPostgres = (tool: string, args: string[]) =>
-    run('runuser', ['-u', 'postgres', '--', join(BIN, tool), ...args]);
+    run('runuser', ['-u', 'postgres', '--', join(bin(), tool), ...args]);
   await asPostgres('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync']);
   const port = await freePort();
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=40`;
