@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../runtime/index.ts';
 import { runSurgeDemo } from './demoSurge.ts';
 import { runHttpSurgeDemo } from './demo/surgeOverHttp.ts';
+import { parseFlags, positiveInt, type FlagSpec, type ParsedFlags } from './flags.ts';
+import { COMMAND_HELP, globalHelp, type HelpTopic } from './help.ts';
+import { networkProblem } from './networkProblem.ts';
 import { runReplay } from './replay.ts';
 import { runServe } from './serve.ts';
 import { runToken } from './token.ts';
@@ -10,129 +12,116 @@ import { UsageError } from './usageError.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
-const HELP = `spillway ${pkg.version} — event-sourced orchestration for live audio rooms
+interface Command<S extends FlagSpec> {
+  readonly flags: S;
+  /** Which help `--help` prints, given the positionals. */
+  readonly topic?: (positionals: readonly string[]) => HelpTopic;
+  run(flags: ParsedFlags<S>, positionals: readonly string[]): Promise<void>;
+}
+const command = <S extends FlagSpec>(c: Command<S>): Command<S> => c;
 
-Usage:
-  spillway serve [--port N] [--host H] [--data DIR] [--events-file FILE] [--events-url URL]
-      The engine and its GraphQL API (queries, mutations, SSE and WebSocket
-      subscriptions) at http://HOST:PORT/graphql. SIGTERM stops it cleanly.
-  spillway token --user NAME [--role listener|producer|analyst ...]
-      Prints a development token (signed with SPILLWAY_JWT_SECRET).
-  spillway demo surge [--listeners N] [--capacity N] [--speakers N] [--rate N] [--clients N]
-                     [--url URL] [--out DIR] [--data DIR] [--in-process]
-      A famous-guest surge end to end: a producer schedules a headliner a few
-      seconds ahead (prewarm runs), the room opens, the headliner arrives, and
-      N listeners (default 20,000) join over the GraphQL API (a server it starts,
-      or --url) into a room of capacity N (default 5,000), spilling into
-      overflow rooms; speakers send real RTP and a listener in every room counts
-      it. Writes report.json and report.html. --in-process skips HTTP and media.
-  spillway replay [--data DIR]
-      Rebuilds every read model from zero, with progress (events/s, ETA).
-  spillway replay --events ROOM [--format jsonl|csv] [--until ISO] [--out FILE]
-      Exports a room's raw events.
-  spillway replay --analytics ROOM [--format csv] [--until ISO] [--out FILE]
-      Exports a room's per-second timeline: listeners, family listeners, joins, leaves.
-  spillway --help | --version
-
-Environment:
-  SPILLWAY_DATA        folder of the embedded SQLite event store and read models (default ./data)
-  SPILLWAY_EVENTS      the SQLite event store file, when several nodes share one
-  SPILLWAY_EVENTS_URL  the log in PostgreSQL instead (postgresql://user@host:5432/db?schema=NAME)
-  EVENTSTORE_URL       use EventStoreDB/KurrentDB instead (esdb://host:2113?tls=false)
-  PORT, HOST           where serve listens (default 4000 on 127.0.0.1)
-  SPILLWAY_JWT_SECRET  HS256 secret for tokens (a development secret without it)
-  SPILLWAY_JWKS_URL    verify tokens against a JWKS instead
-  REDIS_URL            subscriptions across API nodes through Redis
-`;
-
-const positiveInt = (name: string, value: string | undefined, fallback: number): number => {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a whole number ≥ 1, not "${value}".`);
-  return n;
+const noPositionals = (name: string, positionals: readonly string[]): void => {
+  if (positionals.length > 0)
+    throw new UsageError(`spillway ${name} takes flags, not "${positionals[0]}"; run spillway ${name} --help.`);
 };
 
-const main = async (argv: string[]): Promise<void> => {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      help: { type: 'boolean', short: 'h' },
-      version: { type: 'boolean', short: 'v' },
-      listeners: { type: 'string' },
-      capacity: { type: 'string' },
-      clients: { type: 'string' },
-      speakers: { type: 'string' },
-      rate: { type: 'string' },
-      url: { type: 'string' },
-      'in-process': { type: 'boolean' },
-      data: { type: 'string' },
-      events: { type: 'string' },
-      analytics: { type: 'string' },
-      format: { type: 'string' },
-      until: { type: 'string' },
-      out: { type: 'string' },
-      port: { type: 'string' },
-      host: { type: 'string' },
-      'events-file': { type: 'string' },
-      'events-url': { type: 'string' },
-      user: { type: 'string' },
-      role: { type: 'string', multiple: true },
-    },
-  });
-  const [command, sub] = positionals;
-  if (values.version) return void process.stdout.write(`${pkg.version}\n`);
-  if (values.help || command === undefined || command === 'help') return void process.stdout.write(HELP);
-  switch (command) {
-    case 'demo': {
-      if (sub !== undefined && sub !== 'surge')
-        throw new UsageError(`Unknown demo "${sub}"; try: spillway demo surge.`);
-      const config = loadConfig({ dataDir: values.data });
-      const listeners = positiveInt('listeners', values.listeners, 20_000);
-      const capacity = positiveInt('capacity', values.capacity, 5000);
-      const clients = positiveInt('clients', values.clients, 256);
-      if (values['in-process']) return runSurgeDemo(config, { listeners, capacity, clients });
-      if (values.url !== undefined && !/^https?:\/\/\S+\/graphql$/.test(values.url)) {
-        throw new UsageError(
-          `--url must be the API's GraphQL URL, such as http://127.0.0.1:4000/graphql, not "${values.url}".`,
-        );
-      }
-      await runHttpSurgeDemo(config, {
-        listeners,
-        capacity,
-        clients,
-        speakers: positiveInt('speakers', values.speakers, 3),
-        rate: values.rate === undefined ? undefined : positiveInt('rate', values.rate, 1),
-        url: values.url,
-        out: values.out,
-      });
-      return;
-    }
-    case 'serve': {
-      if (sub !== undefined) throw new UsageError(`serve takes options, not "${sub}"; run spillway --help.`);
+const SCENARIOS = ['surge'];
+
+const COMMANDS = {
+  serve: command({
+    flags: { port: 'value', host: 'value', data: 'value', 'events-file': 'value', 'events-url': 'value' },
+    async run(flags, positionals) {
+      noPositionals('serve', positionals);
       await runServe(
         loadConfig({
-          dataDir: values.data,
-          eventsFile: values['events-file'],
-          eventsUrl: values['events-url'],
-          port: values.port,
-          host: values.host,
+          dataDir: flags.data,
+          eventsFile: flags['events-file'],
+          eventsUrl: flags['events-url'],
+          port: flags.port,
+          host: flags.host,
         }),
       );
-      return;
-    }
-    case 'token': {
-      await runToken(loadConfig({ dataDir: values.data }), values.user, values.role);
-      return;
-    }
-    case 'replay': {
-      if (sub !== undefined) throw new UsageError(`replay takes options, not "${sub}"; run spillway --help.`);
-      await runReplay(loadConfig({ dataDir: values.data }), values);
-      return;
-    }
-    default:
-      throw new UsageError(`Unknown command "${command}"; run spillway --help.`);
+    },
+  }),
+  token: command({
+    flags: { user: 'value', role: 'list', data: 'value' },
+    async run(flags, positionals) {
+      noPositionals('token', positionals);
+      await runToken(loadConfig({ dataDir: flags.data }), flags.user, flags.role);
+    },
+  }),
+  demo: command({
+    flags: {
+      listeners: 'value',
+      capacity: 'value',
+      clients: 'value',
+      speakers: 'value',
+      rate: 'value',
+      url: 'value',
+      port: 'value',
+      out: 'value',
+      data: 'value',
+      'in-process': 'switch',
+    },
+    topic: ([scenario]) => (scenario === 'surge' ? 'demo surge' : 'demo'),
+    async run(flags, [scenario, ...rest]) {
+      if (scenario === undefined) {
+        // Nothing runs unasked: the 20,000-listener surge is a choice, not a default.
+        process.stderr.write(`spillway demo: choose a scenario.\n\n${COMMAND_HELP.demo}`);
+        process.exitCode = 2;
+        return;
+      }
+      if (!SCENARIOS.includes(scenario))
+        throw new UsageError(`Unknown demo "${scenario}"; the scenarios are: ${SCENARIOS.join(', ')}.`);
+      noPositionals('demo surge', rest);
+      const listeners = positiveInt('listeners', flags.listeners, 20_000);
+      const capacity = positiveInt('capacity', flags.capacity, 5000);
+      const clients = positiveInt('clients', flags.clients, 256);
+      const speakers = positiveInt('speakers', flags.speakers, 3);
+      const rate = flags.rate === undefined ? undefined : positiveInt('rate', flags.rate, 1);
+      if (flags.url !== undefined && !/^https?:\/\/\S+\/graphql$/.test(flags.url)) {
+        throw new UsageError(
+          `--url must be the API's GraphQL URL, such as http://127.0.0.1:4000/graphql, not "${flags.url}".`,
+        );
+      }
+      if (flags.url !== undefined && flags.port !== undefined)
+        throw new UsageError('--port sets where the demo starts its own server; with --url it drives that one.');
+      // The config's port is the demo's own server's: a free one unless --port says.
+      const config = loadConfig({ dataDir: flags.data, port: flags.port ?? '0' });
+      if (flags['in-process']) return runSurgeDemo(config, { listeners, capacity, clients });
+      await runHttpSurgeDemo(config, { listeners, capacity, clients, speakers, rate, url: flags.url, out: flags.out });
+    },
+  }),
+  replay: command({
+    flags: { data: 'value', events: 'value', analytics: 'value', format: 'value', until: 'value', out: 'value' },
+    async run(flags, positionals) {
+      noPositionals('replay', positionals);
+      await runReplay(loadConfig({ dataDir: flags.data }), flags);
+    },
+  }),
+} as const;
+type CommandName = keyof typeof COMMANDS;
+const isCommand = (name: string | undefined): name is CommandName =>
+  name !== undefined && Object.hasOwn(COMMANDS, name);
+
+const main = async (argv: readonly string[]): Promise<void> => {
+  const [first, ...rest] = argv;
+  if (first === '--version' || first === '-v') return void process.stdout.write(`${pkg.version}\n`);
+  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+    const topic = rest[0];
+    return void process.stdout.write(isCommand(topic) ? COMMAND_HELP[topic] : globalHelp(pkg.version));
   }
+  if (!isCommand(first)) {
+    throw new UsageError(
+      first.startsWith('-')
+        ? `Give the command first, as in spillway serve ${first}; run spillway --help.`
+        : `Unknown command "${first}"; run spillway --help.`,
+    );
+  }
+  const chosen = COMMANDS[first] as Command<FlagSpec>;
+  const { flags, positionals, help } = parseFlags(first, rest, chosen.flags);
+  if (help) return void process.stdout.write(COMMAND_HELP[chosen.topic?.(positionals) ?? first]);
+  await chosen.run(flags, positionals);
 };
 
 main(process.argv.slice(2)).catch((error: unknown) => {
@@ -151,12 +140,15 @@ main(process.argv.slice(2)).catch((error: unknown) => {
     process.exitCode = 1;
     return;
   }
-  if (
-    error instanceof UsageError ||
-    (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))
-  ) {
+  if (error instanceof UsageError) {
     process.stderr.write(`spillway: ${error.message}\n`);
     process.exitCode = 2;
+    return;
+  }
+  const unreachable = networkProblem(error);
+  if (unreachable) {
+    process.stderr.write(`spillway: ${unreachable}\n`);
+    process.exitCode = 1;
     return;
   }
   process.stderr.write(`spillway: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { GraphQLError, type DocumentNode, type ExecutionArgs, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
-import { createYoga, type Plugin } from 'graphql-yoga';
+import { createYoga, type GraphiQLOptions, type Plugin } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
 import { bearerToken, createTokenVerifier, InvalidTokenError, type AuthConfig } from './auth.ts';
 import type { ApiContext, ApiServices, Viewer } from './context.ts';
@@ -22,6 +22,8 @@ export interface ApiServerOptions {
   readonly maxDepth?: number;
   readonly maxCost?: number;
   readonly graphiql?: boolean;
+  /** The GraphiQL page; default yoga's, which loads GraphiQL from a CDN. */
+  readonly renderGraphiQL?: (options: GraphiQLOptions) => string | Promise<string>;
   /** Where internal errors (masked for clients) are reported. */
   readonly onInternalError?: (error: unknown, requestId: string) => void;
   /** Other routes (dashboard, metrics) tried before GraphQL; true when handled. */
@@ -124,6 +126,7 @@ export const createApiServer = (options: ApiServerOptions) => {
     schema,
     graphqlEndpoint: '/graphql',
     graphiql: options.graphiql ?? true,
+    ...(options.renderGraphiQL ? { renderGraphiQL: options.renderGraphiQL } : {}),
     landingPage: false,
     // The listener below refuses a body over maxBodyBytes by its Content-Length and one without a length
     // (411) before yoga sees it; yoga's own limit would copy every body through a counting stream.

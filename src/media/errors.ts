@@ -6,7 +6,8 @@ export type MediaErrorCode =
   | 'PRODUCER_NOT_FOUND'
   | 'CONSUMER_NOT_FOUND'
   | 'CANNOT_CONSUME'
-  | 'MEDIA_PLANE_CLOSED';
+  | 'MEDIA_PLANE_CLOSED'
+  | 'TOO_MANY_TRANSPORTS';
 
 /** Base of every error the media plane throws on purpose; malformed arguments throw `TypeError` instead. */
 export abstract class MediaError extends Error {
@@ -71,5 +72,19 @@ export class MediaPlaneClosedError extends MediaError {
   readonly code = 'MEDIA_PLANE_CLOSED';
   constructor() {
     super('The media plane is closed; create a new one to carry media.');
+  }
+}
+
+/** A user already holds as many transports in a room family as one user may. */
+export class TooManyTransportsError extends MediaError {
+  readonly code = 'TOO_MANY_TRANSPORTS';
+  constructor(
+    readonly userId: string,
+    readonly roomId: string,
+    readonly limit: number,
+  ) {
+    super(
+      `${userId} already has ${limit} media transports in room ${roomId}, the most one user may hold; close one (closeMediaTransport) or reuse it.`,
+    );
   }
 }

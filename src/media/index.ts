@@ -1,4 +1,6 @@
 export { createMediasoupMediaPlane } from './mediasoupMediaPlane.ts';
+export { requirePlaced, stillPlaced } from './membership.ts';
+export { createPlacementReactor, type PlacementReactor } from './placementReactor.ts';
 export { createReconcileReactor, type ReconcileReactor } from './reconcileReactor.ts';
 export {
   CannotConsumeError,
@@ -8,6 +10,7 @@ export {
   MediaPlaneClosedError,
   ProducerNotFoundError,
   RoomMediaNotFoundError,
+  TooManyTransportsError,
   TransportNotFoundError,
   type MediaErrorCode,
 } from './errors.ts';
@@ -21,6 +24,7 @@ export type {
   MediaInventory,
   MediaKind,
   MediaPlane,
+  MediaPlacement,
   MediaPlaneEvents,
   MediaSignaling,
   MediasoupMediaPlaneOptions,

@@ -1,5 +1,5 @@
 import type { types as ms } from 'mediasoup';
-import type { MediaCaller, MediaInventory } from './types.ts';
+import type { MediaCaller, MediaInventory, MediaPlacement } from './types.ts';
 import type { PooledWorker, WorkerPool } from './workerPool.ts';
 
 /** Opus only: the plane carries voice, and one codec means no transcoding question ever arises. */
@@ -40,6 +40,23 @@ export interface PlacedTransport {
   readonly placed: PlacedRouter;
 }
 
+/** A listener's consumer, with the transport (and so the caller) it was made on. */
+export interface PlacedConsumer {
+  readonly consumer: ms.Consumer;
+  readonly on: PlacedTransport;
+}
+
+/** One user's media in one room family, and where the log says they are now. */
+export interface MemberMedia {
+  /** Where they are: told at each transport's creation, then by every batch of the log that moves them. */
+  placement: MediaPlacement | null;
+  readonly transports: Set<PlacedTransport>;
+  /** Transports being created: counted against the per-user limit before they exist. */
+  creating: number;
+}
+
+const memberKey = (familyId: string, userId: string): string => `${familyId}\n${userId}`;
+
 /**
  * The actual state: live mediasoup objects indexed the way the reconciler and
  * signaling look them up. Entries remove themselves when mediasoup reports a
@@ -48,7 +65,9 @@ export interface PlacedTransport {
 export class LiveMedia {
   readonly families = new Map<string, FamilyMedia>();
   readonly transports = new Map<string, PlacedTransport>();
-  readonly consumers = new Map<string, { readonly consumer: ms.Consumer; readonly userId: string }>();
+  readonly consumers = new Map<string, PlacedConsumer>();
+  /** Users holding (or creating) transports, per family: what the per-user limit counts and a move closes. */
+  readonly #members = new Map<string, MemberMedia>();
 
   constructor(
     private readonly pool: WorkerPool,
@@ -147,17 +166,41 @@ export class LiveMedia {
   addTransport(entry: PlacedTransport): void {
     const { transport, placed } = entry;
     this.transports.set(transport.id, entry);
+    const member = this.member(placed.familyId, entry.caller.userId);
+    member.transports.add(entry);
     if (entry.caller.role === 'listener') placed.listeners += 1;
     // Both transport kinds share the base observer's `close`; the union of their maps hides that from TypeScript.
     const observer: ms.Transport['observer'] = transport.observer;
     observer.on('close', () => {
       this.transports.delete(transport.id);
+      member.transports.delete(entry);
+      this.release(placed.familyId, entry.caller.userId);
       if (entry.caller.role === 'listener') placed.listeners -= 1;
     });
   }
 
-  addConsumer(consumer: ms.Consumer, userId: string): void {
-    this.consumers.set(consumer.id, { consumer, userId });
+  /** `userId`'s media in family `familyId`, tracked from now on until they hold none. */
+  member(familyId: string, userId: string): MemberMedia {
+    const key = memberKey(familyId, userId);
+    let member = this.#members.get(key);
+    if (!member) this.#members.set(key, (member = { placement: null, transports: new Set(), creating: 0 }));
+    return member;
+  }
+
+  /** `userId`'s media in family `familyId`, if they hold or are creating any. */
+  memberIfAny(familyId: string, userId: string): MemberMedia | undefined {
+    return this.#members.get(memberKey(familyId, userId));
+  }
+
+  /** Stops tracking a member who holds nothing and is creating nothing. */
+  release(familyId: string, userId: string): void {
+    const key = memberKey(familyId, userId);
+    const member = this.#members.get(key);
+    if (member && member.transports.size === 0 && member.creating === 0) this.#members.delete(key);
+  }
+
+  addConsumer(consumer: ms.Consumer, on: PlacedTransport): void {
+    this.consumers.set(consumer.id, { consumer, on });
     consumer.observer.on('close', () => this.consumers.delete(consumer.id));
   }
 

@@ -17,6 +17,8 @@ import type {
 import { requirePlans, requireRecord } from './validation.ts';
 import { WorkerPool, type PooledWorker } from './workerPool.ts';
 
+const DEFAULT_MAX_TRANSPORTS_PER_USER = 4;
+
 /** Starts the workers and returns a media plane with no rooms; `reconcile` creates them. */
 export const createMediasoupMediaPlane = async (options: MediasoupMediaPlaneOptions): Promise<MediaPlane> => {
   requireRecord(options, 'options');
@@ -25,7 +27,10 @@ export const createMediasoupMediaPlane = async (options: MediasoupMediaPlaneOpti
   const perRouter = options.listenersPerRouter ?? LISTENERS_PER_ROUTER;
   if (!Number.isInteger(perRouter) || perRouter < 1)
     throw new TypeError(`options.listenersPerRouter must be a positive integer, got ${String(perRouter)}`);
-  const plane = new MediasoupMediaPlane(options, perRouter);
+  const maxTransports = options.maxTransportsPerUser ?? DEFAULT_MAX_TRANSPORTS_PER_USER;
+  if (!Number.isInteger(maxTransports) || maxTransports < 1)
+    throw new TypeError(`options.maxTransportsPerUser must be a positive integer, got ${String(maxTransports)}`);
+  const plane = new MediasoupMediaPlane(options, perRouter, maxTransports);
   await plane.start(options);
   return plane;
 };
@@ -34,6 +39,7 @@ class MediasoupMediaPlane extends MediasoupSignaling implements MediaPlane {
   readonly observer = new EventEmitter<MediaPlaneEvents>();
   protected readonly listenInfo: ms.TransportListenInfo;
   protected readonly listenersPerRouter: number;
+  protected readonly maxTransportsPerUser: number;
   #pool: WorkerPool | undefined;
   #live: LiveMedia | undefined;
   #closed = false;
@@ -43,8 +49,9 @@ class MediasoupMediaPlane extends MediasoupSignaling implements MediaPlane {
   /** Rooms whose routers a worker took down, gathered until the worker's `died` arrives. */
   readonly #lost = new Map<number, LostRoom[]>();
 
-  constructor(options: MediasoupMediaPlaneOptions, listenersPerRouter: number) {
+  constructor(options: MediasoupMediaPlaneOptions, listenersPerRouter: number, maxTransportsPerUser: number) {
     super();
+    this.maxTransportsPerUser = maxTransportsPerUser;
     this.listenInfo = {
       protocol: 'udp',
       ip: options.listenIp,

@@ -5,15 +5,18 @@ import {
   MediaForbiddenError,
   ProducerNotFoundError,
   RoomMediaNotFoundError,
+  TooManyTransportsError,
   TransportNotFoundError,
 } from './errors.ts';
 import type { FamilyMedia, LiveMedia, PlacedRouter, PlacedTransport } from './liveMedia.ts';
+import { requirePlaced, stillPlaced } from './membership.ts';
 import type {
   ConsumerParameters,
   DtlsParameters,
   MediaCaller,
   MediaKind,
   MediaSignaling,
+  MediaPlacement,
   PlainRtpTransportParameters,
   RtpCapabilities,
   RtpParameters,
@@ -31,14 +34,19 @@ import {
 } from './validation.ts';
 
 /**
- * The client-facing half of the media plane. Authorization rests on what the
- * API said at transport creation (`MediaCaller`): every later call names the
- * user and must match the transport's owner.
+ * The client-facing half of the media plane. A transport is made for a
+ * `MediaCaller` (who, in which room, as what: the API's answer from the
+ * family's roster), which is where its user is from then on until the log
+ * says otherwise (`enforcePlacement`, told by a reactor after every batch).
+ * Every later call names the user, who must be the transport's owner and
+ * still placed where the transport was made (`requirePlaced`). A user holds
+ * at most `maxTransportsPerUser` transports per room family.
  */
 export abstract class MediasoupSignaling implements MediaSignaling {
   protected abstract readonly live: LiveMedia;
   protected abstract readonly listenInfo: ms.TransportListenInfo;
   protected abstract readonly listenersPerRouter: number;
+  protected abstract readonly maxTransportsPerUser: number;
   protected abstract assertOpen(): void;
   /** Feeds a new producer to the family's other routers before `produce` answers. */
   protected abstract speakerStarted(family: FamilyMedia): Promise<void>;
@@ -54,10 +62,9 @@ export abstract class MediasoupSignaling implements MediaSignaling {
   async createWebRtcTransport(caller: MediaCaller): Promise<WebRtcTransportParameters> {
     const placed = this.#place(requireCaller(caller));
     const listenInfos: ms.TransportListenInfo[] = [this.listenInfo, { ...this.listenInfo, protocol: 'tcp' }];
-    const transport = await this.#onRouter(placed, () =>
+    const transport = await this.#create(caller, placed, () =>
       placed.router.createWebRtcTransport({ listenInfos, preferUdp: true, appData: { userId: caller.userId } }),
     );
-    this.live.addTransport({ transport, caller, placed });
     return {
       id: transport.id,
       iceParameters: transport.iceParameters,
@@ -75,7 +82,7 @@ export abstract class MediasoupSignaling implements MediaSignaling {
       throw new TypeError('remote { ip, port } is required for a listener: it is where the RTP is sent');
     const to = remote === undefined ? undefined : requireRemote(remote);
     const placed = this.#place(caller);
-    const transport = await this.#onRouter(placed, async () => {
+    const transport = await this.#create(caller, placed, async () => {
       // A speaker's gateway is reached at whatever address its first packet comes from (comedia).
       const t = await placed.router.createPlainTransport({
         listenInfo: this.listenInfo,
@@ -85,7 +92,6 @@ export abstract class MediasoupSignaling implements MediaSignaling {
       if (to) await t.connect(to);
       return t;
     });
-    this.live.addTransport({ transport, caller, placed });
     return {
       id: transport.id,
       ip: this.listenInfo.announcedAddress ?? transport.tuple.localAddress,
@@ -175,15 +181,75 @@ export abstract class MediasoupSignaling implements MediaSignaling {
     this.assertOpen();
     const entry = this.live.consumers.get(consumerId);
     if (!entry) throw new ConsumerNotFoundError(consumerId);
-    if (entry.userId !== userId)
+    if (entry.on.caller.userId !== userId)
       throw new MediaForbiddenError(
         `Consumer ${consumerId} belongs to another user; ${userId} may only resume their own.`,
       );
+    this.#requirePlaced(entry.on);
     await entry.consumer.resume();
   }
 
+  /** Ownership is enough to close: a user who left or was moved may still free their transports. */
   closeTransport(request: { userId: string; transportId: string }): void {
-    this.#own(request).transport.close();
+    this.#owned(request).transport.close();
+  }
+
+  enforcePlacement(familyId: string, userId: string, placement: MediaPlacement | null): number {
+    this.assertOpen();
+    const member = this.live.memberIfAny(familyId, userId);
+    if (!member) return 0;
+    member.placement = placement;
+    let closed = 0;
+    for (const entry of [...member.transports]) {
+      if (stillPlaced(entry.caller, placement ?? undefined)) continue;
+      entry.transport.close();
+      closed += 1;
+    }
+    return closed;
+  }
+
+  /** The transport's user is still where it was made, as far as the log has said. */
+  #requirePlaced({ caller, placed }: PlacedTransport): void {
+    requirePlaced(caller, this.live.memberIfAny(placed.familyId, caller.userId)?.placement ?? undefined);
+  }
+
+  /**
+   * Creates a transport for `caller` within their limit, counting it from
+   * before the await so concurrent requests cannot pass the limit together.
+   * The caller's placement is where the user is from now on; one whose user
+   * the log moved while it was being made is closed, not handed out.
+   */
+  async #create<T extends ms.WebRtcTransport | ms.PlainTransport>(
+    caller: MediaCaller,
+    placed: PlacedRouter,
+    create: () => Promise<T>,
+  ): Promise<T> {
+    const member = this.live.member(placed.familyId, caller.userId);
+    if (member.transports.size + member.creating >= this.maxTransportsPerUser) {
+      this.live.release(placed.familyId, caller.userId);
+      throw new TooManyTransportsError(caller.userId, caller.roomId, this.maxTransportsPerUser);
+    }
+    member.placement = { roomId: caller.roomId, role: caller.role };
+    member.creating += 1;
+    let transport: T;
+    try {
+      transport = await this.#onRouter(placed, create);
+    } catch (error) {
+      member.creating -= 1;
+      this.live.release(placed.familyId, caller.userId);
+      throw error;
+    }
+    member.creating -= 1;
+    const entry: PlacedTransport = { transport, caller, placed };
+    try {
+      this.#requirePlaced(entry);
+    } catch (error) {
+      transport.close();
+      this.live.release(placed.familyId, caller.userId);
+      throw error;
+    }
+    this.live.addTransport(entry);
+    return transport;
   }
 
   /** The router a caller's transport goes on: speakers on the main router, listeners packed into the room's routers. */
@@ -215,7 +281,14 @@ export abstract class MediasoupSignaling implements MediaSignaling {
     }
   }
 
+  /** The caller's own transport, made where they still are. */
   #own(request: { userId: string; transportId: string }): PlacedTransport {
+    const entry = this.#owned(request);
+    this.#requirePlaced(entry);
+    return entry;
+  }
+
+  #owned(request: { userId: string; transportId: string }): PlacedTransport {
     requireRecord(request, 'request');
     const userId = requireId(request.userId, 'userId');
     const transportId = requireId(request.transportId, 'transportId');
@@ -246,7 +319,7 @@ export abstract class MediasoupSignaling implements MediaSignaling {
       throw new CannotConsumeError(producerId);
     // Paused until the client has its consumer ready, so no early packets are lost to a missing decoder.
     const consumer = await entry.transport.consume({ producerId: local.id, rtpCapabilities, paused: true });
-    this.live.addConsumer(consumer, entry.caller.userId);
+    this.live.addConsumer(consumer, entry);
     return { id: consumer.id, producerId, speakerUserId, kind: 'audio', rtpParameters: consumer.rtpParameters };
   }
 }

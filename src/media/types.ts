@@ -19,6 +19,13 @@ export interface MediaCaller {
   readonly role: 'speaker' | 'listener';
 }
 
+/** Where a member of a room family is now, as the read models hold it. */
+export interface MediaPlacement {
+  /** The room (main or overflow) they are seated in, or on the stage of. */
+  readonly roomId: string;
+  readonly role: 'listener' | 'speaker';
+}
+
 export interface WebRtcTransportParameters {
   readonly id: string;
   readonly iceParameters: IceParameters;
@@ -117,6 +124,14 @@ export interface MediaSignaling {
   }): Promise<ConsumerParameters[]>;
   resumeConsumer(request: { userId: string; consumerId: string }): Promise<void>;
   closeTransport(request: { userId: string; transportId: string }): void;
+  /**
+   * Tells the plane where `userId` is in family `familyId` now (null: not
+   * in it, or off the stage and not yet seated), as a batch of the log says:
+   * their transports made for anywhere else close at once; returns how
+   * many. A reactor calls it after every batch; a user holding no media is
+   * not tracked, so a surge of joins costs a map lookup each.
+   */
+  enforcePlacement(familyId: string, userId: string, placement: MediaPlacement | null): number;
 }
 
 /** The media port: desired state in (`reconcile`), signaling for clients, events out. */
@@ -140,4 +155,6 @@ export interface MediasoupMediaPlaneOptions {
   /** Listeners one router serves before the room gets another; match the capacity plan's figure. Default: the domain's LISTENERS_PER_ROUTER. */
   readonly listenersPerRouter?: number;
   readonly logLevel?: 'debug' | 'warn' | 'error' | 'none';
+  /** Transports one user may hold in one room family. Default 4. */
+  readonly maxTransportsPerUser?: number;
 }

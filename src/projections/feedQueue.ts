@@ -72,9 +72,11 @@ export const createFeedQueue = <Item>(label: string, maxBacklog: number, onClose
     close: () => close(),
     [Symbol.asyncIterator]: () => iterator,
     deliverTo(deliverItem, ended) {
-      if (closed) return ended(failure);
       listener = { deliver: deliverItem, ended };
-      while (queue.length > 0 && !closed) deliver(queue.shift()!);
+      // What was queued before the subscription ended still goes out (a feed that is complete from the start).
+      const endedAlready = closed;
+      while (queue.length > 0 && (endedAlready || !closed)) deliver(queue.shift()!);
+      if (endedAlready) ended(failure);
     },
   };
 
@@ -91,6 +93,78 @@ export const createFeedQueue = <Item>(label: string, maxBacklog: number, onClose
       }
       queue.push(item);
       wake?.();
+    },
+  };
+};
+
+/** A feed that carries `items` and then completes: what a subscriber to something already over is told. */
+export const completedFeed = <Item>(label: string, items: readonly Item[]): LiveFeed<Item> => {
+  const { subscription, push } = createFeedQueue<Item>(label, items.length, () => undefined);
+  for (const item of items) push(item);
+  subscription.close();
+  return subscription;
+};
+
+export interface FeedView<Item, Seen> {
+  /** What the subscriber sees of an item, or undefined to skip it. */
+  readonly see: (item: Item) => Seen | undefined;
+  /** The item after which the subscription completes. */
+  readonly isLast?: (seen: Seen) => boolean;
+  /** The item's order; an item ordered before one already delivered is skipped. */
+  readonly orderOf?: (seen: Seen) => bigint;
+}
+
+/**
+ * One subscriber's view of a live feed: each item as `see` shows it (or not
+ * at all), never out of order, and complete after `isLast`. Pushing and
+ * iterating both go through it, so a transport may use either.
+ */
+export const viewOfFeed = <Item, Seen>(source: LiveFeed<Item>, view: FeedView<Item, Seen>): LiveFeed<Seen> => {
+  let finished = false;
+  let latest: bigint | undefined;
+  /** What goes out for `item`, if anything; marks the view finished after the last one. */
+  const shown = (item: Item): Seen | undefined => {
+    if (finished) return undefined;
+    const seen = view.see(item);
+    if (seen === undefined) return undefined;
+    if (view.orderOf) {
+      const order = view.orderOf(seen);
+      if (latest !== undefined && order < latest) return undefined;
+      latest = order;
+    }
+    if (view.isLast?.(seen)) finished = true;
+    return seen;
+  };
+  const iterator = source[Symbol.asyncIterator]();
+  const seenIterator: AsyncIterableIterator<Seen> = {
+    [Symbol.asyncIterator]: () => seenIterator,
+    next: async () => {
+      while (!finished) {
+        const step = await iterator.next();
+        if (step.done) break;
+        const seen = shown(step.value);
+        if (seen === undefined) continue;
+        if (finished) source.close();
+        return { done: false, value: seen };
+      }
+      return { done: true, value: undefined };
+    },
+    return: async () => {
+      finished = true;
+      await iterator.return?.();
+      return { done: true, value: undefined };
+    },
+  };
+  return {
+    [Symbol.asyncIterator]: () => seenIterator,
+    close: () => source.close(),
+    deliverTo(deliver, ended) {
+      source.deliverTo((item) => {
+        const seen = shown(item);
+        if (seen === undefined) return;
+        deliver(seen);
+        if (finished) source.close();
+      }, ended);
     },
   };
 };

@@ -22,7 +22,9 @@ export {
   type RoomAnalytics,
   type SecondBucket,
 } from './readModels/analytics.ts';
+export { placementChanges, type Placement, type PlacementChange } from './placementChanges.ts';
 export { createFeedQueue } from './feedQueue.ts';
+export { asSeenBy, roomFeedFor, type RoomFeedSource } from './roomFeedView.ts';
 export { createRoomFeed, DIRECTORY, type FeedItem, type FeedSubscription, type RoomFeed } from './roomFeed.ts';
 export { roomAsOf, type Moment } from './roomAsOf.ts';
 export { createReadModels, type ReadModels } from './readModels.ts';

@@ -82,6 +82,8 @@ export const createReadModels = (options: ReadModelsOptions) => {
       documents.close();
     },
     waitFor: (position: bigint, timeoutMs?: number) => runner.waitFor(position, timeoutMs),
+    /** Resolves once the read models hold everything in the log now, writes of other processes included. */
+    catchUp: async (timeoutMs = 2000): Promise<void> => runner.waitFor(await options.store.headPosition(), timeoutMs),
     lag: () => runner.lag(),
     position: () => runner.position(),
 

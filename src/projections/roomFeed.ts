@@ -3,7 +3,13 @@ import type { RecordedEvent } from '../eventstore/index.ts';
 import { createFeedQueue, type LiveFeed } from './feedQueue.ts';
 import type { RoomDetail } from './readModels/rooms.ts';
 
-/** What a room's live feed carries: typed changes, in log order, with counts coalesced. */
+/**
+ * What a room's live feed carries: typed changes, with counts coalesced.
+ * Positions never decrease from one item to the next, on any topic: an
+ * event's item has the event's position, and a coalesced count has the
+ * position of the last event the feed had taken in when it was sent (the
+ * count is exact as of that position).
+ */
 export type FeedItem =
   | {
       readonly kind: 'ListenerCountChanged';
@@ -21,7 +27,12 @@ export type FeedItem =
   | {
       readonly kind: 'HandsChanged';
       readonly roomId: string;
+      /** Every raised hand, in the order they went up. */
       readonly hands: readonly string[];
+      /** Whose hand went up or down: the one subscriber besides the moderators who may see this change. */
+      readonly changed: readonly string[];
+      /** The room's moderators at the change: they see every hand (see `asSeenBy`). */
+      readonly moderators: readonly string[];
       readonly position: bigint;
     }
   | {
@@ -94,6 +105,15 @@ export const createRoomFeed = (options: RoomFeedOptions) => {
   const dirty = new Map<string, bigint>();
   /** Rooms whose count was sent less than `coalesceMs` ago: the window's end. */
   const windows = new Map<string, NodeJS.Timeout>();
+  /** The position of the last event taken in: what a count sent now is exact as of. */
+  let taken = -1n;
+  /**
+   * Main rooms' raised hands as last sent, so a leave sends HandsChanged
+   * only if the leaver's hand was up. Known from a room's RoomOpened on; a
+   * room opened before this process started is learnt at its first hand
+   * event, which is sent whatever it was (its hands before are not known).
+   */
+  const handsSent = new Map<string, readonly string[]>();
 
   const taps = new Set<(topic: string, item: FeedItem) => void>();
   const publish = (topic: string, item: FeedItem): void => {
@@ -112,13 +132,14 @@ export const createRoomFeed = (options: RoomFeedOptions) => {
     dirty.delete(roomId);
     const detail = options.readDetail(roomId);
     if (!detail) return;
+    // Later than the change itself, never earlier than what already went out on the room's topics.
     send(
       {
         kind: 'ListenerCountChanged',
         roomId,
         listenerCount: detail.listenerCount,
         familyListenerCount: detail.familyListenerCount,
-        position,
+        position: taken > position ? taken : position,
       },
       detail.parentRoomId === null,
     );
@@ -153,7 +174,23 @@ export const createRoomFeed = (options: RoomFeedOptions) => {
     publish(DIRECTORY, item);
   };
 
+  /** A main room's hands after `userId`'s hand went up (`raised`) or came down, sent if that changed them. */
+  const sendHands = (roomId: string, userId: string, raised: boolean, position: bigint): void => {
+    const detail = options.readDetail(roomId);
+    if (!detail || detail.parentRoomId !== null) return;
+    const before = handsSent.get(roomId);
+    let hands = detail.hands;
+    if (before) {
+      const had = before.includes(userId);
+      if (had === raised) return;
+      hands = raised ? [...before, userId] : before.filter((id) => id !== userId);
+    }
+    handsSent.set(roomId, hands);
+    send({ kind: 'HandsChanged', roomId, hands, changed: [userId], moderators: detail.moderators, position });
+  };
+
   const onEvent = (recorded: RecordedEvent): void => {
+    if (recorded.position > taken) taken = recorded.position;
     const sessionStatus = SESSION_STATUS[recorded.type];
     if (sessionStatus) return onSessionEvent(recorded, sessionStatus);
     const event = { type: recorded.type, data: recorded.data } as RoomEvent;
@@ -165,10 +202,10 @@ export const createRoomFeed = (options: RoomFeedOptions) => {
       case 'ListenerRedirectedToOverflow':
       case 'ListenerLeft':
         dirty.set(roomId, position);
-        if (event.type === 'ListenerLeft')
-          send({ kind: 'HandsChanged', roomId, hands: detail()?.hands ?? [], position });
+        if (event.type === 'ListenerLeft') sendHands(roomId, event.data.userId, false, position);
         break;
       case 'RoomOpened':
+        if (event.data.parentRoomId === null) handsSent.set(roomId, []);
         send({ kind: 'RoomOpened', roomId, position }, event.data.parentRoomId === null);
         break;
       case 'RoomBecameFull':
@@ -181,7 +218,7 @@ export const createRoomFeed = (options: RoomFeedOptions) => {
         break;
       case 'HandRaised':
       case 'HandLowered':
-        send({ kind: 'HandsChanged', roomId, hands: detail()?.hands ?? [], position });
+        sendHands(roomId, event.data.userId, event.type === 'HandRaised', position);
         break;
       case 'SpeakerInvited':
         send({ kind: 'SpeakerInvited', roomId, userId: event.data.userId, position });
@@ -190,16 +227,23 @@ export const createRoomFeed = (options: RoomFeedOptions) => {
       case 'SpeakerMovedToAudience':
       case 'SpeakerLeft':
         send({ kind: 'SpeakersChanged', roomId, speakers: detail()?.speakers ?? [], position });
-        if (event.type !== 'SpeakerMovedToAudience') dirty.set(roomId, position);
+        // Going on stage or leaving it takes a raised hand down (the read model's rule).
+        if (event.type !== 'SpeakerMovedToAudience') {
+          sendHands(roomId, event.data.userId, false, position);
+          dirty.set(roomId, position);
+        }
         break;
       case 'HeadlinerArrived':
         send({ kind: 'HeadlinerArrived', roomId, userId: event.data.userId, position }, true);
         send({ kind: 'SpeakersChanged', roomId, speakers: detail()?.speakers ?? [], position });
+        sendHands(roomId, event.data.userId, false, position);
+        if (event.data.fromRoomId !== null) dirty.set(roomId, position);
         break;
       case 'RoomEnded':
         sendCount(roomId);
         clearTimeout(windows.get(roomId));
         windows.delete(roomId);
+        handsSent.delete(roomId);
         send({ kind: 'RoomEnded', roomId, reason: event.data.reason, position }, true);
         break;
       default:

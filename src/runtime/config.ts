@@ -48,6 +48,8 @@ export interface SpillwayConfig {
         readonly listenIp: string;
         readonly announcedAddress: string | undefined;
         readonly workers: number | undefined;
+        /** Transports one user may hold in one room family (SPILLWAY_MEDIA_TRANSPORTS_PER_USER, default 4). */
+        readonly maxTransportsPerUser: number;
       };
 }
 
@@ -143,6 +145,11 @@ export const loadConfig = (input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
   if (workers !== undefined && (!Number.isInteger(workers) || workers < 1 || workers > 64)) {
     problems.push(`SPILLWAY_MEDIA_WORKERS "${workersText}" must be a whole number from 1 to 64.`);
   }
+  const perUserText = env.SPILLWAY_MEDIA_TRANSPORTS_PER_USER ?? '4';
+  const maxTransportsPerUser = Number(perUserText);
+  if (!/^\d+$/.test(perUserText) || maxTransportsPerUser < 1 || maxTransportsPerUser > 64) {
+    problems.push(`SPILLWAY_MEDIA_TRANSPORTS_PER_USER "${perUserText}" must be a whole number from 1 to 64.`);
+  }
   const internalPortText = env.SPILLWAY_INTERNAL_PORT ?? '0';
   const internalPort = Number(internalPortText);
   if (!/^\d+$/.test(internalPortText) || internalPort > 65_535)
@@ -165,7 +172,13 @@ export const loadConfig = (input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     media:
       mediaSwitch === 'off'
         ? { enabled: false }
-        : { enabled: true, listenIp, announcedAddress: env.SPILLWAY_MEDIA_ANNOUNCED_IP || undefined, workers },
+        : {
+            enabled: true,
+            listenIp,
+            announcedAddress: env.SPILLWAY_MEDIA_ANNOUNCED_IP || undefined,
+            workers,
+            maxTransportsPerUser,
+          },
     dataDir,
     eventStore,
     readModelsFile: resolve(dataDir, 'read-models.db'),

@@ -12,7 +12,8 @@ export const createMetrics = (sources: {
   readonly media: () => MediaPlane | undefined;
 }) => {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'spillway_process_' });
+  // One prefix for every name: prom-client's own names already start with process_ or nodejs_.
+  collectDefaultMetrics({ register: registry, prefix: 'spillway_' });
   const admissions = new Counter({
     name: 'spillway_admissions_total',
     help: 'Listeners placed in a room (main or overflow), as the read models saw them.',

@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { dashboardRoutes } from './dashboard.ts';
+import { graphiqlAssetRoutes } from './graphiql.ts';
 import type { Metrics } from './metrics.ts';
 
 /**
- * The operator's side of the HTTP server: the dashboard and `/metrics`, and
+ * The operator's side of the HTTP server: the dashboard, GraphiQL's assets and `/metrics`, and
  * one access-log line per request (answered by the API or by these routes).
  * Answers true when it handled the request.
  */
@@ -26,7 +27,7 @@ export const operatorRoutes =
         'request',
       ),
     );
-    if (dashboardRoutes(request, response)) return true;
+    if (dashboardRoutes(request, response) || (await graphiqlAssetRoutes(request, response))) return true;
     if (request.method === 'GET' && request.url === '/metrics') {
       const { contentType, body } = await metrics.render();
       response.writeHead(200, { 'content-type': contentType });

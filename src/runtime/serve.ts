@@ -1,10 +1,16 @@
 import { createApiServer, createRateLimiter, inProcessFeedBus, redisFeedBus, type FeedBus } from '../graphql/index.ts';
-import { createMediasoupMediaPlane, createReconcileReactor, type MediaPlane } from '../media/index.ts';
+import {
+  createMediasoupMediaPlane,
+  createPlacementReactor,
+  createReconcileReactor,
+  type MediaPlane,
+} from '../media/index.ts';
 import type { SessionScheduler, WarmHook } from '../scheduling/index.ts';
 import { pino, type Logger } from 'pino';
 import type { SpillwayConfig } from './config.ts';
 import { startCluster, type Cluster } from './cluster.ts';
 import { openEngine, type Engine } from './engine.ts';
+import { renderOfflineGraphiQL } from './graphiql.ts';
 import { createMetrics } from './metrics.ts';
 import { operatorRoutes } from './operatorRoutes.ts';
 import { startSessions } from './sessions.ts';
@@ -41,6 +47,7 @@ export const serve = async (config: SpillwayConfig, options: ServeOptions = {}):
         listenIp: mediaConfig.listenIp,
         ...(mediaConfig.announcedAddress ? { announcedAddress: mediaConfig.announcedAddress } : {}),
         ...(mediaConfig.workers ? { workers: mediaConfig.workers } : {}),
+        maxTransportsPerUser: mediaConfig.maxTransportsPerUser,
       })
     : undefined;
   const logger = options.logger ?? pino({ name: 'spillway' }, pino.destination(2));
@@ -52,6 +59,8 @@ export const serve = async (config: SpillwayConfig, options: ServeOptions = {}):
         onError: (error) => options.onInternalError?.(error, 'media-reconcile'),
       })
     : undefined;
+  // Whoever left or was moved loses the media made for where they were, as soon as the log says so.
+  const placements = media ? createPlacementReactor(media) : undefined;
   const engine = openEngine(config, {
     // With family ownership a conflict means another node wrote: the ownership asks the leases
     // again (the fence) rather than the mailbox reloading and deciding as a node that lost the family.
@@ -59,6 +68,7 @@ export const serve = async (config: SpillwayConfig, options: ServeOptions = {}):
     onBatch: (events) => {
       metrics.onBatch(events);
       reconciler?.onBatch(events);
+      placements?.onBatch(events);
     },
   });
   const feed = config.redisUrl
@@ -86,6 +96,7 @@ export const serve = async (config: SpillwayConfig, options: ServeOptions = {}):
     auth: { secret: config.api.jwtSecret, ...(config.api.jwksUrl ? { jwksUrl: config.api.jwksUrl } : {}) },
     host: config.api.host,
     port: config.api.port,
+    renderGraphiQL: renderOfflineGraphiQL,
     onInternalError: (error, requestId) => {
       logger.error({ err: error, requestId }, 'internal error');
       options.onInternalError?.(error, requestId);

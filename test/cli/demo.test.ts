@@ -1,14 +1,15 @@
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { serverNamespace } from '../support/serverNamespace.ts';
+import { freePort } from '../support/freePort.ts';
+import { runSpillway } from '../support/runSpillway.ts';
 import { makeTempDir } from '../support/tempDir.ts';
-import { runSpillway } from './spillway.test.ts';
 
 interface Report {
   listeners: number;
   admitted: number;
-  rooms: Array<{ roomId: string; listeners: number; capacity: number }>;
+  rooms: Array<{ roomId: string; label: string; listeners: number; capacity: number }>;
   overcap: number;
   mediaDelivery: number | null;
   timelines: Record<string, Array<{ second: string; listeners: number }>>;
@@ -16,10 +17,15 @@ interface Report {
 
 describe('spillway demo surge (the main job, end to end over HTTP with real media)', () => {
   const dir = makeTempDir('demo');
-  afterAll(() => dir.remove());
+  const namespace = serverNamespace('demo');
+  afterAll(async () => {
+    dir.remove();
+    await namespace.remove();
+  });
 
   it('schedules, opens, fills and spills a headliner room: every listener placed, no room over its cap, audio heard in every room', async () => {
     const out = join(dir.path, 'report');
+    const port = await freePort();
     const { code, stdout, stderr } = await runSpillway(
       [
         'demo',
@@ -34,10 +40,17 @@ describe('spillway demo surge (the main job, end to end over HTTP with real medi
         dir.path,
         '--out',
         out,
+        '--port',
+        String(port),
       ],
-      { SPILLWAY_QUEUE: `demo-test-${randomUUID()}`, SPILLWAY_MEDIA: 'on', REDIS_URL: '' },
+      { ...namespace.env, SPILLWAY_MEDIA: 'on', REDIS_URL: '' },
     );
     expect(code, stderr.slice(-2000)).toBe(0);
+    // The server's request log is in its own file, not over the progress bar.
+    expect(stdout).toContain(`server: http://127.0.0.1:${port}/graphql`);
+    expect(stdout).toContain(`its log: ${join(out, 'server.log')}`);
+    expect(`${stdout}${stderr}`).not.toMatch(/"msg":"request"/);
+    expect(readFileSync(join(out, 'server.log'), 'utf8')).toMatch(/"url":"\/metrics".*"msg":"request"/);
     const last = stdout.trim().split('\n').at(-1)!;
     expect(last).toMatch(
       /^surge demo: listeners=2000 admitted=2000 rooms=4 overcap=0 p50=\d+\.\dms p99=\d+\.\dms lag_p99=\d+\.\dms media_delivery=\d+\.\d%$/,
@@ -46,6 +59,7 @@ describe('spillway demo surge (the main job, end to end over HTTP with real medi
     expect(report.admitted).toBe(2000);
     expect(report.overcap).toBe(0);
     expect(report.rooms.map((r) => r.listeners)).toEqual([500, 500, 500, 500]);
+    expect(report.rooms.map((r) => r.label)).toEqual(['Headliner live', 'overflow 1', 'overflow 2', 'overflow 3']);
     // Speakers send 50 packets/s each over loopback UDP and one listener per
     // room counts them for 2 s. Losses are packets in flight at the window's
     // edges and drops while the machine is saturated (we see 95-99% here); a
@@ -54,7 +68,11 @@ describe('spillway demo surge (the main job, end to end over HTTP with real medi
     expect(report.mediaDelivery).toBeGreaterThanOrEqual(0.8);
     expect(Object.keys(report.timelines)).toHaveLength(4);
     for (const timeline of Object.values(report.timelines)) expect(timeline.at(-1)?.listeners).toBe(500);
-    expect(readFileSync(join(out, 'report.html'), 'utf8')).toMatch(/<svg[^>]*aria-label="listeners over time"/);
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).toMatch(/<svg[^>]*aria-label="listeners over time"/);
+    expect([...html.matchAll(/<g class="series" data-label="([^"]+)"/g)].map((m) => m[1])).toEqual(
+      report.rooms.map((r) => r.label),
+    );
   });
 
   it('refuses a --url that is not a GraphQL URL, in one line', async () => {

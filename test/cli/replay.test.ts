@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRoomCommands } from '../../src/commands/index.ts';
 import { createSqliteEventStore, createSqliteSnapshotStore } from '../../src/eventstore/index.ts';
+import { runSpillway } from '../support/runSpillway.ts';
 import { makeTempDir } from '../support/tempDir.ts';
-import { runSpillway } from './spillway.test.ts';
 
 const t0 = Date.UTC(2026, 10, 28, 21, 0, 0);
 const at = (s: number) => new Date(t0 + s * 1000).toISOString();

@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { jwtVerify } from 'jose';
@@ -8,6 +7,7 @@ import { DEVELOPMENT_JWT_SECRET } from '../../src/runtime/config.ts';
 import { signToken } from '../../src/runtime/index.ts';
 import { postGraphQL } from '../support/apiServer.ts';
 import { startServeProcess, type ServeProcess } from '../support/serveProcess.ts';
+import { serverNamespace } from '../support/serverNamespace.ts';
 import { makeTempDir } from '../support/tempDir.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -80,15 +80,17 @@ describe('spillway token', () => {
 
 describe('spillway serve and spillway token without SPILLWAY_JWT_SECRET', () => {
   const dir = makeTempDir('cli-dev-secret');
+  const namespace = serverNamespace('cli-dev-secret');
   let server: ServeProcess | undefined;
   afterAll(async () => {
     const outcome = await server?.stop();
     dir.remove();
+    await namespace.remove();
     expect(outcome?.code, outcome?.stderr).toBe(0);
   });
 
   it('agree on the development secret, and serve warns about it on stderr', async () => {
-    const env = cleanEnv({ SPILLWAY_MEDIA: 'off', SPILLWAY_QUEUE: `test-dev-secret-${randomUUID()}` });
+    const env = cleanEnv({ SPILLWAY_MEDIA: 'off', ...namespace.env });
     const minted = await spillway(['token', '--user', 'alice', '--role', 'producer'], env);
     expect(minted.code, minted.stderr).toBe(0);
     expect(minted.stderr).toMatch(/signed with the development secret \(SPILLWAY_JWT_SECRET is not set\)/);

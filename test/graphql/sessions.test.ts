@@ -1,12 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, serve, signToken, type RunningServer } from '../../src/runtime/index.ts';
+import { serverNamespace } from '../support/serverNamespace.ts';
 import { makeTempDir } from '../support/tempDir.ts';
 
 const SECRET = 'sessions-test-secret-0123456789';
 
 describe('producers schedule sessions through the API', () => {
   const dir = makeTempDir('api-sessions');
+  const namespace = serverNamespace('api-sessions');
   let server: RunningServer;
   const tokens: Record<string, string> = {};
 
@@ -29,7 +30,7 @@ describe('producers schedule sessions through the API', () => {
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       SPILLWAY_JWT_SECRET: SECRET,
-      SPILLWAY_QUEUE: `test-${randomUUID()}`,
+      ...namespace.env,
     };
     delete env.REDIS_URL;
     server = await serve(loadConfig({ dataDir: dir.path, port: '0' }, env));
@@ -39,6 +40,7 @@ describe('producers schedule sessions through the API', () => {
   afterAll(async () => {
     await server.stop();
     dir.remove();
+    await namespace.remove();
   });
 
   const SCHEDULE = `mutation($input: ScheduleSessionInput!) { scheduleSession(input: $input) { id roomId status startsAt prewarmAt leadTimeMs expectedAudience } }`;

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,6 +5,7 @@ import { signToken } from '../../src/runtime/index.ts';
 import { postGraphQL, TEST_SECRET } from '../support/apiServer.ts';
 import { subscribeOverSse, type ReceivedFeed } from '../support/feedClients.ts';
 import { startServeProcess, type ServeProcess } from '../support/serveProcess.ts';
+import { serverNamespace } from '../support/serverNamespace.ts';
 import { makeTempDir } from '../support/tempDir.ts';
 
 /**
@@ -16,6 +16,7 @@ import { makeTempDir } from '../support/tempDir.ts';
  */
 describe('two API nodes over one event store and Redis', () => {
   const dir = makeTempDir('gql-two-nodes');
+  const namespace = serverNamespace('two-nodes');
   const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
   const nodes: ServeProcess[] = [];
   const feeds: ReceivedFeed[] = [];
@@ -40,7 +41,7 @@ describe('two API nodes over one event store and Redis', () => {
       REDIS_URL: redisUrl,
       SPILLWAY_JWT_SECRET: TEST_SECRET,
       SPILLWAY_MEDIA: 'off',
-      SPILLWAY_QUEUE: `test-two-nodes-${randomUUID()}`,
+      ...namespace.env,
     };
     delete env.SPILLWAY_DATA;
     delete env.SPILLWAY_EVENTS;
@@ -77,6 +78,7 @@ describe('two API nodes over one event store and Redis', () => {
     for (const feed of feeds) feed.close();
     const outcomes = await Promise.all(nodes.map((node) => node.stop()));
     dir.remove();
+    await namespace.remove();
     for (const outcome of outcomes)
       expect({ code: outcome.code, signal: outcome.signal }, outcome.stderr).toEqual({ code: 0, signal: null });
   });

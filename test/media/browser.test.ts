@@ -3,31 +3,20 @@
 // mediasoup-client into the main room; a second page, whose join placed it in
 // an overflow room (another worker, fed by pipeToRouter), receives it.
 // Growing inbound-rtp bytes prove ICE, DTLS-SRTP and the pipe all work.
-import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, serve, signToken, type RunningServer } from '../../src/runtime/index.ts';
+import { chromiumMissing, launchChromium } from '../support/chromium.ts';
+import { serverNamespace } from '../support/serverNamespace.ts';
 import { makeTempDir } from '../support/tempDir.ts';
 import { bundleMediasoupClient } from './browser/bundle.ts';
 import { startPageServer } from './browser/pageServer.ts';
 import { sleep } from './rtp.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--use-fake-device-for-media-stream',
-  '--use-fake-ui-for-media-stream',
-];
 const SECRET = 'browser-media-test-secret-0123456789';
-const missing = !existsSync(CHROMIUM);
-if (missing) console.log(`browser media test skipped: ${CHROMIUM} not found (apt-get install -y chromium)`);
+const missing = chromiumMissing();
+if (missing) console.log(`browser media test skipped: ${missing}`);
 
 /** What room.html puts on its window; the callbacks below run in the page, where `window` exists. */
 declare const window: {
@@ -46,6 +35,7 @@ describe.skipIf(missing)('a browser speaker heard by a browser listener in an ov
   let url: string;
   let browser: Browser;
   const dir = makeTempDir('media-browser');
+  const namespace = serverNamespace('media-browser');
   const internalErrors: string[] = [];
   const deaths: string[] = [];
 
@@ -53,7 +43,7 @@ describe.skipIf(missing)('a browser speaker heard by a browser listener in an ov
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       SPILLWAY_JWT_SECRET: SECRET,
-      SPILLWAY_QUEUE: `browser-media-${randomUUID()}`,
+      ...namespace.env,
       SPILLWAY_MEDIA: 'on',
       SPILLWAY_MEDIA_IP: '127.0.0.1',
       SPILLWAY_MEDIA_WORKERS: '2',
@@ -68,13 +58,14 @@ describe.skipIf(missing)('a browser speaker heard by a browser listener in an ov
     });
     await bundleMediasoupClient(dir.path);
     ({ server: pages, url } = await startPageServer(dir.path));
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launchChromium(['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream']);
   });
   afterAll(async () => {
     await browser?.close();
     pages?.close();
     await api?.stop();
     dir.remove();
+    await namespace.remove();
   });
 
   const gql = async <T>(token: string, query: string, variables: Record<string, unknown> = {}): Promise<T> => {

@@ -97,4 +97,31 @@ describe('room feed: listener counts', () => {
     feed.onBatch([event('ListenerAdmitted', { userId: 'bob' }), event('HandRaised', { userId: 'bob' })]);
     expect(received.map((item) => item.kind)).toEqual(['HandsChanged', 'ListenerCountChanged']);
   });
+
+  it('a count sent at its window’s end carries a position no earlier than what went out before it', () => {
+    const { feed, join, event, received } = feedOverCounts();
+    join(1);
+    join(1);
+    feed.onBatch([event('HandRaised', { userId: 'bob' })]);
+    vi.advanceTimersByTime(COALESCE_MS);
+    expect(received.map((item) => item.kind)).toEqual(['ListenerCountChanged', 'HandsChanged', 'ListenerCountChanged']);
+    const positions = received.map((item) => item.position);
+    expect(positions[2]).toBeGreaterThanOrEqual(positions[1]!);
+  });
+});
+
+describe('room feed: hands', () => {
+  it('sends HandsChanged when a hand goes up or down, and not when someone without one leaves', () => {
+    const { feed, event, received } = feedOverCounts();
+    feed.onBatch([event('RoomOpened', { parentRoomId: null, by: 'mod' })]);
+    feed.onBatch([
+      event('ListenerAdmitted', { userId: 'bob' }),
+      event('ListenerAdmitted', { userId: 'ann' }),
+      event('HandRaised', { userId: 'ann' }),
+    ]);
+    feed.onBatch([event('ListenerLeft', { userId: 'bob', fromRoomId: 'show' })]);
+    feed.onBatch([event('ListenerLeft', { userId: 'ann', fromRoomId: 'show' })]);
+    const hands = received.flatMap((item) => (item.kind === 'HandsChanged' ? [[...item.hands]] : []));
+    expect(hands).toEqual([['ann'], []]);
+  });
 });

@@ -2,31 +2,23 @@
 // real server in this process: rooms opened and joined through the GraphQL API
 // show up with their counts, and an overflow room appears in its family's tree.
 import { randomUUID } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, serve, signToken, type RunningServer } from '../../src/runtime/index.ts';
+import { chromiumMissing, launchChromium } from '../support/chromium.ts';
+import { serverNamespace } from '../support/serverNamespace.ts';
 import { makeTempDir } from '../support/tempDir.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-];
 const SECRET = 'dashboard-test-secret-0123456789';
-const DOCS_SCREENSHOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../docs/dashboard.png');
-const missing = !existsSync(CHROMIUM);
-if (missing) console.log(`dashboard browser test skipped: ${CHROMIUM} not found (apt-get install -y chromium)`);
+const missing = chromiumMissing();
+if (missing) console.log(`dashboard browser test skipped: ${missing}`);
 
 describe.skipIf(missing)('the live dashboard in a browser', () => {
   const dir = makeTempDir('dashboard');
+  const namespace = serverNamespace('dashboard');
   let server: RunningServer;
   let origin: string;
   let browser: Browser;
@@ -72,7 +64,7 @@ describe.skipIf(missing)('the live dashboard in a browser', () => {
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       SPILLWAY_JWT_SECRET: SECRET,
-      SPILLWAY_QUEUE: `dashboard-${randomUUID()}`,
+      ...namespace.env,
       SPILLWAY_MEDIA: 'off',
     };
     delete env.REDIS_URL;
@@ -81,7 +73,7 @@ describe.skipIf(missing)('the live dashboard in a browser', () => {
       onInternalError: (error, requestId) => internalErrors.push(`${requestId}: ${String(error)}`),
     });
     origin = new URL(server.url).origin;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.on('console', (message) => {
       if (message.type() === 'error') pageErrors.push(`console: ${message.text()}`);
@@ -92,6 +84,7 @@ describe.skipIf(missing)('the live dashboard in a browser', () => {
     await browser?.close();
     await server?.stop();
     dir.remove();
+    await namespace.remove();
   });
 
   it('serves the page and its stylesheet at / and leaves GraphQL and /metrics alone', async () => {
@@ -130,12 +123,12 @@ describe.skipIf(missing)('the live dashboard in a browser', () => {
     expect(pageErrors).toEqual([]);
   });
 
-  it('adds an overflow room to the family tree when the main room fills', async () => {
+  it('adds an overflow room to the family tree when the main room fills, and charts the busiest family', async () => {
     const roomId = await openRoom('Famous guest', 2);
     await expect.poll(() => family(roomId).count(), { timeout: 2000, interval: 50 }).toBe(1);
     // One at a time, so the chart of observed counts has steps to show.
     const placed: string[] = [];
-    for (let i = 0; i < 3; i += 1) {
+    for (let i = 0; i < 4; i += 1) {
       await new Promise((resolve) => setTimeout(resolve, 400));
       placed.push(...(await joinListeners(roomId, 1)));
     }
@@ -145,12 +138,34 @@ describe.skipIf(missing)('the live dashboard in a browser', () => {
     const tree = family(roomId);
     await expect.poll(() => tree.locator('li.overflow-room').count(), { timeout: 2000, interval: 50 }).toBe(1);
     const overflow = tree.locator(`li.overflow-room[data-room-id="${overflowId}"]`);
-    await expect.poll(() => overflow.getAttribute('data-listeners'), { timeout: 2000 }).toBe('1');
+    await expect.poll(() => overflow.getAttribute('data-listeners'), { timeout: 2000 }).toBe('2');
     expect(await overflow.getAttribute('data-open')).toBe('true');
+    expect(await overflow.locator('.overflow-title').textContent()).toBe('↳ overflow 1');
     expect(await tree.getAttribute('data-listeners')).toBe('2');
-    expect(await tree.getAttribute('data-family-listeners')).toBe('3');
+    expect(await tree.getAttribute('data-family-listeners')).toBe('4');
     expect(await tree.getAttribute('data-full')).toBe('true');
     expect(await tree.locator('.badge.full').count()).toBe(1);
+
+    // Live rooms by listeners, the busiest family first and charted before anyone clicks.
+    expect(await page.locator('li.family').evaluateAll((items) => items.map((i) => i.dataset.roomId))).toEqual([
+      roomId,
+      expect.any(String),
+    ]);
+    await expect.poll(() => page.locator('#chart-title').textContent()).toBe('Listeners over time · Famous guest');
+    const legend = await page.locator('#chart-legend .legend-item').allTextContents();
+    expect(legend).toEqual(['family: main + 1 overflow room', 'main room', "main room's 2 seats"]);
+    expect(new Set(legend).size).toBe(legend.length);
+    expect(await page.locator('#chart svg .axis-title').allTextContents()).toEqual([
+      'time (this browser’s clock)',
+      'listeners',
+    ]);
+    const ticks = await page.locator('#chart svg .time-tick').allTextContents();
+    expect(ticks.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(ticks).size).toBe(ticks.length);
+    for (const tick of ticks) expect(tick).toMatch(/^\d\d:\d\d:\d\d$/);
+    await expect
+      .poll(() => page.locator('#activity li').allTextContents())
+      .toContainEqual(expect.stringContaining('Famous guest: overflow 1 opened'));
 
     // Chart it: the observed counts (no token) as inline SVG, with a note saying what it shows.
     await tree.locator('button.room-main').click();
@@ -163,9 +178,6 @@ describe.skipIf(missing)('the live dashboard in a browser', () => {
     const shot = join(dir.path, 'dashboard.png');
     await page.screenshot({ path: shot, fullPage: true });
     expect(statSync(shot).size).toBeGreaterThan(10_000);
-    mkdirSync(dirname(DOCS_SCREENSHOT), { recursive: true });
-    copyFileSync(shot, DOCS_SCREENSHOT);
-    console.log(`dashboard screenshot: ${shot} (copied to ${DOCS_SCREENSHOT})`);
     expect(pageErrors).toEqual([]);
   });
 

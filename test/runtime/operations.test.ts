@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSqliteEventStore } from '../../src/eventstore/index.ts';
 import { loadConfig, serve, signToken } from '../../src/runtime/index.ts';
 import { spawnTs, watchLines } from '../support/childProcess.ts';
+import { serverNamespace } from '../support/serverNamespace.ts';
 import { makeTempDir } from '../support/tempDir.ts';
 
 const SECRET = 'operations-test-secret-0123456789';
@@ -18,12 +18,16 @@ const gql = async (url: string, token: string, query: string, variables: Record<
 
 describe('operating the server', () => {
   const dir = makeTempDir('ops');
-  afterAll(() => dir.remove());
+  const namespace = serverNamespace('ops');
+  afterAll(async () => {
+    dir.remove();
+    await namespace.remove();
+  });
   const env = (): NodeJS.ProcessEnv => {
     const e: NodeJS.ProcessEnv = {
       ...process.env,
       SPILLWAY_JWT_SECRET: SECRET,
-      SPILLWAY_QUEUE: `ops-${randomUUID()}`,
+      ...namespace.env,
       SPILLWAY_MEDIA: 'off',
     };
     delete e.REDIS_URL;
@@ -51,6 +55,12 @@ describe('operating the server', () => {
       expect(after).toMatch(/spillway_admissions_total\{placement="main"\} 3/);
       expect(after).toMatch(/spillway_admissions_total\{placement="overflow"\} 2/);
       expect(after).toMatch(/spillway_admission_latency_seconds_count 5/);
+      // Every metric carries the one prefix once: no spillway_process_process_… names.
+      const names = [...after.matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1]!);
+      expect(names).toContain('spillway_process_cpu_user_seconds_total');
+      expect(names).toContain('spillway_nodejs_heap_size_used_bytes');
+      const stammered = (name: string) => name.split('_').some((word, i, words) => word === words[i + 1]);
+      expect(names.filter((name) => !name.startsWith('spillway_') || stammered(name))).toEqual([]);
     } finally {
       await server.stop();
     }

@@ -31,6 +31,7 @@ import {
   type SessionScheduler,
   type SessionService,
 } from '../../src/scheduling/index.ts';
+import { deleteKeys } from '../support/serverNamespace.ts';
 import { makeTempDir } from '../support/tempDir.ts';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -71,16 +72,7 @@ export const releaseRedis = async (redis: Redis): Promise<void> => {
   redis.disconnect();
 };
 
-export const wipePrefix = async (redis: Redis, prefix: string): Promise<number> => {
-  let removed = 0;
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) removed += await redis.del(...keys);
-  } while (cursor !== '0');
-  return removed;
-};
+export const wipePrefix = (redis: Redis, prefix: string): Promise<number> => deleteKeys(redis, `${prefix}:*`);
 
 export interface Warmed {
   readonly roomId: string;

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import {
   loadConfig,
@@ -8,6 +7,7 @@ import {
   type RunningServer,
   type ServeOptions,
 } from '../../src/runtime/index.ts';
+import { serverNamespace } from './serverNamespace.ts';
 import { makeTempDir } from './tempDir.ts';
 
 /** The HS256 secret every in-process test server is started with. */
@@ -82,10 +82,11 @@ export const startApi = async (
   extraEnv: Record<string, string> = {},
 ): Promise<TestApi> => {
   const dir = makeTempDir(label);
+  const namespace = serverNamespace(label);
   const env = {
     SPILLWAY_JWT_SECRET: TEST_SECRET,
     SPILLWAY_MEDIA: 'off',
-    SPILLWAY_QUEUE: `test-${label}-${randomUUID()}`,
+    ...namespace.env,
     ...extraEnv,
   };
   const config = loadConfig({ dataDir: dir.path, port: '0', host: '127.0.0.1' }, env);
@@ -107,6 +108,7 @@ export const startApi = async (
     async stop() {
       await server.stop();
       dir.remove();
+      await namespace.remove();
     },
   };
 };

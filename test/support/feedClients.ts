@@ -1,4 +1,5 @@
 import { createClient, type Client } from 'graphql-ws';
+import { createClient as createSseClient } from 'graphql-sse';
 import { WebSocket } from 'ws';
 import type { GraphQLErrorBody } from './apiServer.ts';
 
@@ -147,4 +148,38 @@ export const subscribeOverWs = <T = Record<string, unknown>>(
     },
   );
   return { results: feed.results, until: feed.until, ended: feed.ended, close: unsubscribe };
+};
+
+/**
+ * A subscription through the stock `graphql-sse` client (distinct connections
+ * mode, no retries), against yoga's SSE endpoint.
+ */
+export const subscribeWithGraphqlSse = <T = Record<string, unknown>>(
+  url: string,
+  query: string,
+  options: SubscribeOptions = {},
+): ReceivedFeed<T> => {
+  const feed = receiver<T>('graphql-sse');
+  const client = createSseClient({
+    url,
+    retryAttempts: 0,
+    headers: options.token ? { authorization: `Bearer ${options.token}` } : {},
+  });
+  const unsubscribe = client.subscribe<T>(
+    { query, variables: options.variables },
+    {
+      next: (result) => feed.push(result),
+      error: (error) => feed.end({ error }),
+      complete: () => feed.end({}),
+    },
+  );
+  return {
+    results: feed.results,
+    until: feed.until,
+    ended: feed.ended,
+    close: () => {
+      unsubscribe();
+      client.dispose();
+    },
+  };
 };

@@ -4,7 +4,13 @@ import { join } from 'node:path';
 export interface SurgeReport {
   readonly listeners: number;
   readonly admitted: number;
-  readonly rooms: ReadonlyArray<{ readonly roomId: string; readonly listeners: number; readonly capacity: number }>;
+  readonly rooms: ReadonlyArray<{
+    readonly roomId: string;
+    /** The main room's title, or "overflow N". */
+    readonly label: string;
+    readonly listeners: number;
+    readonly capacity: number;
+  }>;
   readonly overcap: number;
   readonly joinsPerSecond: number;
   readonly p50Ms: number;
@@ -18,32 +24,81 @@ export interface SurgeReport {
 export const reportLine = (r: SurgeReport): string =>
   `surge demo: listeners=${r.listeners} admitted=${r.admitted} rooms=${r.rooms.length} overcap=${r.overcap} p50=${r.p50Ms.toFixed(1)}ms p99=${r.p99Ms.toFixed(1)}ms lag_p99=${r.lagP99Ms.toFixed(1)}ms media_delivery=${r.mediaDelivery === null ? 'n/a' : `${(r.mediaDelivery * 100).toFixed(1)}%`}`;
 
-const COLORS = ['#d7263d', '#1b998b', '#2e294e', '#f46036', '#c5d86d', '#3a86ff', '#8338ec', '#ff006e'];
+const escape = (text: string): string =>
+  text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('"', '&quot;');
 
-/** Every room's listeners over time, one line each, as an inline SVG (no chart library). */
-const chart = (timelines: SurgeReport['timelines']): string => {
-  const series = Object.entries(timelines).filter(([, points]) => points.length > 0);
-  const times = series.flatMap(([, points]) => points.map((p) => Date.parse(p.second)));
-  const max = Math.max(1, ...series.flatMap(([, points]) => points.map((p) => p.listeners)));
+/** What charts and tables call an overflow room: "overflow N", N from its id (`….overflow-N`). */
+export const overflowLabel = (overflowRoomId: string, index: number): string =>
+  `overflow ${/\.overflow-(\d+)$/.exec(overflowRoomId)?.[1] ?? index + 1}`;
+
+const COLORS = ['#d7263d', '#1b998b', '#2e294e', '#f46036', '#3a86ff', '#8338ec', '#ff006e', '#6a994e'];
+
+/** A step of 1, 2 or 5 × 10^k that cuts `range` into at most `most` parts. */
+const niceStep = (range: number, most: number): number => {
+  const rough = Math.max(range, 1) / most;
+  const power = 10 ** Math.floor(Math.log10(rough));
+  return [1, 2, 5, 10].map((m) => m * power).find((step) => step >= rough) ?? 10 * power;
+};
+const TIME_STEPS_S = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21_600];
+const timeOfDay = (ms: number): string => new Date(ms).toISOString().slice(11, 19);
+
+/**
+ * Every room's listeners over time as an inline SVG (no chart library): one
+ * step line per room, labelled by title or "overflow N", rising from 0 at its
+ * first second and holding its last count to the end, with a dot at each
+ * recorded second, so a room that filled within one second is still there.
+ */
+const chart = (report: SurgeReport): string => {
+  const series = report.rooms
+    .map((room, i) => ({
+      label: room.label,
+      color: COLORS[i % COLORS.length]!,
+      points: (report.timelines[room.roomId] ?? []).map((p) => ({ t: Date.parse(p.second), v: p.listeners })),
+    }))
+    .filter((s) => s.points.length > 0);
+  if (series.length === 0) return '<p>No room has a recorded timeline.</p>';
+  const times = series.flatMap((s) => s.points.map((p) => p.t));
   const t0 = Math.min(...times);
-  const t1 = Math.max(t0 + 1000, ...times);
-  const x = (t: number) => 50 + ((t - t0) / (t1 - t0)) * 700;
-  const y = (v: number) => 330 - (v / max) * 300;
-  const lines = series.map(([roomId, points], i) => {
-    const path = points
-      .map((p, j) => `${j === 0 ? 'M' : 'L'}${x(Date.parse(p.second)).toFixed(1)},${y(p.listeners).toFixed(1)}`)
-      .join(' ');
-    const color = COLORS[i % COLORS.length]!;
-    return `<path d="${path}" fill="none" stroke="${color}" stroke-width="2"/><text x="760" y="${20 + i * 16}" fill="${color}" font-size="12">${roomId}</text>`;
+  const t1 = Math.max(t0 + 2000, ...times) + 1000;
+  const top = Math.max(1, ...series.flatMap((s) => s.points.map((p) => p.v)), ...report.rooms.map((r) => r.capacity));
+  const [left, right, top_, bottom] = [70, 760, 20, 320];
+  const x = (t: number) => left + ((t - t0) / (t1 - t0)) * (right - left);
+  const yStep = niceStep(top, 6);
+  const yMax = Math.ceil((top * 1.05) / yStep) * yStep;
+  const y = (v: number) => bottom - (v / yMax) * (bottom - top_);
+  const tStep = (TIME_STEPS_S.find((s) => (t1 - t0) / 1000 / s <= 8) ?? 43_200) * 1000;
+  const grid: string[] = [];
+  for (let v = 0; v <= yMax; v += yStep) {
+    grid.push(
+      `<line x1="${left}" y1="${y(v)}" x2="${right}" y2="${y(v)}" stroke="#eee"/><text x="${left - 6}" y="${y(v) + 4}" font-size="11" text-anchor="end">${v}</text>`,
+    );
+  }
+  for (let t = Math.ceil(t0 / tStep) * tStep; t <= t1; t += tStep) {
+    grid.push(
+      `<line x1="${x(t).toFixed(1)}" y1="${bottom}" x2="${x(t).toFixed(1)}" y2="${bottom + 4}" stroke="#888"/><text x="${x(t).toFixed(1)}" y="${bottom + 16}" font-size="11" text-anchor="middle">${timeOfDay(t)}</text>`,
+    );
+  }
+  const lines = series.map((s, i) => {
+    const steps = s.points.flatMap((p, j) => [
+      `${x(p.t).toFixed(1)},${y(j === 0 ? 0 : s.points[j - 1]!.v).toFixed(1)}`,
+      `${x(p.t).toFixed(1)},${y(p.v).toFixed(1)}`,
+    ]);
+    steps.push(`${x(t1).toFixed(1)},${y(s.points.at(-1)!.v).toFixed(1)}`);
+    const dots = s.points
+      .map((p) => `<circle cx="${x(p.t).toFixed(1)}" cy="${y(p.v).toFixed(1)}" r="2.5" fill="${s.color}"/>`)
+      .join('');
+    // Full rooms share one level: earlier rooms are drawn wider underneath, so each stays in sight.
+    const width = Math.min(8, 2 + 1.5 * (series.length - 1 - i));
+    return `<g class="series" data-label="${escape(s.label)}"><polyline points="${steps.join(' ')}" fill="none" stroke="${s.color}" stroke-width="${width}" stroke-linejoin="round"/>${dots}</g>
+<g class="legend-item"><rect x="780" y="${top_ + i * 18}" width="12" height="12" fill="${s.color}"/><text x="798" y="${top_ + 10 + i * 18}" font-size="12">${escape(s.label)}</text></g>`;
   });
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="1000" height="360" role="img" aria-label="listeners over time">
-<line x1="50" y1="330" x2="750" y2="330" stroke="#888"/><line x1="50" y1="30" x2="50" y2="330" stroke="#888"/>
-<text x="5" y="35" font-size="12">${max}</text><text x="5" y="330" font-size="12">0</text>
-<text x="50" y="350" font-size="12">${new Date(t0).toISOString()}</text><text x="600" y="350" font-size="12">${new Date(t1).toISOString()}</text>
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="1000" height="370" role="img" aria-label="listeners over time">
+${grid.join('\n')}
+<line x1="${left}" y1="${bottom}" x2="${right}" y2="${bottom}" stroke="#888"/><line x1="${left}" y1="${top_}" x2="${left}" y2="${bottom}" stroke="#888"/>
+<text class="axis-title" x="${(left + right) / 2}" y="${bottom + 40}" font-size="12" text-anchor="middle">time (UTC, hh:mm:ss)</text>
+<text class="axis-title" x="16" y="${(top_ + bottom) / 2}" font-size="12" text-anchor="middle" transform="rotate(-90 16 ${(top_ + bottom) / 2})">listeners</text>
 ${lines.join('\n')}</svg>`;
 };
-
-const escape = (text: string): string => text.replaceAll('&', '&amp;').replaceAll('<', '&lt;');
 
 /** Writes report.json and report.html into `folder`; returns their paths. */
 export const writeReport = (folder: string, report: SurgeReport): { json: string; html: string } => {
@@ -52,15 +107,18 @@ export const writeReport = (folder: string, report: SurgeReport): { json: string
   const html = join(folder, 'report.html');
   writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
   const rows = report.rooms
-    .map((r) => `<tr><td>${escape(r.roomId)}</td><td>${r.listeners}</td><td>${r.capacity}</td></tr>`)
+    .map(
+      (r) =>
+        `<tr><td>${escape(r.label)}</td><td><code>${escape(r.roomId)}</code></td><td>${r.listeners}</td><td>${r.capacity}</td></tr>`,
+    )
     .join('');
   writeFileSync(
     html,
     `<!doctype html><html><head><meta charset="utf-8"><title>Spillway surge report</title>
 <style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:1040px}table{border-collapse:collapse}td,th{padding:.2rem .8rem;border-bottom:1px solid #ddd;text-align:right}td:first-child,th:first-child{text-align:left}</style></head>
 <body><h1>Surge report</h1><p><code>${escape(reportLine(report))}</code></p>
-<h2>Listeners over time, every room of the family</h2>${chart(report.timelines)}
-<h2>Rooms</h2><table><tr><th>room</th><th>listeners</th><th>capacity</th></tr>${rows}</table>
+<h2>Listeners over time, every room of the family</h2>${chart(report)}
+<h2>Rooms</h2><table><tr><th>room</th><th>id</th><th>listeners</th><th>capacity</th></tr>${rows}</table>
 <p>${report.joinsPerSecond.toFixed(0)} joins/s over HTTP.</p></body></html>\n`,
   );
   return { json, html };

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { pino } from 'pino';
 import {
   loadConfig,
   serve,
@@ -9,9 +11,10 @@ import {
   type SpillwayConfig,
 } from '../../runtime/index.ts';
 import { createProgress } from '../progress.ts';
+import { UsageError } from '../usageError.ts';
 import { graphql } from './graphqlClient.ts';
 import { RtpReceiver, startListener, startSpeaker } from './plainRtp.ts';
-import { reportLine, writeReport, type SurgeReport } from './report.ts';
+import { overflowLabel, reportLine, writeReport, type SurgeReport } from './report.ts';
 
 export interface HttpSurgeOptions {
   readonly listeners: number;
@@ -42,6 +45,29 @@ const soon = async <T>(work: () => Promise<T>, ms = 10_000): Promise<T> => {
   }
 };
 
+/**
+ * Before a run against someone else's server: one line if it is not a
+ * Spillway API, or if it refuses the demo's tokens (signed with this
+ * process's SPILLWAY_JWT_SECRET, which must be the server's).
+ */
+const checkServer = async (url: string, producer: string): Promise<void> => {
+  let viewer: { viewer: { roles: string[] } | null };
+  try {
+    viewer = await graphql(url, producer, '{ viewer { roles } }');
+  } catch (error) {
+    if (error instanceof SyntaxError)
+      throw new UsageError(`${url} did not answer as a GraphQL API (${error.message}).`);
+    if (error instanceof Error && /^UNAUTHENTICATED\b/.test(error.message)) {
+      throw new UsageError(
+        `${url} refused the demo's token (${error.message}): run the demo with the server's SPILLWAY_JWT_SECRET.`,
+      );
+    }
+    throw error;
+  }
+  if (!viewer.viewer?.roles.includes('producer'))
+    throw new UsageError(`${url} did not take the demo's producer token as a producer.`);
+};
+
 interface Placement {
   joinRoom: { room: { id: string; parentId: string | null } };
 }
@@ -55,17 +81,28 @@ interface Placement {
  */
 export const runHttpSurgeDemo = async (config: SpillwayConfig, options: HttpSurgeOptions): Promise<void> => {
   const print = (line: string): void => void process.stdout.write(`${line}\n`);
+  const folder = options.out ?? join(config.dataDir, `demo-${new Date().toISOString().replaceAll(':', '-')}`);
   let server: RunningServer | undefined;
   if (!options.url) {
+    // The server's request log (a line per join and per /metrics poll) would bury the progress bar: it goes
+    // to a file beside the report. A queue of its own, unless SPILLWAY_QUEUE names one, keeps its jobs apart
+    // from any other server's on the same Redis.
+    mkdirSync(folder, { recursive: true });
+    const logFile = join(folder, 'server.log');
     server = await serve(
-      loadConfig({ dataDir: config.dataDir, port: '0' }, { ...process.env, SPILLWAY_QUEUE: `demo-${randomUUID()}` }),
+      loadConfig(
+        { dataDir: config.dataDir, port: String(config.api.port) },
+        { ...process.env, SPILLWAY_QUEUE: process.env.SPILLWAY_QUEUE || `demo-${randomUUID()}` },
+      ),
+      { logger: pino({ name: 'spillway' }, pino.destination(logFile)) },
     );
-    print(`server: ${server.url} (${server.schedulerReason})`);
+    print(`server: ${server.url} (${server.schedulerReason}); its log: ${logFile}`);
   }
   const url = options.url ?? server!.url;
   const secret = config.api.jwtSecret;
   const media: MediaPlane | undefined = server?.media;
   const producer = await signToken(secret, 'producer', ['producer']);
+  if (options.url) await checkServer(options.url, producer);
   const lags: number[] = [];
   const metricsUrl = url.replace(/\/graphql$/, '/metrics');
   const sampler = setInterval(() => {
@@ -175,7 +212,7 @@ export const runHttpSurgeDemo = async (config: SpillwayConfig, options: HttpSurg
     };
     await Promise.all(Array.from({ length: options.clients }, client));
     const { rate } = progress.stop(options.listeners);
-    if (failures > 0) print(`${failures} joins were refused (see the server's log)`);
+    if (failures > 0) print(`${failures} joins were refused (see ${server ? 'server.log' : "the server's log"})`);
 
     // 3. A listener in every room counts the speakers' packets for two seconds.
     let mediaDelivery: number | null = null;
@@ -197,6 +234,7 @@ export const runHttpSurgeDemo = async (config: SpillwayConfig, options: HttpSurg
     await sleep(300);
     const { room } = await graphql<{
       room: {
+        title: string;
         listenerCount: number;
         familyListenerCount: number;
         capacity: number;
@@ -205,12 +243,17 @@ export const runHttpSurgeDemo = async (config: SpillwayConfig, options: HttpSurg
     }>(
       url,
       producer,
-      'query($id: ID!) { room(id: $id) { listenerCount familyListenerCount capacity overflowRooms { id listenerCount capacity } } }',
+      'query($id: ID!) { room(id: $id) { title listenerCount familyListenerCount capacity overflowRooms { id listenerCount capacity } } }',
       { id: roomId },
     );
     const rooms = [
-      { roomId, listeners: room.listenerCount, capacity: room.capacity },
-      ...room.overflowRooms.map((o) => ({ roomId: o.id, listeners: o.listenerCount, capacity: o.capacity })),
+      { roomId, label: room.title, listeners: room.listenerCount, capacity: room.capacity },
+      ...room.overflowRooms.map((o, i) => ({
+        roomId: o.id,
+        label: overflowLabel(o.id, i),
+        listeners: o.listenerCount,
+        capacity: o.capacity,
+      })),
     ];
     const timelines: SurgeReport['timelines'] = {};
     for (const r of rooms) {
@@ -235,9 +278,8 @@ export const runHttpSurgeDemo = async (config: SpillwayConfig, options: HttpSurg
       mediaDelivery,
       timelines,
     };
-    const folder = options.out ?? join(config.dataDir, `demo-${new Date().toISOString().replaceAll(':', '-')}`);
     const written = writeReport(folder, report);
-    print(`rooms: ${rooms.map((r) => `${r.roomId} ${r.listeners}/${r.capacity}`).join(', ')}`);
+    print(`rooms: ${rooms.map((r) => `${r.label} ${r.listeners}/${r.capacity}`).join(', ')}`);
     print(`report: ${written.json} and ${written.html}`);
     print(reportLine(report));
   } finally {

@@ -3,13 +3,18 @@ import { MediaError, type MediaSignaling } from '../../media/index.ts';
 import { builder } from '../builder.ts';
 import type { ApiContext, Viewer } from '../context.ts';
 import { apiError } from '../errors.ts';
-import { requireRole } from '../guards.ts';
+import { requireRole, spendRateLimit } from '../guards.ts';
 import '../types/json.ts';
 
 const mediaOf = (context: ApiContext): MediaSignaling => {
   if (!context.services.media)
     throw apiError('NOT_FOUND', 'This node runs without media; connect to one that serves audio.');
   return context.services.media;
+};
+
+const API_CODES: Partial<Record<MediaError['code'], 'FORBIDDEN' | 'RATE_LIMITED'>> = {
+  MEDIA_FORBIDDEN: 'FORBIDDEN',
+  TOO_MANY_TRANSPORTS: 'RATE_LIMITED',
 };
 
 /** Media errors to stable codes; malformed WebRTC parameters are the client's to fix. */
@@ -19,7 +24,7 @@ const relay = async <T>(work: () => Promise<T> | T): Promise<T> => {
   } catch (error) {
     if (error instanceof GraphQLError) throw error;
     if (error instanceof MediaError) {
-      throw apiError(error.code === 'MEDIA_FORBIDDEN' ? 'FORBIDDEN' : 'NOT_FOUND', error.message, {
+      throw apiError(API_CODES[error.code] ?? 'NOT_FOUND', error.message, {
         mediaCode: error.code,
       });
     }
@@ -28,15 +33,34 @@ const relay = async <T>(work: () => Promise<T> | T): Promise<T> => {
   }
 };
 
+const TRANSPORT_ID = 'The `id` of a transport createMediaTransport gave you.';
+
 const listener = (context: ApiContext, what: string): Viewer => requireRole(context, what, 'listener', 'producer');
+
+/**
+ * Where the viewer is in the family of `roomId`, from the family's roster
+ * (the command path's, which the log is the truth of), or FORBIDDEN. From
+ * then on the media plane follows the log for where they are (see
+ * src/media/membership.ts), and refuses a transport made for anywhere else.
+ */
+const placementIn = async (context: ApiContext, roomId: string, viewer: Viewer) => {
+  const { readModels, commands } = context.services;
+  // A room opened through another node may not be in this node's read models yet.
+  if (!readModels.room(roomId)) await readModels.catchUp().catch(() => undefined);
+  if (!readModels.room(roomId)) throw apiError('NOT_FOUND', `Room ${roomId} does not exist; check the id.`);
+  const placement = await commands.placementOf(roomId, viewer.userId);
+  if (!placement) throw apiError('FORBIDDEN', `Join room ${roomId} first: you are not in it or its overflow rooms.`);
+  return placement;
+};
 
 builder.queryFields((t) => ({
   routerRtpCapabilities: t.field({
     type: 'JSON',
-    description: "The RTP capabilities of a room's router: load them into mediasoup-client's Device.",
-    args: { roomId: t.arg.id({ required: true }) },
-    resolve: (_root, { roomId }, context) => {
-      listener(context, 'join audio');
+    description:
+      "The RTP capabilities of a room's router: load them into mediasoup-client's Device. For members of the room's family only (FORBIDDEN otherwise); NOT_FOUND while the room's media is not up yet.",
+    args: { roomId: t.arg.id({ required: true, description: 'The room you were placed in (main or overflow).' }) },
+    resolve: async (_root, { roomId }, context) => {
+      await placementIn(context, roomId, listener(context, 'join audio'));
       return relay(() => mediaOf(context).routerRtpCapabilities(roomId));
     },
   }),
@@ -46,25 +70,30 @@ builder.mutationFields((t) => ({
   createMediaTransport: t.field({
     type: 'JSON',
     description:
-      'A WebRTC transport in the room you were placed in: to send if you are on stage, to receive otherwise. Returns { id, iceParameters, iceCandidates, dtlsParameters }.',
-    args: { roomId: t.arg.id({ required: true }) },
+      'A WebRTC transport in the room you were placed in: to send if you are on stage, to receive otherwise. Returns { id, iceParameters, iceCandidates, dtlsParameters }. It works while you stay where you were placed: leaving or being moved (on stage, off it) closes it within a second. One user holds at most a few per room family (4 unless configured; RATE_LIMITED past that), and each creation counts against the rate limit.',
+    args: { roomId: t.arg.id({ required: true, description: 'A room of the family you joined.' }) },
     resolve: async (_root, { roomId }, context) => {
       const viewer = listener(context, 'join audio');
-      const placement = await context.services.commands.placementOf(roomId, viewer.userId);
-      if (!placement)
-        throw apiError('FORBIDDEN', `Join room ${roomId} first: you are not in it or its overflow rooms.`);
+      const placement = await placementIn(context, roomId, viewer);
+      const media = mediaOf(context);
+      spendRateLimit(context, viewer);
       return relay(() =>
-        mediaOf(context).createWebRtcTransport({
-          userId: viewer.userId,
-          roomId: placement.roomId,
-          role: placement.role === 'speaker' ? 'speaker' : 'listener',
-        }),
+        media.createWebRtcTransport({ userId: viewer.userId, roomId: placement.roomId, role: placement.role }),
       );
     },
   }),
   connectMediaTransport: t.field({
     type: 'Boolean',
-    args: { transportId: t.arg.id({ required: true }), dtlsParameters: t.arg({ type: 'JSON', required: true }) },
+    description:
+      "Completes a transport's DTLS handshake (mediasoup-client's transport `connect` event); true when done.",
+    args: {
+      transportId: t.arg.id({ required: true, description: TRANSPORT_ID }),
+      dtlsParameters: t.arg({
+        type: 'JSON',
+        required: true,
+        description: 'The `dtlsParameters` of the connect event.',
+      }),
+    },
     resolve: async (_root, args, context) => {
       const viewer = listener(context, 'join audio');
       await relay(() =>
@@ -80,7 +109,10 @@ builder.mutationFields((t) => ({
   produceAudio: t.field({
     type: 'ID',
     description: 'Speakers only: starts sending your microphone; returns the producer id.',
-    args: { transportId: t.arg.id({ required: true }), rtpParameters: t.arg({ type: 'JSON', required: true }) },
+    args: {
+      transportId: t.arg.id({ required: true, description: TRANSPORT_ID }),
+      rtpParameters: t.arg({ type: 'JSON', required: true, description: 'The `rtpParameters` of the produce event.' }),
+    },
     resolve: async (_root, args, context) => {
       const viewer = listener(context, 'speak');
       const { producerId } = await relay(() =>
@@ -98,7 +130,10 @@ builder.mutationFields((t) => ({
     type: 'JSON',
     description:
       "One consumer per speaker of your room's family: [{ id, producerId, kind, rtpParameters }], paused until resumed.",
-    args: { transportId: t.arg.id({ required: true }), rtpCapabilities: t.arg({ type: 'JSON', required: true }) },
+    args: {
+      transportId: t.arg.id({ required: true, description: TRANSPORT_ID }),
+      rtpCapabilities: t.arg({ type: 'JSON', required: true, description: "Your Device's `rtpCapabilities`." }),
+    },
     resolve: async (_root, args, context) => {
       const viewer = listener(context, 'listen');
       return relay(() =>
@@ -112,10 +147,22 @@ builder.mutationFields((t) => ({
   }),
   resumeConsumer: t.field({
     type: 'Boolean',
-    args: { consumerId: t.arg.id({ required: true }) },
+    description: 'Starts the audio of a consumer consumeSpeakers gave you, once your side is ready; true when done.',
+    args: { consumerId: t.arg.id({ required: true, description: 'The `id` of a consumer consumeSpeakers gave you.' }) },
     resolve: async (_root, { consumerId }, context) => {
       const viewer = listener(context, 'listen');
       await relay(() => mediaOf(context).resumeConsumer({ userId: viewer.userId, consumerId }));
+      return true;
+    },
+  }),
+  closeMediaTransport: t.field({
+    type: 'Boolean',
+    description:
+      'Closes one of your transports (and its producers and consumers), freeing its place under the per-user limit. Works after you left the room too.',
+    args: { transportId: t.arg.id({ required: true, description: TRANSPORT_ID }) },
+    resolve: async (_root, { transportId }, context) => {
+      const viewer = listener(context, 'close a transport');
+      await relay(() => mediaOf(context).closeTransport({ userId: viewer.userId, transportId }));
       return true;
     },
   }),

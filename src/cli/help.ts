@@ -1,0 +1,98 @@
+/** What `spillway --help` and each `spillway COMMAND --help` print. */
+
+export const globalHelp = (
+  version: string,
+): string => `spillway ${version} — event-sourced orchestration for live audio rooms
+
+Usage: spillway COMMAND [flags]      (spillway COMMAND --help for its flags)
+
+Commands:
+  serve     the engine and its GraphQL API, GraphiQL and the dashboard
+  token     prints a development token for a user and roles
+  demo      runs a scenario end to end (spillway demo surge)
+  replay    rebuilds the read models, or exports a room's events or timeline
+
+  spillway --help | --version
+
+Environment:
+  SPILLWAY_DATA        folder of the embedded SQLite event store and read models (default ./data)
+  SPILLWAY_EVENTS      the SQLite event store file, when several nodes share one
+  SPILLWAY_EVENTS_URL  the log in PostgreSQL instead (postgresql://user@host:5432/db?schema=NAME)
+  EVENTSTORE_URL       use EventStoreDB/KurrentDB instead (esdb://host:2113?tls=false)
+  PORT, HOST           where serve listens (default 4000 on 127.0.0.1)
+  SPILLWAY_JWT_SECRET  HS256 secret for tokens (a development secret without it)
+  SPILLWAY_JWKS_URL    verify tokens against a JWKS instead
+  REDIS_URL            subscriptions across API nodes, and sessions' jobs, through Redis
+`;
+
+export const COMMAND_HELP = {
+  serve: `Usage: spillway serve [--port N] [--host H] [--data DIR] [--events-file FILE | --events-url URL]
+
+The engine and its GraphQL API (queries, mutations, SSE and WebSocket
+subscriptions) at http://HOST:PORT/graphql, GraphiQL at the same URL in a
+browser, the dashboard at / and Prometheus metrics at /metrics. SIGTERM or
+Ctrl-C stops it cleanly.
+
+  --port N            where to listen (default PORT or 4000; 0 picks a free port)
+  --host H            the address to listen on (default HOST or 127.0.0.1)
+  --data DIR          the data folder (default SPILLWAY_DATA or ./data)
+  --events-file FILE  the SQLite event store, when several nodes share one
+  --events-url URL    the log in PostgreSQL (default SPILLWAY_EVENTS_URL), as
+                      postgresql://user@host:5432/db?schema=NAME
+
+Several nodes on one log divide the room families between them (leases;
+see the README): SPILLWAY_INTERNAL_PORT, SPILLWAY_INTERNAL_URL,
+SPILLWAY_CLUSTER_SECRET and SPILLWAY_LEASE_MS set how.
+`,
+  token: `Usage: spillway token --user NAME [--role ROLE ...] [--data DIR]
+
+Prints a development token, alone on its last line, signed with
+SPILLWAY_JWT_SECRET (or the built-in development secret, with a note).
+
+  --user NAME   the user id (letters, digits, "_", ".", "@", "-")
+  --role ROLE   listener, producer or analyst; repeat for several (default listener)
+`,
+  demo: `Usage: spillway demo SCENARIO [flags]      (spillway demo SCENARIO --help)
+
+Scenarios:
+  surge   a famous guest arrives: a scheduled headliner's room fills over the
+          API and spills into overflow rooms, with real media
+`,
+  'demo surge': `Usage: spillway demo surge [--listeners N] [--capacity N] [--speakers N] [--rate N]
+                          [--clients N] [--url URL | --port N] [--out DIR] [--data DIR] [--in-process]
+
+A famous-guest surge end to end: a producer schedules a headliner a few
+seconds ahead (prewarm runs), the room opens, the headliner arrives, and the
+listeners join over the GraphQL API into a room of the given capacity,
+spilling into overflow rooms; speakers send real RTP and a listener in every
+room counts it. Writes report.json and report.html.
+
+  --listeners N  how many join (default 20000)
+  --capacity N   the main room's seats, and each overflow room's (default 5000)
+  --speakers N   on stage, each sending audio (default 3)
+  --rate N       joins per second at most (default: as fast as it goes)
+  --clients N    concurrent HTTP clients (default 256)
+  --url URL      drive a running server's API (http://HOST:PORT/graphql) instead
+                 of starting one, with tokens signed by the same SPILLWAY_JWT_SECRET;
+                 media is then not measured
+  --port N       where the demo's own server listens (default: a free port); its
+                 log goes to server.log beside the report
+  --out DIR      where the report goes (default DATA/demo-TIME)
+  --data DIR     the data folder (default SPILLWAY_DATA or ./data)
+  --in-process   through the command path in this process: no HTTP, no media
+`,
+  replay: `Usage: spillway replay [--data DIR]
+       spillway replay --events ROOM [--format jsonl|csv] [--until ISO] [--out FILE]
+       spillway replay --analytics ROOM [--format csv] [--until ISO] [--out FILE]
+
+With no room: rebuilds every read model from zero, with progress (events/s, ETA).
+  --events ROOM     exports the room's raw events (jsonl, the default, or csv)
+  --analytics ROOM  exports the room's per-second timeline as csv: listeners,
+                    family listeners, joins, leaves
+  --until ISO       only what happened up to that time (2026-11-28T21:04:17Z)
+  --out FILE        write there instead of standard output
+  --data DIR        the data folder (default SPILLWAY_DATA or ./data)
+`,
+} as const;
+
+export type HelpTopic = keyof typeof COMMAND_HELP;
