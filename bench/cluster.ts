@@ -3,7 +3,6 @@
 // one PostgreSQL log (a fresh schema each), joins spread evenly over the
 // nodes: joins/s, p50/p99, conflicts surfaced, and joins per CPU-second of
 // the nodes and the load generator together (they share the machine's cores).
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -13,6 +12,7 @@ import { postGraphQL, TEST_SECRET } from '../test/support/apiServer.ts';
 import { familyInLog, joinSurge, listenerTokens } from '../test/support/joinSurge.ts';
 import { freshSchema } from '../test/support/postgres.ts';
 import { startServeProcess, type ServeProcess } from '../test/support/serveProcess.ts';
+import { serverNamespace } from '../test/support/serverNamespace.ts';
 import { makeTempDir } from '../test/support/tempDir.ts';
 import { env, ratio, report } from './report.ts';
 
@@ -57,13 +57,14 @@ const surgeThrough = async (count: number, joins: number, toOwnerOnly = false): 
   const dir = makeTempDir('bench-cluster');
   const nodes: ServeProcess[] = [];
   const store = openPostgresEventStore(schema.url);
+  const namespace = serverNamespace('bench-cluster');
   try {
     const envFor: NodeJS.ProcessEnv = {
       ...process.env,
       SPILLWAY_EVENTS_URL: schema.url,
       SPILLWAY_JWT_SECRET: TEST_SECRET,
       SPILLWAY_MEDIA: 'off',
-      SPILLWAY_QUEUE: `bench-cluster-${randomUUID()}`,
+      ...namespace.env,
     };
     for (const unset of ['REDIS_URL', 'SPILLWAY_DATA', 'SPILLWAY_EVENTS', 'EVENTSTORE_URL']) delete envFor[unset];
     for (let i = 0; i < count; i += 1) {
@@ -103,6 +104,7 @@ const surgeThrough = async (count: number, joins: number, toOwnerOnly = false): 
     };
   } finally {
     await Promise.all(nodes.map((n) => n.stop()));
+    await namespace.remove();
     await store.close();
     await schema.drop();
     dir.remove();

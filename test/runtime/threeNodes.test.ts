@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
@@ -9,6 +8,7 @@ import { postGraphQL, TEST_SECRET } from '../support/apiServer.ts';
 import { familyInLog, joinSurge, listenerTokens, type FamilyInLog } from '../support/joinSurge.ts';
 import { freshSchema, POSTGRES_URL } from '../support/postgres.ts';
 import { startServeProcess, type ServeProcess } from '../support/serveProcess.ts';
+import { serverNamespace } from '../support/serverNamespace.ts';
 import { makeTempDir } from '../support/tempDir.ts';
 
 /** Joins in the surge; SPILLWAY_TEST_CLUSTER_JOINS scales it down where CI time demands. */
@@ -24,6 +24,8 @@ describe('three API nodes on one PostgreSQL log', () => {
   const schema = freshSchema('three');
   const dir = makeTempDir('three-nodes');
   const nodes: ServeProcess[] = [];
+  // The scheduler finds the shared Redis even without REDIS_URL: its queue is this test's and removed after.
+  const namespace = serverNamespace('three');
   let store: EventStore;
   let admin: pg.Client;
   let moderator: string;
@@ -34,7 +36,7 @@ describe('three API nodes on one PostgreSQL log', () => {
       SPILLWAY_EVENTS_URL: schema.url,
       SPILLWAY_JWT_SECRET: TEST_SECRET,
       SPILLWAY_MEDIA: 'off',
-      SPILLWAY_QUEUE: `test-three-${randomUUID()}`,
+      ...namespace.env,
       SPILLWAY_LEASE_MS: '3000',
     };
     for (const unset of ['REDIS_URL', 'SPILLWAY_DATA', 'SPILLWAY_EVENTS', 'EVENTSTORE_URL']) delete env[unset];
@@ -96,6 +98,7 @@ describe('three API nodes on one PostgreSQL log', () => {
 
   afterAll(async () => {
     await Promise.all(nodes.map((node) => node.stop()));
+    await namespace.remove();
     await store?.close();
     await admin?.end();
     await schema.drop();
