@@ -7,3 +7,11 @@ export {
 } from './sessionCommands.ts';
 export { CommandPathClosedError, ConcurrencyConflictError } from './errors.ts';
 export { DEFAULT_MAILBOX_LIMITS, type MailboxLimits } from './mailboxes.ts';
+export {
+  createFamilyOwnership,
+  type FamilyOwnership,
+  type FamilyOwnershipOptions,
+  type Forwarder,
+  type LocalCommands,
+} from './ownership.ts';
+export { FamilyUnavailableError, NotOwnerError, OwnerUnreachableError } from './ownershipErrors.ts';

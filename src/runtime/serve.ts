@@ -8,6 +8,7 @@ import {
 import type { SessionScheduler, WarmHook } from '../scheduling/index.ts';
 import { pino, type Logger } from 'pino';
 import type { SpillwayConfig } from './config.ts';
+import { startCluster, type Cluster } from './cluster.ts';
 import { openEngine, type Engine } from './engine.ts';
 import { openFeedBus } from './feed.ts';
 import { renderOfflineGraphiQL } from './graphiql.ts';
@@ -22,6 +23,8 @@ export interface RunningServer {
   readonly feed: FeedBus;
   readonly scheduler: SessionScheduler;
   readonly media: MediaPlane | undefined;
+  /** Family ownership across nodes (undefined on an EventStoreDB log without Redis). */
+  readonly cluster: Cluster | undefined;
   /** Which scheduler runs the sessions' jobs, and why. */
   readonly schedulerReason: string;
   /** Stops taking requests, drains the command mailboxes, closes everything. */
@@ -77,6 +80,9 @@ const start = async (config: SpillwayConfig, options: ServeOptions, startup: Sta
   const placements = media ? createPlacementReactor(media) : undefined;
   const engine = startup.opened(
     openEngine(config, {
+      // With family ownership a conflict means another node wrote: the ownership asks the leases
+      // again (the fence) rather than the mailbox reloading and deciding as a node that lost the family.
+      ...(config.eventStore.kind === 'eventstoredb' && !config.redisUrl ? {} : { commands: { maxRetries: 1 } }),
       onBatch: (events) => {
         metrics.onBatch(events);
         reconciler?.onBatch(events);
@@ -86,8 +92,13 @@ const start = async (config: SpillwayConfig, options: ServeOptions, startup: Sta
     (opened) => opened.close(),
   );
   const feed = startup.opened(await openFeedBus(config, engine.readModels.feed, metrics, logger), (bus) => bus.close());
-  const sessions = startup.opened(await startSessions(engine, config, options.warm, logger), (started) =>
-    started.scheduler.close(),
+  const cluster = await startCluster(config, engine, (error) => options.onInternalError?.(error, 'internal-channel'));
+  if (cluster) startup.opened(cluster, (opened) => opened.close());
+  // Every room command, from the API or a session's job, goes through the family's owner.
+  const commands = cluster?.commands ?? engine.commands;
+  const sessions = startup.opened(
+    await startSessions({ ...engine, commands }, config, options.warm, logger),
+    (started) => started.scheduler.close(),
   );
   await engine.readModels.waitFor(await engine.store.headPosition(), 600_000);
   await sessions.resync();
@@ -95,7 +106,7 @@ const start = async (config: SpillwayConfig, options: ServeOptions, startup: Sta
   const perSecond = options.mutationsPerSecond ?? 50;
   const api = createApiServer({
     services: {
-      commands: engine.commands,
+      commands,
       readModels: engine.readModels,
       feed,
       rateLimiter: createRateLimiter(perSecond, perSecond * 4),
@@ -121,6 +132,7 @@ const start = async (config: SpillwayConfig, options: ServeOptions, startup: Sta
   let stopping: Promise<void> | undefined;
   const stop = async (): Promise<void> => {
     await api.close();
+    await cluster?.close();
     await scheduler.close();
     await feed.close();
     await reconciler?.stop();
@@ -128,5 +140,5 @@ const start = async (config: SpillwayConfig, options: ServeOptions, startup: Sta
     await engine.close();
     lock.release();
   };
-  return { url, engine, feed, scheduler, schedulerReason, media, stop: () => (stopping ??= stop()) };
+  return { url, engine, feed, scheduler, schedulerReason, media, cluster, stop: () => (stopping ??= stop()) };
 };

@@ -75,13 +75,19 @@ export const postGraphQL = async <T>(url: string, query: string, options: Reques
  * 127.0.0.1, the test secret, no REDIS_URL (the in-process feed), no media
  * workers, a scheduler queue of its own, and only warnings logged.
  */
-export const startApi = async (label: string, options: ServeOptions = {}): Promise<TestApi> => {
+export const startApi = async (
+  label: string,
+  options: ServeOptions = {},
+  /** More settings, e.g. SPILLWAY_EVENTS_URL for a PostgreSQL log. */
+  extraEnv: Record<string, string> = {},
+): Promise<TestApi> => {
   const dir = makeTempDir(label);
   const namespace = serverNamespace(label);
   const env = {
     SPILLWAY_JWT_SECRET: TEST_SECRET,
     SPILLWAY_MEDIA: 'off',
     ...namespace.env,
+    ...extraEnv,
   };
   const config = loadConfig({ dataDir: dir.path, port: '0', host: '127.0.0.1' }, env);
   const server = await serve(config, { logger: pino({ level: 'warn' }), ...options });
