@@ -22,11 +22,17 @@ const oneOf =
   (v) =>
     typeof v === 'string' && values.includes(v);
 
+/** Each kind's own fields, beside `kind`, `roomId` and `position`: every one must be named below (typed). */
+type OwnFields<K extends FeedItem['kind']> = Exclude<
+  keyof Extract<FeedItem, { kind: K }>,
+  'kind' | 'roomId' | 'position'
+>;
+
 /** The fields each kind carries beside `kind`, `roomId` and `position`: the wire's schema. */
-const FIELDS: Record<FeedItem['kind'], Record<string, Check>> = {
+const FIELDS: { readonly [K in FeedItem['kind']]: Record<OwnFields<K>, Check> } = {
   ListenerCountChanged: { listenerCount: isCount, familyListenerCount: isCount },
   SpeakersChanged: { speakers: isIdList },
-  HandsChanged: { hands: isIdList },
+  HandsChanged: { hands: isIdList, changed: isIdList, moderators: isIdList },
   OverflowRoomSpawned: { overflowRoomId: isId },
   OverflowRoomDrained: { overflowRoomId: isId },
   RoomBecameFull: {},
@@ -60,7 +66,7 @@ export const decodeFeedMessage = (text: string): FeedMessage | { readonly reject
   if (!isRecord(wire) || !isId(wire.topic) || !isRecord(wire.item)) return { rejected: 'not-an-item' };
   const { kind, roomId, position } = wire.item;
   if (typeof kind !== 'string' || !Object.hasOwn(FIELDS, kind)) return { rejected: 'unknown-kind' };
-  const fields = FIELDS[kind as FeedItem['kind']];
+  const fields: Record<string, Check> = FIELDS[kind as FeedItem['kind']];
   if (!isId(roomId) || typeof position !== 'string' || !/^\d{1,20}$/.test(position)) return { rejected: 'bad-field' };
   for (const [name, check] of Object.entries(fields)) if (!check(wire.item[name])) return { rejected: 'bad-field' };
   const item = { kind, roomId, position: BigInt(position) } as Record<string, unknown>;
