@@ -1,4 +1,4 @@
-import { checkEventStore, describeEventStore, serve, StartupError, type SpillwayConfig } from '../runtime/index.ts';
+import { describeEventStore, serve, StartupError, type SpillwayConfig } from '../runtime/index.ts';
 
 /**
  * `spillway serve`: the engine and its API until SIGTERM or SIGINT, then a
@@ -11,8 +11,6 @@ export const runServe = async (config: SpillwayConfig): Promise<void> => {
     log('WARNING: SPILLWAY_JWT_SECRET is not set: tokens are signed with the built-in DEVELOPMENT secret.');
     log('WARNING: anyone can mint tokens for this server. Set SPILLWAY_JWT_SECRET before exposing it.');
   }
-  // A log that is away stops the start here, in one line, before media workers or the API exist.
-  await checkEventStore(config.eventStore);
   const running = await serve(config, {
     onInternalError: (error, requestId) =>
       log(

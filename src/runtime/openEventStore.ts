@@ -36,17 +36,3 @@ export const describeEventStore = (config: EventStoreConfig): string => {
     }
   }
 };
-
-/**
- * Opens the configured store, reads its head and closes it again: a server
- * that is away fails here, before anything else starts, with the store's own
- * EventStoreUnavailableError.
- */
-export const checkEventStore = async (config: EventStoreConfig): Promise<void> => {
-  const store = openEventStore(config);
-  try {
-    await store.headPosition();
-  } finally {
-    await store.close();
-  }
-};
