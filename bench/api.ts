@@ -1,20 +1,27 @@
-// npm run bench -- api [--joins N] [--subscribers N] [--quick]
+// npm run bench -- api [--joins N] [--subscribers N] [--quick] [--joins-only]
 // The GraphQL API over real HTTP, in-process server:
-//  (a) joinRoom mutations/s from many concurrent clients (distinct users, one
-//      token each, one room of capacity 5,000), against the same joins sent
-//      in-process through engine.commands.send: the API's overhead ratio;
+//  (a) joinRoom mutations/s from 64 and 256 keep-alive connections (autocannon
+//      in a child process; distinct users, one token each, one room of
+//      capacity 5,000 spilling into overflow rooms), against a bare node:http
+//      server doing the same JSON parse + HS256 verify + JSON answer in this
+//      process: `ratio` is the API's share of what the box can do. The join
+//      is sent as a trusted document (documentId), and again as an ad-hoc
+//      document for comparison;
 //  (b) feed fan-out: N SSE subscribers on one room (in a child process, so
 //      the server and the subscribers each have their own file-descriptor
 //      limit and event loop), one join, latency from just before the
 //      mutation is sent to each subscriber's receipt.
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { Agent, request } from 'node:http';
+import { Agent, createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { jwtVerify } from 'jose';
 import { pino } from 'pino';
 import { loadConfig, serve, signToken, type RunningServer } from '../src/runtime/index.ts';
 import { makeTempDir } from '../test/support/tempDir.ts';
+import type { LoadRequest, LoadResult } from './joinLoad.ts';
 import { env, ratio, report, rssMb } from './report.ts';
 
 const SECRET = 'bench-secret-of-sufficient-length';
@@ -43,36 +50,95 @@ const openRoomInProcess = async (server: RunningServer, capacity: number): Promi
   return roomId;
 };
 
-/** Runs `joins` calls of `join(i)` from `clients` concurrent loops; joins per second. */
-const drive = async (joins: number, clients: number, join: (i: number) => Promise<unknown>): Promise<number> => {
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: clients }, async () => {
-      while (next < joins) await join(next++);
-    }),
+// --- joins: the API against a bare Node HTTP server doing the same parse + verify + answer -------------------
+
+/**
+ * The ceiling a join over HTTP can approach on this machine: node:http, the
+ * body parsed as JSON, the bearer token verified (jose, HS256, the key imported
+ * once as the API does), a JSON answer shaped like joinRoom's.
+ */
+const startBareServer = async (secret: string): Promise<{ url: string; close(): Promise<void> }> => {
+  const key = await crypto.subtle.importKey(
+    'raw',
+    new TextEncoder().encode(secret),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['verify'],
   );
-  return joins / ((performance.now() - started) / 1000);
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      void (async () => {
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { variables: { roomId: string } };
+        const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
+        const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'], requiredClaims: ['exp'] });
+        const answer = JSON.stringify({
+          data: {
+            joinRoom: { role: 'listener', room: { id: body.variables.roomId, parentId: null }, user: payload.sub },
+          },
+        });
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(answer) });
+        res.end(answer);
+      })().catch((error: unknown) => {
+        res.writeHead(401, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ errors: [{ message: String(error) }] }));
+      });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/graphql`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 };
 
-const joinThroughput = async (server: RunningServer, tokens: readonly string[], clients: number) => {
-  const joins = tokens.length;
-  const overHttp = await openRoomInProcess(server, 5000);
-  const http = await drive(joins, clients, (i) =>
-    graphql(server.url, tokens[i]!, `mutation { joinRoom(roomId: "${overHttp}") { room { id } } }`),
-  );
-  const inProcessRoom = await openRoomInProcess(server, 5000);
-  const at = new Date().toISOString();
-  const inProcess = await drive(joins, clients, (i) =>
-    server.engine.commands.send({
-      type: 'JoinRoom',
-      data: { roomId: inProcessRoom },
-      metadata: { actor: `user-${i}`, at },
-    }),
-  );
-  report(
-    `api joins: clients=${clients} joins=${joins} http=${Math.round(http)}/s in-process=${Math.round(inProcess)}/s overhead=${ratio(inProcess, http)}`,
-  );
+/** One load run in a child process (bench/joinLoad.ts): autocannon there, the server here. */
+const load = (request: LoadRequest): Promise<LoadResult> =>
+  new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(new URL('./joinLoad.ts', import.meta.url)), [], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    child.once('message', (result: LoadResult) => resolve(result));
+    child.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`the load generator exited (${code})`))));
+    child.send(request);
+  });
+
+const joinThroughput = async (server: RunningServer, clients: number, joins: number) => {
+  const bare = await startBareServer(SECRET);
+  const run = randomUUID().slice(0, 8);
+  const base = { secret: SECRET, joins, connections: clients } as const;
+  try {
+    const ceiling = await load({ ...base, url: bare.url, roomId: 'bare', users: `bare-${run}`, send: 'documentId' });
+    const trusted = await load({
+      ...base,
+      url: server.url,
+      roomId: await openRoomInProcess(server, 5000),
+      users: `trusted-${run}`,
+      send: 'documentId',
+    });
+    const adHoc = await load({
+      ...base,
+      url: server.url,
+      roomId: await openRoomInProcess(server, 5000),
+      users: `adhoc-${run}`,
+      send: 'query',
+    });
+    for (const [name, r] of [
+      ['bare', ceiling],
+      ['trusted', trusted],
+      ['ad-hoc', adHoc],
+    ] as const) {
+      if (r.failed > 0) report(`note: ${r.failed} of ${joins} ${name} joins failed; the first: ${r.firstFailure}`);
+    }
+    report(
+      `api joins: clients=${clients} joins=${joins} http=${Math.round(trusted.perSecond)}/s bare=${Math.round(ceiling.perSecond)}/s ratio=${(trusted.perSecond / ceiling.perSecond).toFixed(2)} p99=${Math.round(trusted.p99)}ms (bare p99=${Math.round(ceiling.p99)}ms; ad-hoc document: ${Math.round(adHoc.perSecond)}/s ratio=${(adHoc.perSecond / ceiling.perSecond).toFixed(2)} p99=${Math.round(adHoc.p99)}ms)`,
+    );
+  } finally {
+    await bare.close();
+  }
 };
 
 // --- fan-out: the subscribers' side, run as a child process -------------------------------------------------
@@ -204,9 +270,14 @@ const fanOut = async (server: RunningServer, wanted: number): Promise<FanOut> =>
 export const run = async (args: string[]): Promise<void> => {
   const { values } = parseArgs({
     args,
-    options: { joins: { type: 'string' }, subscribers: { type: 'string' }, quick: { type: 'boolean' } },
+    options: {
+      joins: { type: 'string' },
+      subscribers: { type: 'string' },
+      quick: { type: 'boolean' },
+      'joins-only': { type: 'boolean' },
+    },
   });
-  const joins = Number(values.joins ?? (values.quick ? 1000 : 5000));
+  const joins = Number(values.joins ?? (values.quick ? 5000 : 20_000));
   const subscribers = Number(values.subscribers ?? (values.quick ? 1000 : 10_000));
   const dir = makeTempDir('bench-api');
   const config = loadConfig(
@@ -216,10 +287,8 @@ export const run = async (args: string[]): Promise<void> => {
   const server = await serve(config, { mutationsPerSecond: 1e9, logger: pino({ level: 'warn' }) });
   try {
     report(`api bench on ${env()}: ${joins} joins per run, SSE fan-out to ${subscribers} subscribers`);
-    const tokens = await Promise.all(
-      Array.from({ length: joins }, (_, i) => signToken(SECRET, `user-${i}`, ['listener'])),
-    );
-    for (const clients of [64, 256]) await joinThroughput(server, tokens, clients);
+    for (const clients of [64, 256]) await joinThroughput(server, clients, joins);
+    if (values['joins-only']) return;
 
     // Listener counts are coalesced per room (at most one per 250 ms window); the join here is
     // the room's first change, so its ListenerCountChanged goes out with its batch, like a

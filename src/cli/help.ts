@@ -22,11 +22,17 @@ Environment:
   PORT, HOST           where serve listens (default 4000 on 127.0.0.1)
   SPILLWAY_JWT_SECRET  HS256 secret for tokens (a development secret without it)
   SPILLWAY_JWKS_URL    verify tokens against a JWKS instead
+  NODE_ENV=production  (or serve --production) refuse to start without a real secret
+                       or JWKS; run only trusted (persisted) documents
+  SPILLWAY_CORS_ORIGINS       origins whose browsers may call the API (comma-separated)
+  SPILLWAY_INTROSPECTION      on|off (default on; GraphiQL needs it)
+  SPILLWAY_TRUSTED_DOCUMENTS  only|also (default: only in production)
+  SPILLWAY_ROOM_LIMITS        CAPACITY,OVERFLOW_ROOMS a listener may open (default 5000,10)
   REDIS_URL            subscriptions across API nodes, and sessions' jobs, through Redis
 `;
 
 export const COMMAND_HELP = {
-  serve: `Usage: spillway serve [--port N] [--host H] [--data DIR] [--events-file FILE | --events-url URL]
+  serve: `Usage: spillway serve [--port N] [--host H] [--data DIR] [--events-file FILE | --events-url URL] [--production]
 
 The engine and its GraphQL API (queries, mutations, SSE and WebSocket
 subscriptions) at http://HOST:PORT/graphql, GraphiQL at the same URL in a
@@ -37,6 +43,7 @@ Ctrl-C stops it cleanly.
   --host H            the address to listen on (default HOST or 127.0.0.1)
   --data DIR          the data folder (default SPILLWAY_DATA or ./data)
   --events-file FILE  the SQLite event store, when several nodes share one
+  --production        as NODE_ENV=production: a real secret or JWKS, trusted documents only
   --events-url URL    the log in PostgreSQL (default SPILLWAY_EVENTS_URL), as
                       postgresql://user@host:5432/db?schema=NAME
 
@@ -44,13 +51,14 @@ Several nodes on one log divide the room families between them (leases;
 see the README): SPILLWAY_INTERNAL_PORT, SPILLWAY_INTERNAL_URL,
 SPILLWAY_CLUSTER_SECRET and SPILLWAY_LEASE_MS set how.
 `,
-  token: `Usage: spillway token --user NAME [--role ROLE ...] [--data DIR]
+  token: `Usage: spillway token --user NAME [--role ROLE ...] [--expires-in 12h] [--data DIR]
 
 Prints a development token, alone on its last line, signed with
 SPILLWAY_JWT_SECRET (or the built-in development secret, with a note).
 
   --user NAME   the user id (letters, digits, "_", ".", "@", "-")
   --role ROLE   listener, producer or analyst; repeat for several (default listener)
+  --expires-in  the token's lifetime: 30m, 12h, 7d (default 12h); every token expires
 `,
   demo: `Usage: spillway demo SCENARIO [flags]      (spillway demo SCENARIO --help)
 

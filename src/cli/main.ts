@@ -29,7 +29,14 @@ const SCENARIOS = ['surge'];
 
 const COMMANDS = {
   serve: command({
-    flags: { port: 'value', host: 'value', data: 'value', 'events-file': 'value', 'events-url': 'value' },
+    flags: {
+      port: 'value',
+      host: 'value',
+      data: 'value',
+      'events-file': 'value',
+      'events-url': 'value',
+      production: 'switch',
+    },
     async run(flags, positionals) {
       noPositionals('serve', positionals);
       await runServe(
@@ -39,15 +46,16 @@ const COMMANDS = {
           eventsUrl: flags['events-url'],
           port: flags.port,
           host: flags.host,
+          production: flags.production,
         }),
       );
     },
   }),
   token: command({
-    flags: { user: 'value', role: 'list', data: 'value' },
+    flags: { user: 'value', role: 'list', data: 'value', 'expires-in': 'value' },
     async run(flags, positionals) {
       noPositionals('token', positionals);
-      await runToken(loadConfig({ dataDir: flags.data }), flags.user, flags.role);
+      await runToken(loadConfig({ dataDir: flags.data }), flags.user, flags.role, flags['expires-in']);
     },
   }),
   demo: command({

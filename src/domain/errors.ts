@@ -21,7 +21,8 @@ export type DomainErrorCode =
   | 'SESSION_ALREADY_EXISTS'
   | 'SESSION_CANCELLED'
   | 'SESSION_ALREADY_OPENED'
-  | 'SESSION_NOT_DUE';
+  | 'SESSION_NOT_DUE'
+  | 'NOT_THE_SESSION_PRODUCER';
 
 /** A command the domain refused, with a stable code and a sentence a person can act on. */
 export class DomainError extends Error {

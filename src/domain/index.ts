@@ -14,7 +14,7 @@ export type {
   RaiseHand,
   RoomCommand,
 } from './commands.ts';
-export { LISTENERS_PER_ROUTER } from './commands.ts';
+export { DEFAULT_CAPACITY, DEFAULT_MAX_OVERFLOW_ROOMS, LISTENERS_PER_ROUTER } from './commands.ts';
 export { DomainError, type DomainErrorCode } from './errors.ts';
 export * from './events.ts';
 export { decide, familyRootOf, overflowRoomId } from './decide.ts';

@@ -52,6 +52,17 @@ const requireWaiting = (state: SessionState, what: string): void => {
   }
 };
 
+/** Only the producer who scheduled a session may move or cancel it. */
+const requireScheduledBy = (state: SessionState, actor: string, what: string): void => {
+  const { sessionId, scheduledBy } = state.context;
+  if (actor !== scheduledBy) {
+    throw new DomainError(
+      'NOT_THE_SESSION_PRODUCER',
+      `Only ${scheduledBy}, who scheduled session ${sessionId}, can ${what} it; ${actor} did not. Ask them, or schedule a session of your own.`,
+    );
+  }
+};
+
 const requireDue = (state: SessionState, step: SessionStep, at: string): void => {
   const due = sessionDueAt(state.context, step);
   if (Date.parse(at) < due) {
@@ -103,6 +114,7 @@ export const decideSession = (state: SessionState, command: SessionCommand): Ses
       ];
     }
     case 'RescheduleSession': {
+      requireScheduledBy(state, actor, 'reschedule');
       requireWaiting(state, 'be rescheduled');
       const startsAt = requireFutureStart(command.data.startsAt, at);
       const leadTimeMs =
@@ -113,6 +125,7 @@ export const decideSession = (state: SessionState, command: SessionCommand): Ses
       return [{ type: 'SessionRescheduled', data: { sessionId, startsAt, leadTimeMs } }];
     }
     case 'CancelSession': {
+      requireScheduledBy(state, actor, 'cancel');
       requireWaiting(state, 'be cancelled');
       const reason = command.data.reason?.trim() ?? '';
       if (reason.length > 500) throw invalidCommand('A cancellation reason has at most 500 characters.');

@@ -23,6 +23,9 @@ builder.scalarType('DateTime', {
   },
 });
 
-builder.queryType({});
-builder.mutationType({});
-builder.subscriptionType({});
+builder.queryType({ description: 'What can be read: rooms, their history and analytics, sessions, the viewer.' });
+builder.mutationType({
+  description:
+    'What can be changed. Each field answers for itself: a refused one is null with its own error, beside what the others wrote.',
+});
+builder.subscriptionType({ description: 'Live feeds, over SSE or graphql-ws.' });

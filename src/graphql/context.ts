@@ -3,7 +3,7 @@ import type { MediaSignaling } from '../media/index.ts';
 import type { ReadModels } from '../projections/index.ts';
 import type { FailedJob, SessionService } from '../scheduling/index.ts';
 import type { FeedBus } from './feedBus.ts';
-import type { RateLimiter } from './limits.ts';
+import type { RateLimiter } from './rateLimiter.ts';
 
 export type Role = 'listener' | 'producer' | 'analyst';
 export const ROLES: readonly Role[] = ['listener', 'producer', 'analyst'];
@@ -31,6 +31,8 @@ export interface ApiServices {
   readonly observeAdmission?: (seconds: number) => void;
   /** Time for command metadata (the domain never reads a clock). */
   readonly now: () => Date;
+  /** Rooms bigger than this need the producer role; within them, any listener may open one. */
+  readonly roomLimits: { readonly capacity: number; readonly maxOverflowRooms: number };
 }
 
 export interface ApiContext {

@@ -23,6 +23,7 @@ export type ApiErrorCode =
       | 'SESSION_ALREADY_EXISTS'
       | 'SESSION_CANCELLED'
       | 'SESSION_ALREADY_OPENED'
+      | 'NOT_THE_SESSION_PRODUCER'
     >;
 
 export const apiError = (code: ApiErrorCode, message: string, extra: Record<string, unknown> = {}): GraphQLError =>
@@ -43,6 +44,7 @@ const fromDomain: Partial<Record<DomainErrorCode, ApiErrorCode>> = {
   SESSION_ALREADY_EXISTS: 'CONFLICT',
   SESSION_CANCELLED: 'CONFLICT',
   SESSION_ALREADY_OPENED: 'CONFLICT',
+  NOT_THE_SESSION_PRODUCER: 'FORBIDDEN',
   NOT_A_MODERATOR: 'FORBIDDEN',
   INVALID_COMMAND: 'INVALID_INPUT',
   TRANSITION_REFUSED: 'CONFLICT',

@@ -8,7 +8,17 @@ import { WebSocketServer } from 'ws';
 import { bearerToken, createTokenVerifier, InvalidTokenError, type AuthConfig } from './auth.ts';
 import type { ApiContext, ApiServices, Viewer } from './context.ts';
 import { useRequestDeadline } from './deadline.ts';
-import { queryLimitsRule } from './limits.ts';
+import { DEFAULT_DOCUMENT_LIMITS, type DocumentLimits } from './limits.ts';
+import {
+  TRUSTED_ONLY,
+  withoutHttp,
+  useDocumentLimits,
+  useErrorStatus,
+  useMutationBudget,
+  useTrustedDocuments,
+} from './plugins.ts';
+import { prepareTrustedDocuments } from './trustedDocuments.ts';
+import { createTrustedExecution } from './trustedExecution.ts';
 import { schema } from './schema/index.ts';
 import { useSharedSubscriptionExecution } from './sharedExecution.ts';
 import { useSseFeed } from './sseFeed.ts';
@@ -20,8 +30,14 @@ export interface ApiServerOptions {
   readonly port?: number;
   /** Largest request body accepted, in bytes. Default 64 KiB. */
   readonly maxBodyBytes?: number;
-  readonly maxDepth?: number;
-  readonly maxCost?: number;
+  /** What one document may ask for (defaults: DEFAULT_DOCUMENT_LIMITS). */
+  readonly limits?: Partial<DocumentLimits>;
+  /** Schema introspection (GraphiQL needs it); default on. */
+  readonly introspection?: boolean;
+  /** Refuse documents that are not trusted (TRUSTED_DOCUMENTS); default false. */
+  readonly trustedDocumentsOnly?: boolean;
+  /** Origins whose browsers may call the API (CORS, with credentials); others get no CORS headers. */
+  readonly corsOrigins?: readonly string[];
   readonly graphiql?: boolean;
   /** The GraphiQL page; default yoga's, which loads GraphiQL from a CDN. */
   readonly renderGraphiQL?: (options: GraphiQLOptions) => string | Promise<string>;
@@ -41,6 +57,23 @@ interface Enveloped {
   readonly parse: (source: string) => DocumentNode;
   readonly validate: (schema: GraphQLSchema, document: DocumentNode) => readonly GraphQLError[];
 }
+
+/**
+ * The client's X-Request-Id when it is a short token, else a fresh one: it
+ * becomes every written event's correlationId, so it may not carry whatever a
+ * client puts in a header.
+ */
+const requestIdFrom = (value: unknown): string =>
+  typeof value === 'string' && /^[A-Za-z0-9_.:-]{1,100}$/.test(value) ? value : randomUUID();
+
+/** The whole body (its length was checked already); events rather than an async iterator, which cost more per request. */
+const readBody = (request: IncomingMessage): Promise<Buffer> =>
+  new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    request.once('error', reject);
+  });
 
 const refuse = (response: ServerResponse, status: number, code: string, message: string): void => {
   response.writeHead(status, { 'content-type': 'application/json' });
@@ -72,11 +105,11 @@ export const createApiServer = (options: ApiServerOptions) => {
     }
   };
 
-  const limits: Plugin = {
-    onValidate({ addValidationRule }) {
-      addValidationRule(queryLimitsRule(options.maxDepth ?? 10, options.maxCost ?? 5000));
-    },
-  };
+  const limits = { ...DEFAULT_DOCUMENT_LIMITS, ...options.limits };
+  const trusted = prepareTrustedDocuments(schema, limits);
+  const trustedOnly = options.trustedDocumentsOnly ?? false;
+  const trustedSources = new Set([...trusted.values()].map((d) => d.source));
+  const corsOrigins = new Set(options.corsOrigins ?? []);
 
   const refusal = (Response: typeof globalThis.Response, status: number, message: string): Response =>
     new Response(JSON.stringify({ errors: [{ message, extensions: { code: 'INVALID_INPUT' } }] }), {
@@ -134,8 +167,15 @@ export const createApiServer = (options: ApiServerOptions) => {
     // The listener below refuses a body over maxBodyBytes by its Content-Length and one without a length
     // (411) before yoga sees it; yoga's own limit would copy every body through a counting stream.
     maxRequestBodySize: false,
+    cors: (request) => {
+      const origin = request.headers.get('origin');
+      return origin !== null && corsOrigins.has(origin) ? { origin: [origin], credentials: true } : false;
+    },
     plugins: [
-      limits,
+      useTrustedDocuments(trusted, trustedOnly),
+      useDocumentLimits(limits, options.introspection ?? true),
+      useMutationBudget(),
+      useErrorStatus(),
       plainRequestErrors,
       useRequestDeadline(options.requestDeadlineMs ?? 10_000),
       useSharedSubscriptionExecution(anonymous, sseFeed.onShared),
@@ -145,31 +185,65 @@ export const createApiServer = (options: ApiServerOptions) => {
     context: async ({ request }) => ({
       viewer: await viewerFrom(request.headers.get('authorization') ?? undefined),
       services: options.services,
-      requestId: request.headers.get('x-request-id') ?? randomUUID(),
+      requestId: requestIdFrom(request.headers.get('x-request-id')),
     }),
   });
+  const trustedExecution = createTrustedExecution({
+    schema,
+    trusted,
+    maskError,
+    contextFor: async (request) => ({
+      viewer: await viewerFrom(request.headers.authorization),
+      services: options.services,
+      requestId: requestIdFrom(request.headers['x-request-id']),
+    }),
+  });
+  /** Yoga answers a request whose body was already read (it was no trusted call). */
+  const forwardToYoga = async (request: IncomingMessage, response: ServerResponse, body: Buffer) => {
+    const headers = Object.entries(request.headers).flatMap(([name, value]) =>
+      typeof value === 'string' ? [[name, value] as [string, string]] : [],
+    );
+    const reply = await yoga.fetch(
+      new URL(request.url ?? '/graphql', `http://${request.headers.host ?? 'localhost'}`),
+      {
+        method: request.method,
+        headers,
+        body: body.toString('utf8'),
+      },
+    );
+    const answer = Buffer.from(await reply.arrayBuffer());
+    response.writeHead(reply.status, [...reply.headers].flat());
+    response.end(answer);
+  };
 
-  const server: Server = createServer((request, response) => {
+  /** A body refused by its headers alone: too large (413), or streamed without a length (411). */
+  const bodyRefusal = (request: IncomingMessage): readonly [number, string] | undefined => {
+    const length = Number(request.headers['content-length'] ?? '0');
+    if (length > maxBodyBytes) return [413, `The request body is ${length} bytes; the limit is ${maxBodyBytes}.`];
+    if (request.method === 'POST' && request.headers['transfer-encoding'] && !request.headers['content-length'])
+      return [411, 'Send a Content-Length with the request body.'];
+    return undefined;
+  };
+  // `expectsContinue`: the client waits for "100 Continue" before sending the body; it is sent
+  // only once the body is known to be welcome, so a refused one is never uploaded.
+  const handle = (request: IncomingMessage, response: ServerResponse, expectsContinue: boolean): void =>
     void (async () => {
       if (options.routes && (await options.routes(request, response))) return;
-      const length = Number(request.headers['content-length'] ?? '0');
-      if (length > maxBodyBytes) {
-        return refuse(
-          response,
-          413,
-          'INVALID_INPUT',
-          `The request body is ${length} bytes; the limit is ${maxBodyBytes}.`,
-        );
-      }
-      if (request.method === 'POST' && request.headers['transfer-encoding'] && !request.headers['content-length']) {
-        return refuse(response, 411, 'INVALID_INPUT', 'Send a Content-Length with the request body.');
+      const refused = bodyRefusal(request);
+      if (refused) return refuse(response, refused[0], 'INVALID_INPUT', refused[1]);
+      if (expectsContinue) response.writeContinue();
+      if (trustedExecution.mayTake(request)) {
+        const body = await readBody(request);
+        if (!(await trustedExecution.take(request, response, body))) await forwardToYoga(request, response, body);
+        return;
       }
       yoga.requestListener(request, response);
     })().catch((error: unknown) => {
       options.onInternalError?.(error, 'http');
       if (!response.headersSent) refuse(response, 500, 'INTERNAL', 'Something went wrong on our side.');
     });
-  });
+  const server: Server = createServer((request, response) => handle(request, response, false));
+  server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => handle(request, response, true));
 
   const sockets = new WebSocketServer({ server, path: '/graphql', maxPayload: maxBodyBytes });
   const wsServer = useServer<Record<string, unknown> | undefined, { viewer?: Viewer | null }>(
@@ -188,37 +262,39 @@ export const createApiServer = (options: ApiServerOptions) => {
         (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
       subscribe: (args: ExecutionArgs) =>
         (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,
+      // Whatever goes wrong with one operation answers that operation: thrown, it would close the
+      // whole socket (4500) and end the client's other subscriptions with it.
       onSubscribe: async (ctx, _id, payload) => {
-        const {
-          schema: enveloped,
-          execute,
-          subscribe,
-          parse,
-          validate,
-        } = yoga.getEnveloped({ request: undefined, params: payload }) as Enveloped;
-        let document: DocumentNode;
         try {
-          document = parse(payload.query);
+          const {
+            schema: enveloped,
+            execute,
+            subscribe,
+            parse,
+            validate,
+          } = yoga.getEnveloped({ request: undefined, params: payload }) as Enveloped;
+          if (trustedOnly && !trustedSources.has(payload.query)) {
+            return [new GraphQLError(TRUSTED_ONLY, { extensions: { code: 'FORBIDDEN' } })];
+          }
+          const document = parse(payload.query);
+          const errors = validate(enveloped, document);
+          if (errors.length > 0) return errors.map(withoutHttp);
+          const contextValue: ApiContext = {
+            viewer: ctx.extra.viewer ?? null,
+            services: options.services,
+            requestId: randomUUID(),
+          };
+          return {
+            schema: enveloped,
+            document,
+            operationName: payload.operationName,
+            variableValues: payload.variables,
+            contextValue,
+            rootValue: { execute, subscribe },
+          };
         } catch (error) {
-          // A syntax error answers this subscription; thrown, it would close the whole socket (4500).
-          if (error instanceof GraphQLError) return [error];
-          throw error;
+          return [withoutHttp(maskError(error, 'The operation could not be started'))];
         }
-        const errors = validate(enveloped, document);
-        if (errors.length > 0) return errors;
-        const contextValue: ApiContext = {
-          viewer: ctx.extra.viewer ?? null,
-          services: options.services,
-          requestId: randomUUID(),
-        };
-        return {
-          schema: enveloped,
-          document,
-          operationName: payload.operationName,
-          variableValues: payload.variables,
-          contextValue,
-          rootValue: { execute, subscribe },
-        };
       },
     },
     sockets,

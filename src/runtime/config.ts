@@ -16,6 +16,16 @@ export interface ApiConfig {
   /** True when no SPILLWAY_JWT_SECRET was given and the development secret is in use. */
   readonly developmentSecret: boolean;
   readonly jwksUrl: string | undefined;
+  /** NODE_ENV=production or SPILLWAY_PRODUCTION=on: refuses the development secret, trusted documents only. */
+  readonly production: boolean;
+  /** SPILLWAY_INTROSPECTION (on|off, default on): GraphiQL needs it. */
+  readonly introspection: boolean;
+  /** SPILLWAY_CORS_ORIGINS: origins whose browsers may call the API (comma-separated; none by default). */
+  readonly corsOrigins: readonly string[];
+  /** SPILLWAY_TRUSTED_DOCUMENTS (only|also, default: only in production): refuse documents not in the allow-list. */
+  readonly trustedDocumentsOnly: boolean;
+  /** Rooms bigger than this (SPILLWAY_ROOM_LIMITS=capacity,overflowRooms; default 5000,10) need the producer role. */
+  readonly roomLimits: { readonly capacity: number; readonly maxOverflowRooms: number };
 }
 
 /** Family ownership across API nodes: where this node takes forwarded commands, and its leases. */
@@ -78,6 +88,8 @@ export interface ConfigInput {
   readonly eventsUrl?: string | undefined;
   readonly port?: string | undefined;
   readonly host?: string | undefined;
+  /** --production: as NODE_ENV=production. */
+  readonly production?: boolean | undefined;
 }
 
 /**
@@ -178,6 +190,7 @@ export const loadConfig = (input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
   if (workers !== undefined && (!Number.isInteger(workers) || workers < 1 || workers > 64)) {
     problems.push(`SPILLWAY_MEDIA_WORKERS "${workersText}" must be a whole number from 1 to 64.`);
   }
+  const api = apiSettings(input, env, problems);
   const perUserText = env.SPILLWAY_MEDIA_TRANSPORTS_PER_USER ?? '4';
   const maxTransportsPerUser = Number(perUserText);
   if (!/^\d+$/.test(perUserText) || maxTransportsPerUser < 1 || maxTransportsPerUser > 64) {
@@ -217,7 +230,14 @@ export const loadConfig = (input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     dataDir,
     eventStore,
     readModelsFile: resolve(dataDir, 'read-models.db'),
-    api: { host, port, jwtSecret: secret ?? DEVELOPMENT_JWT_SECRET, developmentSecret: secret === undefined, jwksUrl },
+    api: {
+      host,
+      port,
+      jwtSecret: secret ?? DEVELOPMENT_JWT_SECRET,
+      developmentSecret: secret === undefined,
+      jwksUrl,
+      ...api,
+    },
     redisUrl,
     cluster: {
       internalPort,
@@ -229,5 +249,55 @@ export const loadConfig = (input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
           .digest('hex'),
       leaseMs,
     },
+  };
+};
+
+const onOff = (name: string, value: string | undefined, fallback: boolean, problems: string[]): boolean => {
+  if (value === undefined || value === '') return fallback;
+  if (value === 'on' || value === 'off') return value === 'on';
+  problems.push(`${name} "${value}" must be on or off.`);
+  return fallback;
+};
+
+/** The API's security settings; production refuses to start on the development secret. */
+const apiSettings = (input: ConfigInput, env: NodeJS.ProcessEnv, problems: string[]) => {
+  const production = input.production === true || env.NODE_ENV === 'production' || env.SPILLWAY_PRODUCTION === 'on';
+  const secret = env.SPILLWAY_JWT_SECRET;
+  if (
+    production &&
+    !env.SPILLWAY_JWKS_URL &&
+    (secret === undefined || secret === DEVELOPMENT_JWT_SECRET || secret.length < 16)
+  ) {
+    problems.push(
+      'production mode needs SPILLWAY_JWT_SECRET (at least 16 characters, not the development secret) or SPILLWAY_JWKS_URL.',
+    );
+  }
+  const corsOrigins = (env.SPILLWAY_CORS_ORIGINS ?? '')
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter((origin) => origin.length > 0);
+  for (const origin of corsOrigins) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin))
+      problems.push(`SPILLWAY_CORS_ORIGINS: "${origin}" must be an origin such as https://app.example.com.`);
+  }
+  const trusted = env.SPILLWAY_TRUSTED_DOCUMENTS ?? (production ? 'only' : 'also');
+  if (trusted !== 'only' && trusted !== 'also')
+    problems.push(`SPILLWAY_TRUSTED_DOCUMENTS "${trusted}" must be only or also.`);
+  const limitsText = env.SPILLWAY_ROOM_LIMITS ?? '5000,10';
+  const [capacity, maxOverflowRooms] = limitsText.split(',').map(Number);
+  if (
+    !/^\d+,\d+$/.test(limitsText) ||
+    !Number.isInteger(capacity) ||
+    !Number.isInteger(maxOverflowRooms) ||
+    capacity! < 1
+  ) {
+    problems.push(`SPILLWAY_ROOM_LIMITS "${limitsText}" must be CAPACITY,OVERFLOW_ROOMS, such as 5000,10.`);
+  }
+  return {
+    production,
+    introspection: onOff('SPILLWAY_INTROSPECTION', env.SPILLWAY_INTROSPECTION, true, problems),
+    corsOrigins,
+    trustedDocumentsOnly: trusted === 'only',
+    roomLimits: { capacity: capacity ?? 5000, maxOverflowRooms: maxOverflowRooms ?? 10 },
   };
 };

@@ -61,6 +61,43 @@ describe('spillway token', () => {
     expect((await claimsOf(lastLine(none.stdout), SECRET)).roles).toEqual(['listener']);
   });
 
+  it('sets the lifetime from --expires-in, and refuses one it cannot read', async () => {
+    const env = cleanEnv({ SPILLWAY_JWT_SECRET: SECRET });
+    const short = await spillway(['token', '--user', 'lee', '--expires-in', '30m'], env);
+    const claims = await claimsOf(lastLine(short.stdout), SECRET);
+    expect(claims.exp! - claims.iat!).toBe(30 * 60);
+    const bad = await spillway(['token', '--user', 'lee', '--expires-in', 'forever'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trimEnd()).toBe(
+      'spillway: --expires-in must be a lifetime such as 30m, 12h or 7d, not "forever".',
+    );
+  });
+
+  it.each([
+    ['NODE_ENV=production, no secret', ['serve', '--port', '0'], { NODE_ENV: 'production' }],
+    ['--production, no secret', ['serve', '--port', '0', '--production'], {}],
+    [
+      'NODE_ENV=production, the development secret',
+      ['serve', '--port', '0'],
+      { NODE_ENV: 'production', SPILLWAY_JWT_SECRET: DEVELOPMENT_JWT_SECRET },
+    ],
+  ])('production mode refuses to start on %s: one line, exit 2', async (_name, args, extra) => {
+    const dir = makeTempDir('cli-production');
+    try {
+      const { code, stdout, stderr } = await spillway(
+        [...args, '--data', dir.path],
+        cleanEnv({ SPILLWAY_MEDIA: 'off', ...extra }),
+      );
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr.trimEnd()).toBe(
+        'spillway: production mode needs SPILLWAY_JWT_SECRET (at least 16 characters, not the development secret) or SPILLWAY_JWKS_URL.',
+      );
+    } finally {
+      dir.remove();
+    }
+  });
+
   it.each([
     [
       ['token', '--user', 'alice', '--role', 'admin'],

@@ -47,6 +47,11 @@ describe('OpenRoom', () => {
 
   it.each([
     [{ title: '' }, /title/],
+    [{ title: '\u0000\u0000' }, /title of 1 to 200 characters with something visible/],
+    [{ title: '\u200B\u2060\uFEFF' }, /something visible/],
+    [{ title: 'Jazz \uD800' }, /broken Unicode/],
+    [{ title: 'Jazz\u0007night' }, /control characters/],
+    [{ title: 'x'.repeat(201) }, /1 to 200/],
     [{ title: 'x', capacity: 0 }, /capacity must be a whole number from 1/],
     [{ title: 'x', capacity: 2.5 }, /capacity/],
     [{ title: 'x', speakerCapacity: -1 }, /speakerCapacity/],
@@ -54,6 +59,26 @@ describe('OpenRoom', () => {
     given()
       .when({ type: 'OpenRoom', data: { roomId: 'r', ...data }, metadata: as('mod') })
       .thenThrows('INVALID_COMMAND', message);
+  });
+
+  it('takes a title with accents, scripts and emoji: visible, well-formed text', () => {
+    given()
+      .when({ type: 'OpenRoom', data: { roomId: 'r', title: '  Café 東京 🎷  ' }, metadata: as('mod') })
+      .then([
+        {
+          type: 'RoomOpened',
+          data: {
+            roomId: 'r',
+            title: 'Café 東京 🎷',
+            capacity: 5000,
+            speakerCapacity: 50,
+            maxOverflowRooms: 100,
+            by: 'mod',
+            parentRoomId: null,
+            at: AT,
+          },
+        },
+      ]);
   });
 
   it('refuses room ids that are not opaque tokens, including overflow-looking ones', () => {

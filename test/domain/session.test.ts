@@ -204,6 +204,21 @@ describe('CancelSession', () => {
   });
 });
 
+describe('who may change a session', () => {
+  it('refuses a reschedule or a cancel by a producer other than the one who scheduled it', () => {
+    const byOther = (command: SessionCommand): SessionCommand => ({ ...command, metadata: at(AT, 'rival') });
+    givenSession(scheduled)
+      .when(byOther(reschedule('2026-11-28T23:00:00.000Z')))
+      .thenThrows(
+        'NOT_THE_SESSION_PRODUCER',
+        /Only producer, who scheduled session s1, can reschedule it; rival did not/,
+      );
+    givenSession(scheduled, prewarmed)
+      .when(byOther(cancel('mine now')))
+      .thenThrows('NOT_THE_SESSION_PRODUCER', /Only producer, who scheduled session s1, can cancel it/);
+  });
+});
+
 describe('PrewarmSession', () => {
   it('records the overflow rooms the expected audience needs: ceil(12,000 / 5,000) − 1 = 2', () => {
     const state = givenSession(scheduled).when(prewarm(PREWARM_AT)).then([prewarmed]);

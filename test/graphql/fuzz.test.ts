@@ -20,7 +20,7 @@ interface Probe {
 
 const VALID_DOCUMENTS = [
   '{ viewer { id roles } }',
-  'query Rooms($first: Int, $after: String) { rooms(first: $first, after: $after) { nodes { id title } endCursor } }',
+  'query Rooms($first: Int, $after: String) { rooms(first: $first, after: $after) { nodes { id title } pageInfo { endCursor } } }',
   'query Room($id: ID!) { room(id: $id) { id listenerCount overflowRooms { id } } }',
   'query History($id: ID!, $first: Int) { roomHistory(id: $id, first: $first) { nodes { type data } } }',
   'query AsOf($id: ID!, $at: DateTime!) { roomAsOf(id: $id, at: $at) { id } }',
@@ -76,7 +76,9 @@ const hugeInts = fc
     fc.bigInt({ min: -(10n ** 40n), max: -(2n ** 31n) - 1n }).map(String),
     fc.constantFrom('1e309', '-0.5', '9007199254740993', '0x10'),
   )
-  .map((n) => post(json({ query: `{ rooms(first: ${n}) { endCursor } }` }), { kind: 'huge int', mustFail: true }));
+  .map((n) =>
+    post(json({ query: `{ rooms(first: ${n}) { pageInfo { endCursor } } }` }), { kind: 'huge int', mustFail: true }),
+  );
 
 const deepSelections = fc.integer({ min: 11, max: 80 }).map((depth) => {
   const inner = Array.from({ length: depth - 2 }, (_, i) => `f${i} {`).join(' ');
@@ -158,6 +160,61 @@ const probes = fc.oneof(
   bodyShapes,
 );
 
+/** Requests built to make the server do far more than they cost to send: each refused before it runs. */
+const times = (n: number, field: (i: number) => string) => Array.from({ length: n }, (_, i) => field(i)).join(' ');
+const AMPLIFYING: readonly (readonly [string, string, string, RegExp])[] = [
+  ['31 aliases', `{ ${times(31, (i) => `a${i}: viewer { id }`)} }`, 'INVALID_INPUT', /31 aliases; the limit is 30/],
+  [
+    '11 root fields',
+    `{ ${times(11, (i) => `r${i}: rooms { nodes { id } }`)} }`,
+    'INVALID_INPUT',
+    /11 top-level fields; the limit is 10/,
+  ],
+  [
+    'aliases multiplied by fragment spreads',
+    `{ ...F ...F ...F ...F } fragment F on Query { ${times(8, (i) => `v${i}: viewer { id }`)} }`,
+    'INVALID_INPUT',
+    /32 aliases/,
+  ],
+  [
+    '6 aliased __schema',
+    `{ ${times(6, (i) => `s${i}: __schema { types { fields { args { name } } } }`)} }`,
+    'INVALID_INPUT',
+    /would cost 60\d\d; the limit is 5000/,
+  ],
+  [
+    '1,281 aliased __schema in 64 KB',
+    `{ ${times(1281, (i) => `s${i}: __schema { types { name } }`)} }`,
+    'GRAPHQL_PARSE_FAILED',
+    /more tha[nt] 2000 tokens/,
+  ],
+  [
+    'introspection 16 levels deep',
+    `{ __type(name: "Room") { ${'fields { type { '.repeat(7)}name${' } }'.repeat(7)} } }`,
+    'INVALID_INPUT',
+    /introspection is nested 16 levels deep/,
+  ],
+  [
+    'a 2,000-level document',
+    `{ ${'rooms { nodes { '.repeat(1000)}id${' } }'.repeat(1000)} }`,
+    'GRAPHQL_PARSE_FAILED',
+    /more tha[nt] 2000 tokens/,
+  ],
+  ['2,001 tokens', `{ viewer { ${times(1998, () => 'id')} } }`, 'GRAPHQL_PARSE_FAILED', /more tha[nt] 2000 tokens/],
+  [
+    '11 mutation fields',
+    `mutation { ${times(11, (i) => `j${i}: joinRoom(roomId: "r${i}") { role }`)} }`,
+    'INVALID_INPUT',
+    /The mutation has 11 fields; the limit is 10/,
+  ],
+  [
+    '300 mutation fields',
+    `mutation { ${times(300, (i) => `o${i}: openRoom(input: { title: "t" }) { id }`)} }`,
+    'GRAPHQL_PARSE_FAILED',
+    /tokens/,
+  ],
+];
+
 describe('GraphQL API under malformed input', () => {
   let api: TestApi;
   const tokens: Record<string, string> = {};
@@ -216,6 +273,76 @@ describe('GraphQL API under malformed input', () => {
     expect(seen.size).toBeGreaterThanOrEqual(8);
   });
 
+  it.each(AMPLIFYING)('refuses %s before it runs: 400, %s, nothing written', async (_name, query, code, message) => {
+    const head = await api.head();
+    const response = await fetch(api.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/graphql-response+json',
+        authorization: `Bearer ${tokens.listener}`,
+      },
+      body: JSON.stringify({ query }),
+    });
+    const body = (await response.json()) as { data?: unknown; errors?: GraphQLErrorBody[] };
+    expect(response.status).toBe(400);
+    expect(body.data).toBeUndefined();
+    expect(body.errors?.map((e) => e.extensions?.code)).toContain(code);
+    expect(body.errors?.map((e) => e.message).join('\n')).toMatch(message);
+    expect(await api.head()).toBe(head);
+    expect(internalErrors).toEqual([]);
+  });
+
+  const long = 'x'.repeat(2000);
+  it.each([
+    ["an id over the store's limit", `{ room(id: "${long}") { id } }`, 'id'],
+    ['an empty id', `{ room(id: "") { id } }`, 'id'],
+    ['a zero-width id', `{ room(id: "a\\u200Bb") { id } }`, 'id'],
+    ['a lone-surrogate id (by variable)', 'query($id: ID!) { room(id: $id) { id } }', 'id', { id: 'a\uD800b' }],
+    ['a mutation on an over-long room id', `mutation { joinRoom(roomId: "${long}") { role } }`, 'roomId'],
+    [
+      'a huge history cursor',
+      `{ roomHistory(id: "x", after: "99999999999999999999999999") { nodes { type } } }`,
+      'after',
+    ],
+    ['an over-long directory cursor', `{ rooms(after: "${long}") { nodes { id } } }`, 'after'],
+  ] as [string, string, string, Record<string, unknown>?][])(
+    'refuses %s: INVALID_INPUT naming the field, nothing written',
+    async (_name, query, field, variables) => {
+      const head = await api.head();
+      const reply = await api.request(query, { token: tokens.analyst, ...(variables ? { variables } : {}) });
+      expect(reply.errors?.map((e) => e.extensions?.code)).toEqual(['INVALID_INPUT']);
+      expect(reply.errors?.[0]?.extensions?.field).toBe(field);
+      expect(reply.errors?.[0]?.message).toMatch(new RegExp(`^${field} must be`));
+      expect(await api.head()).toBe(head);
+      expect(internalErrors).toEqual([]);
+    },
+  );
+
+  it('sends no 100 Continue for a body it will refuse, and one for a body it takes', async () => {
+    const expecting = (length: number, body: string) =>
+      new Promise<{ status: number; continued: boolean }>((resolve, reject) => {
+        let continued = false;
+        const req = request(api.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'content-length': length, expect: '100-continue' },
+        });
+        req.once('continue', () => {
+          continued = true;
+          req.end(body);
+        });
+        req.once('response', (response) => {
+          response.resume();
+          response.once('end', () => resolve({ status: response.statusCode ?? 0, continued }));
+        });
+        req.once('error', reject);
+        req.flushHeaders();
+      });
+    expect(await expecting(70_000, '')).toEqual({ status: 413, continued: false });
+    const small = JSON.stringify({ query: '{ viewer { id } }' });
+    expect(await expecting(Buffer.byteLength(small), small)).toEqual({ status: 200, continued: true });
+  });
+
   // The body limit is enforced before yoga from Content-Length, so a body must declare its length.
   it('refuses a streamed body without a Content-Length (411) and one declared too large (413)', async () => {
     const post = (headers: Record<string, string | number>, chunks: string[]) =>
@@ -249,13 +376,16 @@ describe('GraphQL API under malformed input', () => {
 
   it('refuses a document whose page sizes multiply past the cost limit, saying so', async () => {
     const fields = 'position revision type recordedAt actor data';
-    const costly = await api.request(`{ roomHistory(id: "x", first: 1000) { nodes { ${fields} } } }`, {
+    // The largest page the schema documents, with every field and its pageInfo, fits: 1 + 500 × 7 + 3.
+    const largest = await api.request(
+      `{ roomHistory(id: "x", first: 500) { nodes { ${fields} } pageInfo { endCursor hasNextPage } } }`,
+      { token: tokens.analyst },
+    );
+    expect(largest.errors?.map((e) => e.extensions?.code)).toEqual(['NOT_FOUND']);
+    const tooLarge = await api.request(`{ roomHistory(id: "x", first: 1000) { nodes { ${fields} } } }`, {
       token: tokens.analyst,
     });
-    expect(costly.errors?.map((e) => e.extensions?.code)).toEqual(['INVALID_INPUT']);
-    expect(costly.errors?.[0]?.message).toBe(
-      'The query would cost 7001; the limit is 5000. Ask for fewer fields or smaller pages.',
-    );
+    expect(tooLarge.errors?.map((e) => e.message)).toEqual(['first must be from 1 to 500, not 1000.']);
     // Each alias costs 1 + 100 × 14 = 1401: three are affordable, four are not.
     const page = `rooms(first: 100) { nodes { id title state capacity listenerCount familyListenerCount full
       speakers moderators raisedHands overflowRooms { id listenerCount } } }`;
@@ -265,10 +395,12 @@ describe('GraphQL API under malformed input', () => {
     expect(aliased.errors?.map((e) => e.message)).toEqual([
       'The query would cost 5604; the limit is 5000. Ask for fewer fields or smaller pages.',
     ]);
-    const affordable = await api.request(`{ roomHistory(id: "x", first: 500) { nodes { type } } }`, {
-      token: tokens.analyst,
-    });
-    expect(affordable.errors?.map((e) => e.extensions?.code)).toEqual(['NOT_FOUND']);
+    // A page size given by variable is priced as the largest page.
+    const byVariable = await api.request(
+      `query($n: Int) { a: ${page.replace('first: 100', 'first: $n')} b: ${page} c: ${page} d: ${page} }`,
+      { variables: { n: 1 } },
+    );
+    expect(byVariable.errors?.map((e) => e.extensions?.code)).toEqual(['INVALID_INPUT']);
   });
 });
 
@@ -289,14 +421,14 @@ describe('the per-user rate limiter', () => {
     expect(codes).toEqual([...Array<string>(4).fill('NOT_FOUND'), ...Array<string>(6).fill('RATE_LIMITED')]);
     const limited = await join(lee);
     expect(limited.errors?.[0]?.message).toBe(
-      'Too many changes from lee at once; slow down and try again in a second.',
+      'Too many changes from lee at once; slow down and try again in a second. Nothing was written.',
     );
     expect(limited.status).toBeLessThan(500);
     const sameUserOtherToken = await api.token('lee', 'producer');
     expect((await join(sameUserOtherToken)).errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
     expect((await join(await api.token('bob', 'listener'))).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     expect(
-      (await api.request(`{ rooms { endCursor } }`, { token: lee })).errors,
+      (await api.request(`{ rooms { pageInfo { endCursor } } }`, { token: lee })).errors,
       'queries are not rate limited',
     ).toBeUndefined();
     await sleep(1100);

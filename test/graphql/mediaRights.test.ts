@@ -185,7 +185,8 @@ describe('media-plane rights (real server, real mediasoup worker)', () => {
       codes.push(codeOf(reply) ?? 'ok');
       refusal = reply.errors?.[0]?.message ?? '';
       const id = (reply.data?.createMediaTransport as { id?: string } | null)?.id;
-      if (id) await data('fay', 'mutation($t: ID!) { closeMediaTransport(transportId: $t) }', { t: id });
+      // Closing is a mutation field too, so it is charged like the creation (and may be the one refused).
+      if (id) await as('fay', 'mutation($t: ID!) { closeMediaTransport(transportId: $t) }', { t: id });
     }
     expect(codes.at(-1)).toBe('RATE_LIMITED');
     expect(refusal).toMatch(/Too many changes from fay/);

@@ -200,7 +200,9 @@ describe('GraphQL subscriptions', () => {
     feeds.push(broken);
     const { error } = await broken.ended;
     expect(error).toEqual([expect.objectContaining({ message: expect.stringMatching(/^Syntax Error/) })]);
-    const tooCostly: Feed = subscribeOverWs(client, `query { rooms(first: 100000) { nodes { id } } }`);
+    // Six whole-schema introspections: 6 × 1,002 (a page size past the largest is priced as the largest).
+    const sixSchemas = Array.from({ length: 6 }, (_, i) => `s${i}: __schema { queryType { name } }`).join(' ');
+    const tooCostly: Feed = subscribeOverWs(client, `query { ${sixSchemas} }`);
     feeds.push(tooCostly);
     const { error: refused } = await tooCostly.ended;
     expect(refused).toEqual([

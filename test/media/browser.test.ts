@@ -40,6 +40,8 @@ describe.skipIf(missing)('a browser speaker heard by a browser listener in an ov
   const deaths: string[] = [];
 
   beforeAll(async () => {
+    await bundleMediasoupClient(dir.path);
+    ({ server: pages, url } = await startPageServer(dir.path));
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       SPILLWAY_JWT_SECRET: SECRET,
@@ -47,6 +49,8 @@ describe.skipIf(missing)('a browser speaker heard by a browser listener in an ov
       SPILLWAY_MEDIA: 'on',
       SPILLWAY_MEDIA_IP: '127.0.0.1',
       SPILLWAY_MEDIA_WORKERS: '2',
+      // The page is served from another origin: the API lets only that one call it (CORS).
+      SPILLWAY_CORS_ORIGINS: url,
     };
     delete env.REDIS_URL;
     delete env.SPILLWAY_MEDIA_ANNOUNCED_IP;
@@ -56,8 +60,6 @@ describe.skipIf(missing)('a browser speaker heard by a browser listener in an ov
     api.media!.observer.on('routersLost', (e) => {
       if (e.reason === 'workerDied') deaths.push(e.rooms.map((r) => r.roomId).join(', '));
     });
-    await bundleMediasoupClient(dir.path);
-    ({ server: pages, url } = await startPageServer(dir.path));
     browser = await launchChromium(['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream']);
   });
   afterAll(async () => {

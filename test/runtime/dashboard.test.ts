@@ -26,34 +26,33 @@ describe.skipIf(missing)('the live dashboard in a browser', () => {
   const pageErrors: string[] = [];
   const internalErrors: string[] = [];
 
-  const gql = async <T>(token: string, query: string, variables: Record<string, unknown> = {}): Promise<T> => {
+  // The server runs only trusted documents (as in production), so the test sends them by id too.
+  const gql = async <T>(token: string, documentId: string, variables: Record<string, unknown> = {}): Promise<T> => {
     const response = await fetch(server.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query, variables }),
+      body: JSON.stringify({ documentId, variables }),
     });
     const body = (await response.json()) as { data?: T; errors?: unknown[] };
     expect(body.errors).toBeUndefined();
     return body.data!;
   };
+  /** No trusted document opens rooms: the test opens them through the command path. */
   const openRoom = async (title: string, capacity: number): Promise<string> => {
-    const owner = await signToken(SECRET, `owner-${randomUUID()}`, ['producer']);
-    const { openRoom } = await gql<{ openRoom: { id: string } }>(
-      owner,
-      'mutation($title: String!, $capacity: Int!) { openRoom(input: { title: $title, capacity: $capacity }) { id } }',
-      { title, capacity },
-    );
-    return openRoom.id;
+    const roomId = randomUUID();
+    const { position } = await server.engine.commands.send({
+      type: 'OpenRoom',
+      data: { roomId, title, capacity },
+      metadata: { actor: `owner-${randomUUID()}`, at: new Date().toISOString() },
+    });
+    await server.engine.readModels.waitFor(position);
+    return roomId;
   };
   const joinListeners = async (roomId: string, listeners: number): Promise<string[]> => {
     const placed: string[] = [];
     for (let i = 0; i < listeners; i += 1) {
       const fan = await signToken(SECRET, `fan-${randomUUID()}`, ['listener']);
-      const { joinRoom } = await gql<{ joinRoom: { room: { id: string } } }>(
-        fan,
-        'mutation($id: ID!) { joinRoom(roomId: $id) { room { id } } }',
-        { id: roomId },
-      );
+      const { joinRoom } = await gql<{ joinRoom: { room: { id: string } } }>(fan, 'JoinRoom', { roomId });
       placed.push(joinRoom.room.id);
     }
     return placed;
@@ -66,6 +65,7 @@ describe.skipIf(missing)('the live dashboard in a browser', () => {
       SPILLWAY_JWT_SECRET: SECRET,
       ...namespace.env,
       SPILLWAY_MEDIA: 'off',
+      SPILLWAY_TRUSTED_DOCUMENTS: 'only',
     };
     delete env.REDIS_URL;
     server = await serve(loadConfig({ dataDir: join(dir.path, 'data'), port: '0' }, env), {
@@ -96,12 +96,20 @@ describe.skipIf(missing)('the live dashboard in a browser', () => {
     expect(css.status).toBe(200);
     expect(css.headers.get('content-type')).toMatch(/^text\/css/);
     expect((await fetch(`${origin}/metrics`)).status).toBe(200);
-    const query = await fetch(server.url, {
+    const adHoc = await fetch(server.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ query: '{ rooms { nodes { id } } }' }),
     });
-    expect(await query.json()).toEqual({ data: { rooms: { nodes: [] } } });
+    expect(adHoc.status, 'ad-hoc documents are refused').toBe(403);
+    const trusted = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ documentId: 'DashboardRooms' }),
+    });
+    expect(await trusted.json()).toEqual({
+      data: { rooms: { nodes: [], pageInfo: { endCursor: null, hasNextPage: false } } },
+    });
   });
 
   it('loads without errors and goes live on the directory feed', async () => {
@@ -183,13 +191,14 @@ describe.skipIf(missing)('the live dashboard in a browser', () => {
 
   it('with an analyst token, charts the server-side timeline and lists upcoming sessions', async () => {
     const producer = await signToken(SECRET, 'booker', ['producer']);
-    await gql(
-      producer,
-      `mutation($at: DateTime!) {
-        scheduleSession(input: { title: "Late show", startsAt: $at, headlinerUserId: "star", expectedAudience: 500 }) { id }
-      }`,
-      { at: new Date(Date.now() + 3_600_000).toISOString() },
-    );
+    await gql(producer, 'ScheduleSession', {
+      input: {
+        title: 'Late show',
+        startsAt: new Date(Date.now() + 3_600_000).toISOString(),
+        headlinerUserId: 'star',
+        expectedAudience: 500,
+      },
+    });
     await page.locator('details.signin summary').click();
     await page.locator('#token').fill(await signToken(SECRET, 'ana', ['analyst']));
     await page.locator('#signin button[type="submit"]').click();

@@ -73,7 +73,7 @@ export const postGraphQL = async <T>(url: string, query: string, options: Reques
 /**
  * `spillway serve` in this process: its own data folder, an ephemeral port on
  * 127.0.0.1, the test secret, no REDIS_URL (the in-process feed), no media
- * workers, a scheduler queue of its own, and only warnings logged.
+ * workers, a scheduler queue of its own, and only warnings logged; `extraEnv` adds settings.
  */
 export const startApi = async (
   label: string,

@@ -1,14 +1,20 @@
-/** A GraphQL call over HTTP as a client makes it; errors come back as thrown Errors naming their code. */
+import type { TrustedDocumentId } from '../../runtime/index.ts';
+
+/**
+ * A GraphQL call over HTTP as a client makes it: a trusted document by its id
+ * (a persisted operation, so it runs on a production server too); errors come
+ * back as thrown Errors naming their code.
+ */
 export const graphql = async <T>(
   url: string,
   token: string | undefined,
-  query: string,
+  documentId: TrustedDocumentId,
   variables: Record<string, unknown> = {},
 ): Promise<T> => {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
+    body: JSON.stringify({ documentId, variables }),
   });
   const body = (await response.json()) as {
     data?: T;

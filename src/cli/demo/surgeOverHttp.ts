@@ -51,9 +51,9 @@ const soon = async <T>(work: () => Promise<T>, ms = 10_000): Promise<T> => {
  * process's SPILLWAY_JWT_SECRET, which must be the server's).
  */
 const checkServer = async (url: string, producer: string): Promise<void> => {
-  let viewer: { viewer: { roles: string[] } | null };
+  let viewer: { viewer: { id: string; roles: string[] } | null };
   try {
-    viewer = await graphql(url, producer, '{ viewer { roles } }');
+    viewer = await graphql(url, producer, 'DashboardViewer');
   } catch (error) {
     if (error instanceof SyntaxError)
       throw new UsageError(`${url} did not answer as a GraphQL API (${error.message}).`);
@@ -122,14 +122,7 @@ export const runHttpSurgeDemo = async (config: SpillwayConfig, options: HttpSurg
     const { scheduleSession } = await graphql<{ scheduleSession: { id: string; roomId: string } }>(
       url,
       producer,
-      `
-        mutation ($input: ScheduleSessionInput!) {
-          scheduleSession(input: $input) {
-            id
-            roomId
-          }
-        }
-      `,
+      'ScheduleSession',
       {
         input: {
           title: 'Headliner live',
@@ -147,21 +140,18 @@ export const runHttpSurgeDemo = async (config: SpillwayConfig, options: HttpSurg
       const { sessions } = await graphql<{ sessions: Array<{ id: string; status: string }> }>(
         url,
         producer,
-        '{ sessions { id status } }',
+        'Sessions',
       );
       if (sessions.find((s) => s.id === scheduleSession.id)?.status !== 'opened') throw new Error('not open yet');
     }, 30_000);
-    await graphql(url, producer, 'mutation($id: ID!) { markHeadlinerArrived(roomId: $id) { id } }', { id: roomId });
+    await graphql(url, producer, 'MarkHeadlinerArrived', { roomId });
     const speakerIds = ['producer', 'headliner'];
     for (let i = 2; i < options.speakers; i += 1) {
       const userId = `speaker-${i}`;
       const token = await signToken(secret, userId, ['listener']);
-      await graphql(url, token, 'mutation($id: ID!) { joinRoom(roomId: $id) { role } }', { id: roomId });
-      await graphql(url, producer, 'mutation($id: ID!, $u: ID!) { inviteToSpeak(roomId: $id, userId: $u) { id } }', {
-        id: roomId,
-        u: userId,
-      });
-      await graphql(url, token, 'mutation($id: ID!) { acceptInvite(roomId: $id) { id } }', { id: roomId });
+      await graphql(url, token, 'JoinRoom', { roomId });
+      await graphql(url, producer, 'InviteToSpeak', { roomId, userId });
+      await graphql(url, token, 'AcceptInvite', { roomId });
       speakerIds.push(userId);
     }
     print(`room ${roomId} open; the headliner arrived; ${options.speakers} on stage`);
@@ -190,12 +180,7 @@ export const runHttpSurgeDemo = async (config: SpillwayConfig, options: HttpSurg
         const token = await signToken(secret, userId, ['listener']);
         const sent = performance.now();
         try {
-          const placed = await graphql<Placement>(
-            url,
-            token,
-            'mutation($id: ID!) { joinRoom(roomId: $id) { room { id parentId } } }',
-            { id: roomId },
-          );
+          const placed = await graphql<Placement>(url, token, 'JoinRoom', { roomId });
           latencies.push(performance.now() - sent);
           if (!sample.has(placed.joinRoom.room.id)) sample.set(placed.joinRoom.room.id, userId);
         } catch {
@@ -240,12 +225,7 @@ export const runHttpSurgeDemo = async (config: SpillwayConfig, options: HttpSurg
         capacity: number;
         overflowRooms: Array<{ id: string; listenerCount: number; capacity: number }>;
       };
-    }>(
-      url,
-      producer,
-      'query($id: ID!) { room(id: $id) { title listenerCount familyListenerCount capacity overflowRooms { id listenerCount capacity } } }',
-      { id: roomId },
-    );
+    }>(url, producer, 'RoomCounts', { id: roomId });
     const rooms = [
       { roomId, label: room.title, listeners: room.listenerCount, capacity: room.capacity },
       ...room.overflowRooms.map((o, i) => ({
@@ -259,9 +239,7 @@ export const runHttpSurgeDemo = async (config: SpillwayConfig, options: HttpSurg
     for (const r of rooms) {
       const { roomAnalytics } = await graphql<{
         roomAnalytics: { timeline: Array<{ second: string; listeners: number }> } | null;
-      }>(url, producer, 'query($id: ID!) { roomAnalytics(id: $id) { timeline { second listeners } } }', {
-        id: r.roomId,
-      });
+      }>(url, producer, 'RoomTimeline', { id: r.roomId });
       timelines[r.roomId] = roomAnalytics?.timeline ?? [];
     }
     latencies.sort((a, b) => a - b);

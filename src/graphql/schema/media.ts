@@ -3,7 +3,7 @@ import { MediaError, type MediaSignaling } from '../../media/index.ts';
 import { builder } from '../builder.ts';
 import type { ApiContext, Viewer } from '../context.ts';
 import { apiError } from '../errors.ts';
-import { requireRole, spendRateLimit } from '../guards.ts';
+import { requireRole } from '../guards.ts';
 import '../types/json.ts';
 
 const mediaOf = (context: ApiContext): MediaSignaling => {
@@ -69,6 +69,7 @@ builder.queryFields((t) => ({
 builder.mutationFields((t) => ({
   createMediaTransport: t.field({
     type: 'JSON',
+    nullable: true,
     description:
       'A WebRTC transport in the room you were placed in: to send if you are on stage, to receive otherwise. Returns { id, iceParameters, iceCandidates, dtlsParameters }. It works while you stay where you were placed: leaving or being moved (on stage, off it) closes it within a second. One user holds at most a few per room family (4 unless configured; RATE_LIMITED past that), and each creation counts against the rate limit.',
     args: { roomId: t.arg.id({ required: true, description: 'A room of the family you joined.' }) },
@@ -76,7 +77,7 @@ builder.mutationFields((t) => ({
       const viewer = listener(context, 'join audio');
       const placement = await placementIn(context, roomId, viewer);
       const media = mediaOf(context);
-      spendRateLimit(context, viewer);
+      // Counted against the rate limit with the mutation's other fields, before any runs (useMutationBudget).
       return relay(() =>
         media.createWebRtcTransport({ userId: viewer.userId, roomId: placement.roomId, role: placement.role }),
       );
@@ -84,6 +85,7 @@ builder.mutationFields((t) => ({
   }),
   connectMediaTransport: t.field({
     type: 'Boolean',
+    nullable: true,
     description:
       "Completes a transport's DTLS handshake (mediasoup-client's transport `connect` event); true when done.",
     args: {
@@ -108,6 +110,7 @@ builder.mutationFields((t) => ({
   }),
   produceAudio: t.field({
     type: 'ID',
+    nullable: true,
     description: 'Speakers only: starts sending your microphone; returns the producer id.',
     args: {
       transportId: t.arg.id({ required: true, description: TRANSPORT_ID }),
@@ -128,6 +131,7 @@ builder.mutationFields((t) => ({
   }),
   consumeSpeakers: t.field({
     type: 'JSON',
+    nullable: true,
     description:
       "One consumer per speaker of your room's family: [{ id, producerId, kind, rtpParameters }], paused until resumed.",
     args: {
@@ -147,6 +151,7 @@ builder.mutationFields((t) => ({
   }),
   resumeConsumer: t.field({
     type: 'Boolean',
+    nullable: true,
     description: 'Starts the audio of a consumer consumeSpeakers gave you, once your side is ready; true when done.',
     args: { consumerId: t.arg.id({ required: true, description: 'The `id` of a consumer consumeSpeakers gave you.' }) },
     resolve: async (_root, { consumerId }, context) => {
@@ -157,6 +162,7 @@ builder.mutationFields((t) => ({
   }),
   closeMediaTransport: t.field({
     type: 'Boolean',
+    nullable: true,
     description:
       'Closes one of your transports (and its producers and consumers), freeing its place under the per-user limit. Works after you left the room too.',
     args: { transportId: t.arg.id({ required: true, description: TRANSPORT_ID }) },

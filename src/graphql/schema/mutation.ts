@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { RoomCommand } from '../../domain/index.ts';
+import { DEFAULT_CAPACITY, DEFAULT_MAX_OVERFLOW_ROOMS, type RoomCommand } from '../../domain/index.ts';
 import type { RoomDetail } from '../../projections/index.ts';
 import { builder } from '../builder.ts';
 import type { ApiContext } from '../context.ts';
-import { apiError, toGraphQLError } from '../errors.ts';
-import { requireRole, spendRateLimit } from '../guards.ts';
+import { apiError, forbidden, toGraphQLError } from '../errors.ts';
+import { requireRole } from '../guards.ts';
 import { PlacementRef, RoomRef, type PlacementShape } from '../types/room.ts';
 
 /** What a command needs besides who and when. */
@@ -19,7 +19,6 @@ type CommandBody = {
  */
 const send = async (context: ApiContext, what: string, body: CommandBody) => {
   const viewer = requireRole(context, what, 'listener', 'producer');
-  spendRateLimit(context, viewer);
   const { commands, readModels, now } = context.services;
   try {
     const result = await commands.send({
@@ -39,34 +38,75 @@ const roomAfter = (context: ApiContext, roomId: string): RoomDetail => {
   return room;
 };
 
+/**
+ * A room's size as the caller may open it: anyone who may open rooms, within
+ * this instance's limits (a listener's room gets at most the limit's overflow
+ * rooms when it names none); past them, only a producer.
+ */
+const roomSizeFor = (
+  context: ApiContext,
+  input: { capacity?: number | null; maxOverflowRooms?: number | null },
+): { capacity?: number; maxOverflowRooms?: number } => {
+  const limits = context.services.roomLimits;
+  const producer = context.viewer?.roles.includes('producer') ?? false;
+  const capacity = input.capacity ?? undefined;
+  const maxOverflowRooms =
+    input.maxOverflowRooms ?? (producer ? undefined : Math.min(limits.maxOverflowRooms, DEFAULT_MAX_OVERFLOW_ROOMS));
+  if (
+    !producer &&
+    ((capacity ?? DEFAULT_CAPACITY) > limits.capacity || (maxOverflowRooms ?? 0) > limits.maxOverflowRooms)
+  ) {
+    throw forbidden(
+      `open a room of ${capacity ?? DEFAULT_CAPACITY} seats and ${maxOverflowRooms} overflow rooms`,
+      `the role producer past ${limits.capacity} seats or ${limits.maxOverflowRooms} overflow rooms`,
+    );
+  }
+  return {
+    ...(capacity !== undefined ? { capacity } : {}),
+    ...(maxOverflowRooms !== undefined ? { maxOverflowRooms } : {}),
+  };
+};
+
 const OpenRoomInput = builder.inputType('OpenRoomInput', {
+  description: 'A room to open. Past the instance limits (SPILLWAY_ROOM_LIMITS) it needs the producer role.',
   fields: (t) => ({
-    title: t.string({ required: true }),
+    title: t.string({ required: true, description: 'What the room is called: 1 to 200 visible characters.' }),
     capacity: t.int({ required: false, description: 'Listener seats in the main room (default 5,000).' }),
-    speakerCapacity: t.int({ required: false }),
-    maxOverflowRooms: t.int({ required: false }),
+    speakerCapacity: t.int({ required: false, description: 'Seats on stage (default 50).' }),
+    maxOverflowRooms: t.int({
+      required: false,
+      description: 'Overflow rooms it may spawn when full (default 10 for a listener, 100 for a producer).',
+    }),
   }),
 });
 
 builder.mutationFields((t) => {
   /** A room mutation taking just the room, acting as the viewer, returning the room. */
   const roomMutation = (
+    description: string,
     what: string,
     type: 'LeaveRoom' | 'RaiseHand' | 'AcceptInvite' | 'MarkHeadlinerArrived' | 'EndRoom',
   ) =>
     t.field({
       type: RoomRef,
-      args: { roomId: t.arg.id({ required: true }) },
+      nullable: true,
+      description,
+      args: { roomId: t.arg.id({ required: true, description: 'The room.' }) },
       resolve: async (_root, { roomId }, context) => {
         const { result } = await send(context, what, { type, data: { roomId } });
         return roomAfter(context, result.roomId);
       },
     });
   /** A room mutation about another user. */
-  const userMutation = (what: string, type: 'InviteToSpeak' | 'MoveToAudience' | 'AddModerator') =>
+  const userMutation = (description: string, what: string, type: 'InviteToSpeak' | 'MoveToAudience' | 'AddModerator') =>
     t.field({
       type: RoomRef,
-      args: { roomId: t.arg.id({ required: true }), userId: t.arg.id({ required: true }) },
+      nullable: true,
+      description,
+      args: {
+        roomId: t.arg.id({ required: true, description: 'The room.' }),
+        userId: t.arg.id({ required: true, description: 'The user.' }),
+      },
       resolve: async (_root, { roomId, userId }, context) => {
         const { result } = await send(context, what, { type, data: { roomId, userId } });
         return roomAfter(context, result.roomId);
@@ -76,18 +116,20 @@ builder.mutationFields((t) => {
   return {
     openRoom: t.field({
       type: RoomRef,
+      nullable: true,
       description: 'Opens a room; you become its moderator.',
-      args: { input: t.arg({ type: OpenRoomInput, required: true }) },
+      args: { input: t.arg({ type: OpenRoomInput, required: true, description: 'What to open.' }) },
       resolve: async (_root, { input }, context) => {
+        requireRole(context, 'open a room', 'listener', 'producer');
         const roomId = randomUUID();
+        const size = roomSizeFor(context, input);
         await send(context, 'open a room', {
           type: 'OpenRoom',
           data: {
             roomId,
             title: input.title,
-            ...(input.capacity != null ? { capacity: input.capacity } : {}),
+            ...size,
             ...(input.speakerCapacity != null ? { speakerCapacity: input.speakerCapacity } : {}),
-            ...(input.maxOverflowRooms != null ? { maxOverflowRooms: input.maxOverflowRooms } : {}),
           },
         });
         return roomAfter(context, roomId);
@@ -95,8 +137,9 @@ builder.mutationFields((t) => {
     }),
     joinRoom: t.field({
       type: PlacementRef,
+      nullable: true,
       description: 'Joins as a listener: in the main room if it has a seat, else in an overflow room.',
-      args: { roomId: t.arg.id({ required: true }) },
+      args: { roomId: t.arg.id({ required: true, description: 'The room.' }) },
       resolve: async (_root, { roomId }, context): Promise<PlacementShape> => {
         const started = performance.now();
         const { result, viewer } = await send(context, 'join a room', { type: 'JoinRoom', data: { roomId } });
@@ -109,12 +152,20 @@ builder.mutationFields((t) => {
         return { room: roomAfter(context, placedIn), role: 'listener' };
       },
     }),
-    leaveRoom: roomMutation('leave a room', 'LeaveRoom'),
-    raiseHand: roomMutation('raise a hand', 'RaiseHand'),
+    leaveRoom: roomMutation(
+      'Leaves the room (or the stage and the room, for a speaker); returns the room.',
+      'leave a room',
+      'LeaveRoom',
+    ),
+    raiseHand: roomMutation('Raises your hand to ask to speak; returns the room.', 'raise a hand', 'RaiseHand'),
     lowerHand: t.field({
       type: RoomRef,
+      nullable: true,
       description: "Lowers your hand, or (as a moderator) someone else's.",
-      args: { roomId: t.arg.id({ required: true }), userId: t.arg.id({ required: false }) },
+      args: {
+        roomId: t.arg.id({ required: true, description: 'The room.' }),
+        userId: t.arg.id({ required: false, description: 'The user.' }),
+      },
       resolve: async (_root, { roomId, userId }, context) => {
         const { result } = await send(context, 'lower a hand', {
           type: 'LowerHand',
@@ -123,16 +174,30 @@ builder.mutationFields((t) => {
         return roomAfter(context, result.roomId);
       },
     }),
-    inviteToSpeak: userMutation('invite to speak', 'InviteToSpeak'),
-    acceptInvite: roomMutation('accept an invitation', 'AcceptInvite'),
-    moveToAudience: userMutation('move a speaker to the audience', 'MoveToAudience'),
-    addModerator: userMutation('add a moderator', 'AddModerator'),
+    inviteToSpeak: userMutation(
+      'Moderators: invites a listener on stage; they accept with acceptInvite.',
+      'invite to speak',
+      'InviteToSpeak',
+    ),
+    acceptInvite: roomMutation(
+      'Accepts an invitation to speak: you go on stage.',
+      'accept an invitation',
+      'AcceptInvite',
+    ),
+    moveToAudience: userMutation(
+      'Moderators: moves a speaker back to the audience.',
+      'move a speaker to the audience',
+      'MoveToAudience',
+    ),
+    addModerator: userMutation('Moderators: makes a speaker a moderator too.', 'add a moderator', 'AddModerator'),
     announceHeadliner: t.field({
       type: RoomRef,
+      description: 'Moderators: announces a headliner and the audience they bring, so capacity is planned ahead.',
+      nullable: true,
       args: {
-        roomId: t.arg.id({ required: true }),
-        userId: t.arg.id({ required: true }),
-        expectedAudience: t.arg.int({ required: true }),
+        roomId: t.arg.id({ required: true, description: 'The room.' }),
+        userId: t.arg.id({ required: true, description: 'The user.' }),
+        expectedAudience: t.arg.int({ required: true, description: 'Listeners expected.' }),
       },
       resolve: async (_root, { roomId, userId, expectedAudience }, context) => {
         const { result } = await send(context, 'announce a headliner', {
@@ -142,7 +207,11 @@ builder.mutationFields((t) => {
         return roomAfter(context, result.roomId);
       },
     }),
-    markHeadlinerArrived: roomMutation('mark the headliner arrived', 'MarkHeadlinerArrived'),
-    endRoom: roomMutation('end a room', 'EndRoom'),
+    markHeadlinerArrived: roomMutation(
+      'Moderators: records that the announced headliner arrived.',
+      'mark the headliner arrived',
+      'MarkHeadlinerArrived',
+    ),
+    endRoom: roomMutation('Moderators: ends the room and all its overflow rooms.', 'end a room', 'EndRoom'),
   };
 });

@@ -3,27 +3,19 @@ import { builder } from '../builder.ts';
 import { apiError } from '../errors.ts';
 import { requireRole, requireViewer } from '../guards.ts';
 import { RoomAnalyticsRef } from '../types/analytics.ts';
-import { RoomHistoryRef } from '../types/history.ts';
+import { PageInfoRef, RoomHistoryRef, type Page } from '../types/history.ts';
+import { checkId } from '../inputChecks.ts';
+import { PAGES, pagedField, pageSize } from '../paging.ts';
 import { RoomRef, RoomStateEnum } from '../types/room.ts';
 import { ViewerRef } from '../types/viewer.ts';
 
-const pageSize = (first: number | null | undefined, max: number): number => {
-  const size = first ?? 20;
-  if (!Number.isInteger(size) || size < 1 || size > max) {
-    throw apiError('INVALID_INPUT', `first must be from 1 to ${max}, not ${size}.`);
-  }
-  return size;
-};
-
-export const RoomConnectionRef = builder
-  .objectRef<{ nodes: RoomDetail[]; endCursor: string | null; hasNextPage: boolean }>('RoomConnection')
-  .implement({
-    fields: (t) => ({
-      nodes: t.field({ type: [RoomRef], resolve: (page) => page.nodes }),
-      endCursor: t.exposeString('endCursor', { nullable: true }),
-      hasNextPage: t.exposeBoolean('hasNextPage'),
-    }),
-  });
+export const RoomConnectionRef = builder.objectRef<Page<RoomDetail>>('RoomConnection').implement({
+  description: 'A page of rooms, and where the next page starts.',
+  fields: (t) => ({
+    nodes: t.field({ type: [RoomRef], description: 'The rooms of this page.', resolve: (page) => page.nodes }),
+    pageInfo: t.field({ type: PageInfoRef, description: 'Whether there is a next page.', resolve: (page) => page }),
+  }),
+});
 
 builder.queryFields((t) => ({
   viewer: t.field({
@@ -33,9 +25,10 @@ builder.queryFields((t) => ({
     resolve: (_root, _args, context) => context.viewer,
   }),
   room: t.field({
+    description: 'A room (main or overflow) by id; null if there is none. Needs a token.',
     type: RoomRef,
     nullable: true,
-    args: { id: t.arg.id({ required: true }) },
+    args: { id: t.arg.id({ required: true, description: 'The room.' }) },
     resolve: (_root, { id }, context) => {
       requireViewer(context);
       return context.services.readModels.room(id) ?? null;
@@ -44,13 +37,15 @@ builder.queryFields((t) => ({
   rooms: t.field({
     type: RoomConnectionRef,
     description: 'The room directory: main rooms by id, a page at a time. Open to everyone.',
+    extensions: pagedField(PAGES.rooms).extensions,
     args: {
-      state: t.arg({ type: RoomStateEnum, required: false }),
-      first: t.arg.int({ required: false }),
-      after: t.arg.string({ required: false }),
+      state: t.arg({ type: RoomStateEnum, required: false, description: 'Only rooms in this state.' }),
+      first: t.arg.int({ required: false, description: pagedField(PAGES.rooms).firstDescription }),
+      after: t.arg.string({ required: false, description: "The previous page's pageInfo.endCursor." }),
     },
     resolve: (_root, args, context) => {
-      const first = pageSize(args.first, 100);
+      const first = pageSize(args.first, PAGES.rooms);
+      if (args.after !== null && args.after !== undefined) checkId('after', args.after);
       const { readModels } = context.services;
       const entries = readModels.directory({
         state: args.state ?? undefined,
@@ -65,7 +60,10 @@ builder.queryFields((t) => ({
     type: RoomRef,
     nullable: true,
     description: 'The room as it was at a moment: folded from its stream up to then.',
-    args: { id: t.arg.id({ required: true }), at: t.arg({ type: 'DateTime', required: true }) },
+    args: {
+      id: t.arg.id({ required: true, description: 'The room.' }),
+      at: t.arg({ type: 'DateTime', required: true, description: 'The moment to see the room as of.' }),
+    },
     resolve: async (_root, { id, at }, context) => {
       requireRole(context, 'replay room history', 'analyst', 'producer');
       return (await context.services.readModels.roomAsOf(id, { at })) ?? null;
@@ -74,16 +72,21 @@ builder.queryFields((t) => ({
   roomHistory: t.field({
     type: RoomHistoryRef,
     description: "The room's raw events, oldest first, a page at a time (the cursor is a revision).",
+    extensions: pagedField(PAGES.roomHistory).extensions,
     args: {
-      id: t.arg.id({ required: true }),
-      first: t.arg.int({ required: false }),
-      after: t.arg.string({ required: false }),
+      id: t.arg.id({ required: true, description: 'The room (a main or an overflow room).' }),
+      first: t.arg.int({ required: false, description: pagedField(PAGES.roomHistory).firstDescription }),
+      after: t.arg.string({ required: false, description: "The previous page's pageInfo.endCursor." }),
     },
     resolve: async (_root, args, context) => {
       requireRole(context, 'read room history', 'analyst', 'producer');
-      const first = pageSize(args.first, 1000);
-      if (args.after !== null && args.after !== undefined && !/^\d+$/.test(args.after)) {
-        throw apiError('INVALID_INPUT', `after must be the endCursor of an earlier page, not "${args.after}".`);
+      const first = pageSize(args.first, PAGES.roomHistory);
+      // A revision fits 18 digits; a longer number is no cursor this API gave out.
+      if (args.after !== null && args.after !== undefined && !/^\d{1,18}$/.test(args.after)) {
+        const shown = args.after.length > 40 ? `${args.after.slice(0, 40)}…` : args.after;
+        throw apiError('INVALID_INPUT', `after must be the endCursor of an earlier page, not "${shown}".`, {
+          field: 'after',
+        });
       }
       const from = args.after === null || args.after === undefined ? 0n : BigInt(args.after) + 1n;
       const events = await context.services.readModels.history(args.id, from, first + 1);
@@ -97,9 +100,10 @@ builder.queryFields((t) => ({
     },
   }),
   roomAnalytics: t.field({
+    description: "A room's audience over its life: peak, joins, time to first overflow, the timeline.",
     type: RoomAnalyticsRef,
     nullable: true,
-    args: { id: t.arg.id({ required: true }) },
+    args: { id: t.arg.id({ required: true, description: 'The room.' }) },
     resolve: (_root, { id }, context) => {
       requireRole(context, 'read room analytics', 'analyst', 'producer');
       const { readModels } = context.services;

@@ -2,15 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { builder } from '../builder.ts';
 import type { ApiContext } from '../context.ts';
 import { apiError, toGraphQLError } from '../errors.ts';
-import { requireRole, requireViewer, spendRateLimit } from '../guards.ts';
+import { requireRole, requireViewer } from '../guards.ts';
 import { FailedJobRef, SessionRef } from '../types/session.ts';
+import { PAGES, pagedField, pageSize } from '../paging.ts';
 
 const ScheduleSessionInput = builder.inputType('ScheduleSessionInput', {
+  description: 'A big-name session to book ahead.',
   fields: (t) => ({
-    title: t.string({ required: true }),
-    startsAt: t.field({ type: 'DateTime', required: true }),
-    headlinerUserId: t.id({ required: true }),
-    expectedAudience: t.int({ required: true }),
+    title: t.string({ required: true, description: "The room's title: 1 to 200 visible characters." }),
+    startsAt: t.field({ type: 'DateTime', required: true, description: 'When the room opens (in the future).' }),
+    headlinerUserId: t.id({ required: true, description: 'The headliner.' }),
+    expectedAudience: t.int({ required: true, description: 'Listeners expected: capacity is warmed for them.' }),
     leadTimeMs: t.int({ required: false, description: 'How long before startsAt to warm capacity (default 15 min).' }),
     capacity: t.int({ required: false, description: "The room's listener seats (default 5,000)." }),
   }),
@@ -27,7 +29,6 @@ const asProducer = async (
   }) => Promise<{ sessionId: string; position: bigint }>,
 ) => {
   const viewer = requireRole(context, what, 'producer');
-  spendRateLimit(context, viewer);
   try {
     const result = await run({
       actor: viewer.userId,
@@ -47,12 +48,14 @@ builder.queryFields((t) => ({
   sessions: t.field({
     type: [SessionRef],
     description: 'Scheduled sessions by start time; upcoming: only those still to open.',
-    args: { upcoming: t.arg.boolean({ required: false }), first: t.arg.int({ required: false }) },
+    extensions: pagedField(PAGES.sessions).extensions,
+    args: {
+      upcoming: t.arg.boolean({ required: false, description: 'Only sessions whose room has not opened yet.' }),
+      first: t.arg.int({ required: false, description: pagedField(PAGES.sessions).firstDescription }),
+    },
     resolve: (_root, args, context) => {
       requireViewer(context);
-      const first = args.first ?? 100;
-      if (!Number.isInteger(first) || first < 1 || first > 1000)
-        throw apiError('INVALID_INPUT', `first must be from 1 to 1000, not ${first}.`);
+      const first = pageSize(args.first, PAGES.sessions);
       return context.services.readModels.schedule.sessions({
         upcoming: args.upcoming ?? false,
         now: context.services.now(),
@@ -73,8 +76,9 @@ builder.queryFields((t) => ({
 builder.mutationFields((t) => ({
   scheduleSession: t.field({
     type: SessionRef,
+    nullable: true,
     description: 'Books a headliner: the room opens at startsAt, and capacity is warmed leadTime before.',
-    args: { input: t.arg({ type: ScheduleSessionInput, required: true }) },
+    args: { input: t.arg({ type: ScheduleSessionInput, required: true, description: 'What to open.' }) },
     resolve: (_root, { input }, context) =>
       asProducer(context, 'schedule sessions', (metadata) => {
         const sessionId = randomUUID();
@@ -95,10 +99,15 @@ builder.mutationFields((t) => ({
   }),
   rescheduleSession: t.field({
     type: SessionRef,
+    description: 'Moves a session you scheduled; its jobs move with it.',
+    nullable: true,
     args: {
-      sessionId: t.arg.id({ required: true }),
-      startsAt: t.arg({ type: 'DateTime', required: true }),
-      leadTimeMs: t.arg.int({ required: false }),
+      sessionId: t.arg.id({ required: true, description: 'The session.' }),
+      startsAt: t.arg({ type: 'DateTime', required: true, description: 'When the room now opens.' }),
+      leadTimeMs: t.arg.int({
+        required: false,
+        description: 'How long before startsAt to warm capacity, in ms (default: as before).',
+      }),
     },
     resolve: (_root, args, context) =>
       asProducer(context, 'reschedule sessions', (metadata) =>
@@ -114,7 +123,12 @@ builder.mutationFields((t) => ({
   }),
   cancelSession: t.field({
     type: SessionRef,
-    args: { sessionId: t.arg.id({ required: true }), reason: t.arg.string({ required: false }) },
+    description: 'Cancels a session you scheduled; its jobs are removed.',
+    nullable: true,
+    args: {
+      sessionId: t.arg.id({ required: true, description: 'The session.' }),
+      reason: t.arg.string({ required: false, description: 'Why, for the record (at most 500 characters).' }),
+    },
     resolve: (_root, args, context) =>
       asProducer(context, 'cancel sessions', (metadata) =>
         context.services.sessions.service.cancelSession(

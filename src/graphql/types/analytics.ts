@@ -2,12 +2,13 @@ import type { RoomAnalytics, SecondBucket } from '../../projections/index.ts';
 import { builder } from '../builder.ts';
 
 export const SecondBucketRef = builder.objectRef<SecondBucket>('TimelineSecond').implement({
+  description: "One second of a room's life in which something happened.",
   fields: (t) => ({
-    second: t.field({ type: 'DateTime', resolve: (s) => s.second }),
-    listeners: t.exposeInt('listeners'),
-    familyListeners: t.exposeInt('familyListeners'),
-    joins: t.exposeInt('joins'),
-    leaves: t.exposeInt('leaves'),
+    second: t.field({ type: 'DateTime', description: 'The start of the second.', resolve: (s) => s.second }),
+    listeners: t.exposeInt('listeners', { description: 'Listeners in the room at its end.' }),
+    familyListeners: t.exposeInt('familyListeners', { description: 'Listeners in the room and its overflow rooms.' }),
+    joins: t.exposeInt('joins', { description: 'Joins in that second.' }),
+    leaves: t.exposeInt('leaves', { description: 'Leaves in that second.' }),
   }),
 });
 
@@ -17,19 +18,43 @@ export interface AnalyticsShape {
 }
 
 export const RoomAnalyticsRef = builder.objectRef<AnalyticsShape>('RoomAnalytics').implement({
+  description: "A room's audience over its life, from its events.",
   fields: (t) => ({
-    roomId: t.id({ resolve: (a) => a.summary.roomId }),
-    listeners: t.int({ resolve: (a) => a.summary.listeners }),
-    familyListeners: t.int({ resolve: (a) => a.summary.familyListeners }),
-    peak: t.int({ resolve: (a) => a.summary.peak }),
-    peakAt: t.field({ type: 'DateTime', nullable: true, resolve: (a) => a.summary.peakAt }),
-    familyPeak: t.int({ resolve: (a) => a.summary.familyPeak }),
-    joins: t.int({ resolve: (a) => a.summary.joins }),
-    leaves: t.int({ resolve: (a) => a.summary.leaves }),
-    overflowRooms: t.int({ resolve: (a) => a.summary.overflowRooms }),
-    msToFirstOverflow: t.float({ nullable: true, resolve: (a) => a.summary.msToFirstOverflow }),
-    headlinerArrivedAt: t.field({ type: 'DateTime', nullable: true, resolve: (a) => a.summary.headlinerArrivedAt }),
-    joinsInMinuteAfterHeadliner: t.int({ resolve: (a) => a.summary.joinsInMinuteAfterHeadliner }),
+    roomId: t.id({ description: 'The room.', resolve: (a) => a.summary.roomId }),
+    listeners: t.int({ description: 'Listeners now.', resolve: (a) => a.summary.listeners }),
+    familyListeners: t.int({
+      description: 'Listeners now in the room and its overflow rooms.',
+      resolve: (a) => a.summary.familyListeners,
+    }),
+    peak: t.int({ description: 'The most listeners at once.', resolve: (a) => a.summary.peak }),
+    peakAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When the peak was first reached.',
+      resolve: (a) => a.summary.peakAt,
+    }),
+    familyPeak: t.int({
+      description: 'The most listeners at once across the family.',
+      resolve: (a) => a.summary.familyPeak,
+    }),
+    joins: t.int({ description: 'Joins in all.', resolve: (a) => a.summary.joins }),
+    leaves: t.int({ description: 'Leaves in all.', resolve: (a) => a.summary.leaves }),
+    overflowRooms: t.int({ description: 'Overflow rooms spawned.', resolve: (a) => a.summary.overflowRooms }),
+    msToFirstOverflow: t.float({
+      nullable: true,
+      description: 'Milliseconds from opening to the first overflow room; null if none.',
+      resolve: (a) => a.summary.msToFirstOverflow,
+    }),
+    headlinerArrivedAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When the headliner arrived, if one did.',
+      resolve: (a) => a.summary.headlinerArrivedAt,
+    }),
+    joinsInMinuteAfterHeadliner: t.int({
+      description: "Joins in the minute after the headliner's arrival.",
+      resolve: (a) => a.summary.joinsInMinuteAfterHeadliner,
+    }),
     timeline: t.field({
       type: [SecondBucketRef],
       description: 'Per second in which something happened, oldest first.',

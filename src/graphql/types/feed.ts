@@ -103,7 +103,7 @@ export const FeedEventRef = builder.unionType('RoomFeedEvent', {
         roomId: t.exposeID('roomId', { description: 'The room the session opens.' }),
         position: t.string({ description: POSITION, resolve: (item) => String(item.position) }),
         sessionId: t.exposeID('sessionId', { description: 'The session.' }),
-        status: t.exposeString('status', { description: 'scheduled, prewarmed, opened or cancelled.' }),
+        status: t.exposeString('status', { description: 'One of scheduled, prewarmed, opened or cancelled.' }),
         startsAt: t.field({
           type: 'DateTime',
           nullable: true,
@@ -121,7 +121,7 @@ export const FeedEventRef = builder.unionType('RoomFeedEvent', {
         position: t.string({ description: POSITION, resolve: (item) => String(item.position) }),
         reason: t.exposeString('reason', {
           description:
-            'ended (by a moderator), parentEnded (its main room ended) or drained (an overflow room emptied).',
+            'One of ended (by a moderator), parentEnded (its main room ended) or drained (an overflow room emptied).',
         }),
       }),
     }),

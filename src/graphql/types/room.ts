@@ -1,55 +1,85 @@
 import type { RoomDetail } from '../../projections/index.ts';
 import { builder } from '../builder.ts';
 
-export const RoomStateEnum = builder.enumType('RoomState', { values: ['live', 'ended'] as const });
+export const RoomStateEnum = builder.enumType('RoomState', {
+  description: 'Where a room is in its life.',
+  values: {
+    live: { description: 'Open: listeners may join.' },
+    ended: { description: 'Over; nothing more happens in it.' },
+  } as const,
+});
 
 export const HeadlinerRef = builder.objectRef<NonNullable<RoomDetail['headliner']>>('Headliner').implement({
+  description: 'The big name a room was provisioned for.',
   fields: (t) => ({
-    userId: t.exposeID('userId'),
-    expectedAudience: t.exposeInt('expectedAudience'),
-    arrived: t.exposeBoolean('arrived'),
+    userId: t.exposeID('userId', { description: 'The headliner.' }),
+    expectedAudience: t.exposeInt('expectedAudience', { description: 'Listeners the room was warmed for.' }),
+    arrived: t.exposeBoolean('arrived', { description: 'Whether the headliner has arrived.' }),
   }),
 });
 
 export const OverflowRoomRef = builder.objectRef<RoomDetail['overflow'][number]>('OverflowRoom').implement({
   description: 'A listen-only room that carries its main room live.',
   fields: (t) => ({
-    id: t.exposeID('roomId'),
-    listenerCount: t.exposeInt('listeners'),
-    capacity: t.exposeInt('capacity'),
-    open: t.exposeBoolean('open'),
+    id: t.exposeID('roomId', { description: 'The overflow room.' }),
+    listenerCount: t.exposeInt('listeners', { description: 'Listeners in it.' }),
+    capacity: t.exposeInt('capacity', { description: 'Its listener seats.' }),
+    open: t.exposeBoolean('open', { description: 'Whether it still takes listeners (false once drained).' }),
   }),
 });
 
 /** A room as the room-detail read model holds it. */
 export const RoomRef = builder.objectRef<RoomDetail>('Room').implement({
+  description: 'A live audio room: a main room, or one of its listen-only overflow rooms.',
   fields: (t) => ({
-    id: t.exposeID('roomId'),
-    parentId: t.exposeID('parentRoomId', { nullable: true }),
-    title: t.exposeString('title'),
-    state: t.field({ type: RoomStateEnum, resolve: (room) => room.state }),
-    capacity: t.exposeInt('capacity'),
-    listenerCount: t.exposeInt('listenerCount'),
+    id: t.exposeID('roomId', { description: 'The room.' }),
+    parentId: t.exposeID('parentRoomId', {
+      nullable: true,
+      description: "An overflow room's main room; null for a main room.",
+    }),
+    title: t.exposeString('title', { description: 'What the room is called.' }),
+    state: t.field({ type: RoomStateEnum, description: 'Where it is in its life.', resolve: (room) => room.state }),
+    capacity: t.exposeInt('capacity', { description: 'Listener seats.' }),
+    listenerCount: t.exposeInt('listenerCount', { description: 'Listeners in this room.' }),
     familyListenerCount: t.exposeInt('familyListenerCount', {
       description: 'Listeners in this room and all its overflow rooms.',
     }),
-    full: t.exposeBoolean('full'),
-    speakers: t.exposeIDList('speakers'),
-    moderators: t.exposeIDList('moderators'),
+    full: t.exposeBoolean('full', { description: 'Whether every seat is taken.' }),
+    speakers: t.exposeIDList('speakers', { description: 'Users on stage.' }),
+    moderators: t.exposeIDList('moderators', { description: 'Users who moderate the room.' }),
     raisedHands: t.exposeIDList('hands', { description: 'In the order they went up.' }),
-    headliner: t.field({ type: HeadlinerRef, nullable: true, resolve: (room) => room.headliner }),
+    headliner: t.field({
+      type: HeadlinerRef,
+      nullable: true,
+      description: 'The announced headliner, if any.',
+      resolve: (room) => room.headliner,
+    }),
     overflowRooms: t.field({
       type: [OverflowRoomRef],
-      description: 'The open overflow rooms; a drained one leaves the list (its history is in the log).',
+      description:
+        "A main room's open overflow rooms, in the order they were spawned; a drained one leaves the list (its history is in the log).",
       resolve: (room) => room.overflow,
     }),
-    openedAt: t.field({ type: 'DateTime', nullable: true, resolve: (room) => room.openedAt }),
-    endedAt: t.field({ type: 'DateTime', nullable: true, resolve: (room) => room.endedAt }),
+    openedAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When it opened.',
+      resolve: (room) => room.openedAt,
+    }),
+    endedAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When it ended.',
+      resolve: (room) => room.endedAt,
+    }),
     position: t.string({ description: 'Log position this view reflects.', resolve: (room) => room.position }),
   }),
 });
 
-export const PlacementRoleEnum = builder.enumType('PlacementRole', { values: ['listener'] as const });
+export const PlacementRoleEnum = builder.enumType('PlacementRole', {
+  description: 'How a join placed the caller.',
+  values: { listener: { description: 'In the audience.' } } as const,
+});
 
 export interface PlacementShape {
   readonly room: RoomDetail;
@@ -59,7 +89,7 @@ export interface PlacementShape {
 export const PlacementRef = builder.objectRef<PlacementShape>('Placement').implement({
   description: 'Where a join placed the listener: the main room, or one of its overflow rooms.',
   fields: (t) => ({
-    room: t.field({ type: RoomRef, resolve: (p) => p.room }),
-    role: t.field({ type: PlacementRoleEnum, resolve: (p) => p.role }),
+    room: t.field({ type: RoomRef, description: 'The room the listener was placed in.', resolve: (p) => p.room }),
+    role: t.field({ type: PlacementRoleEnum, description: 'How they were placed.', resolve: (p) => p.role }),
   }),
 });

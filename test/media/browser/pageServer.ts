@@ -1,5 +1,5 @@
 // Serves the test page and its mediasoup-client bundle; the page signals
-// through the GraphQL API on another origin (yoga answers CORS).
+// through the GraphQL API on another origin (allowed by SPILLWAY_CORS_ORIGINS).
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
