@@ -1,36 +1,14 @@
-// npm run bench -- eventstore
+// npm run bench -- eventstore [--quick] [--postgres-only]
 // Our SQLite event store against Emmett's SQLite event store, same workloads
-// in one run: single-event appends, batches of 100, and reading the log.
+// in one run: single-event appends, batches of 100, and reading the log; then
+// our PostgreSQL store against Emmett's PostgreSQL store (eventstorePostgres.ts).
 import { join } from 'node:path';
 import { getSQLiteEventStore, readMessagesBatch, sqliteConnection } from '@event-driven-io/emmett-sqlite';
 import { createSqliteEventStore } from '../src/eventstore/index.ts';
 import { makeTempDir } from '../test/support/tempDir.ts';
+import { measureAppends, payload, rate, type Appender, type Workload } from './appendWorkload.ts';
+import { runPostgres } from './eventstorePostgres.ts';
 import { env, ratio, report } from './report.ts';
-
-const payload = (n: number) => ({ roomId: 'room-1', userId: `listener-${n}`, at: '2026-11-28T21:04:17.000Z' });
-
-interface Workload {
-  singleAppends: number;
-  batches: number;
-  readEvents: number;
-}
-
-const rate = (count: number, started: number): number => count / ((performance.now() - started) / 1000);
-
-/** Times single-event appends, then batches of 100, through one store's append. */
-const measureAppends = async (append: Appender, w: Workload) => {
-  let started = performance.now();
-  for (let i = 0; i < w.singleAppends; i += 1) {
-    await append([{ type: 'ListenerAdmitted', data: payload(i) }], `room-${i % 100}`);
-  }
-  const single = rate(w.singleAppends, started);
-  started = performance.now();
-  for (let b = 0; b < w.batches; b += 1) {
-    const events = Array.from({ length: 100 }, (_, i) => ({ type: 'ListenerAdmitted', data: payload(b * 100 + i) }));
-    await append(events, `room-batch-${b % 100}`);
-  }
-  return { single, batched: rate(w.batches * 100, started) };
-};
 
 const ours = async (dir: string, w: Workload) => {
   const store = createSqliteEventStore(join(dir, 'ours.db'));
@@ -74,8 +52,6 @@ const emmett = async (dir: string, w: Workload) => {
   return { single, batched, readAll, read };
 };
 
-type Appender = (events: Array<{ type: string; data: ReturnType<typeof payload> }>, stream: string) => Promise<unknown>;
-
 /** Writes `count` events in batches of 1,000 (setup for the read benchmark, not timed). */
 const fill = async (count: number, append: Appender): Promise<void> => {
   for (let written = 0; written < count; written += 1000) {
@@ -87,6 +63,10 @@ const fill = async (count: number, append: Appender): Promise<void> => {
 
 export const run = async (args: string[]): Promise<void> => {
   const quick = args.includes('--quick');
+  if (args.includes('--postgres-only')) {
+    report(`eventstore bench on ${env()}`);
+    return runPostgres(quick);
+  }
   const dir = makeTempDir('bench-es');
   try {
     const oursLoad: Workload = quick
@@ -114,4 +94,5 @@ export const run = async (args: string[]): Promise<void> => {
   } finally {
     dir.remove();
   }
+  await runPostgres(quick);
 };

@@ -6,6 +6,7 @@ const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   projections: () => import('./projections.ts'),
   api: () => import('./api.ts'),
   memory: () => import('./memory.ts'),
+  cluster: () => import('./cluster.ts'),
 };
 
 const [name, ...args] = process.argv.slice(2).filter((a) => a !== '--');

@@ -18,6 +18,7 @@ Commands:
 Environment:
   SPILLWAY_DATA        folder of the embedded SQLite event store and read models (default ./data)
   SPILLWAY_EVENTS      the SQLite event store file, when several nodes share one
+  SPILLWAY_EVENTS_URL  the log in PostgreSQL instead (postgresql://user@host:5432/db?schema=NAME)
   EVENTSTORE_URL       use EventStoreDB/KurrentDB instead (esdb://host:2113?tls=false)
   PORT, HOST           where serve listens (default 4000 on 127.0.0.1)
   SPILLWAY_JWT_SECRET  HS256 secret for tokens (a development secret without it)
@@ -51,7 +52,7 @@ leaves the control plane cleanly.
   --control-port N    the control server's port (default a free one)
   --audit FILE        appends every control request received to FILE (JSON lines)
 `,
-  serve: `Usage: spillway serve [--port N] [--host H] [--data DIR] [--events-file FILE] [--production]
+  serve: `Usage: spillway serve [--port N] [--host H] [--data DIR] [--events-file FILE | --events-url URL] [--production]
 
 The engine and its GraphQL API (queries, mutations, SSE and WebSocket
 subscriptions) at http://HOST:PORT/graphql, GraphiQL at the same URL in a
@@ -63,6 +64,12 @@ Ctrl-C stops it cleanly.
   --data DIR          the data folder (default SPILLWAY_DATA or ./data)
   --events-file FILE  the SQLite event store, when several nodes share one
   --production        as NODE_ENV=production: a real secret or JWKS, trusted documents only
+  --events-url URL    the log in PostgreSQL (default SPILLWAY_EVENTS_URL), as
+                      postgresql://user@host:5432/db?schema=NAME
+
+Several nodes on one log divide the room families between them (leases;
+see the README): SPILLWAY_INTERNAL_PORT, SPILLWAY_INTERNAL_URL,
+SPILLWAY_CLUSTER_SECRET and SPILLWAY_LEASE_MS set how.
 `,
   token: `Usage: spillway token --user NAME [--role ROLE ...] [--expires-in 12h] [--data DIR]
 

@@ -30,13 +30,21 @@ const SCENARIOS = ['surge'];
 
 const COMMANDS = {
   serve: command({
-    flags: { port: 'value', host: 'value', data: 'value', 'events-file': 'value', production: 'switch' },
+    flags: {
+      port: 'value',
+      host: 'value',
+      data: 'value',
+      'events-file': 'value',
+      'events-url': 'value',
+      production: 'switch',
+    },
     async run(flags, positionals) {
       noPositionals('serve', positionals);
       await runServe(
         loadConfig({
           dataDir: flags.data,
           eventsFile: flags['events-file'],
+          eventsUrl: flags['events-url'],
           port: flags.port,
           host: flags.host,
           production: flags.production,
@@ -144,6 +152,12 @@ main(process.argv.slice(2)).catch((error: unknown) => {
   if (error instanceof ConfigError) {
     for (const problem of error.problems) process.stderr.write(`spillway: ${problem}\n`);
     process.exitCode = 2;
+    return;
+  }
+  if (error instanceof Error && 'code' in error && error.code === 'EVENT_STORE_UNAVAILABLE') {
+    process.stderr.write(`spillway: ${error.message}
+`);
+    process.exitCode = 1;
     return;
   }
   if (error instanceof UsageError) {

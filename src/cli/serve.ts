@@ -1,4 +1,4 @@
-import { serve, StartupError, type SpillwayConfig } from '../runtime/index.ts';
+import { describeEventStore, serve, StartupError, type SpillwayConfig } from '../runtime/index.ts';
 
 /**
  * `spillway serve`: the engine and its API until SIGTERM or SIGINT, then a
@@ -22,16 +22,16 @@ export const runServe = async (config: SpillwayConfig): Promise<void> => {
     log(`spillway: ${error instanceof StartupError ? '' : 'could not start: '}${line}`);
     process.exit(1);
   });
-  const where = config.eventStore.kind === 'sqlite' ? config.eventStore.file : config.eventStore.url;
   process.stdout.write(
     [
       `spillway serving`,
       `  API:       ${running.url}  (POST queries and mutations; SSE and WebSocket subscriptions)`,
       `  GraphiQL:  ${running.url}  (open it in a browser)`,
       `  dashboard: ${running.url.replace(/\/graphql$/, '/')}  (live rooms, overflow trees, listeners over time)`,
-      `  events:    ${where}`,
+      `  events:    ${describeEventStore(config.eventStore)}`,
       `  feed:      ${running.feed.kind === 'redis' ? `Redis at ${config.redisUrl}` : 'in-process'}`,
       `  sessions:  ${running.schedulerReason}`,
+      `  cluster:   ${running.cluster ? `node ${running.cluster.node.id} takes forwarded commands at ${running.cluster.node.address}` : 'off (EventStoreDB without REDIS_URL: every node decides for itself)'}`,
       '',
     ].join('\n'),
   );

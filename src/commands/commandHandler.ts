@@ -96,7 +96,7 @@ export const createCommandHandler = <Command extends AnyCommand, Event extends D
   return {
     /** Decides and records a command on stream `id`; resolves once its events are in the log. */
     handle(id: string, command: Command): Promise<HandledCommand<Event, State>> {
-      const metadata = metadataOf(command, randomUUID());
+      const metadata = metadataOf(command, command.metadata.commandId ?? randomUUID());
       return retryOnConflict(decider.kind, id, maxRetries, async () => {
         const loaded = await loadStream(store, undefined, decider, id);
         const { state, events } = decider.execute(loaded.state, command);

@@ -8,3 +8,11 @@ export {
 export { CommandPathClosedError, ConcurrencyConflictError } from './errors.ts';
 export { DEFAULT_MAILBOX_LIMITS, type MailboxLimits } from './mailboxes.ts';
 export { createMediaCommands, type MediaCommands } from './mediaCommands.ts';
+export {
+  createFamilyOwnership,
+  type FamilyOwnership,
+  type FamilyOwnershipOptions,
+  type Forwarder,
+  type LocalCommands,
+} from './ownership.ts';
+export { FamilyUnavailableError, NotOwnerError, OwnerUnreachableError } from './ownershipErrors.ts';

@@ -108,7 +108,7 @@ export const createRoomCommands = (store: EventStore, snapshots: SnapshotStore, 
       try {
         const { state, events } = execute(room.state, pending.command);
         room.state = state;
-        const metadata = metadataOf(pending.command, randomUUID());
+        const metadata = metadataOf(pending.command, pending.command.metadata.commandId ?? randomUUID());
         for (const event of events) {
           for (const m of mirrorToOverflowRooms(state, event, pending.command.metadata.at)) {
             mirrored.push({ mirrored: m, metadata });

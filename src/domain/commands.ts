@@ -6,6 +6,8 @@ export interface CommandMetadata {
   /** When it was issued, ISO 8601: the domain never reads a clock. */
   readonly at: string;
   readonly correlationId?: string;
+  /** Made where the command enters (the API node); the events it records carry it as causationId. */
+  readonly commandId?: string;
 }
 
 type Of<Type extends string, Data> = { readonly type: Type; readonly data: Data; readonly metadata: CommandMetadata };

@@ -9,3 +9,17 @@ export {
 } from './eventstoredb/eventStoreDbEventStore.ts';
 export { createInMemorySnapshotStore, createSqliteSnapshotStore, type SnapshotStore } from './snapshotStore.ts';
 export { openSqlitePartitionReader, type SqlitePartitionReader, type StreamPartition } from './sqlite/index.ts';
+export {
+  createPostgresEventStore,
+  openPostgresEventStore,
+  parsePostgresUrl,
+  type PostgresEventStoreOptions,
+} from './postgres/index.ts';
+export {
+  createPostgresLeaseStore,
+  createRedisLeaseStore,
+  createSqliteLeaseStore,
+  type LeaseHolder,
+  type LeaseNode,
+  type LeaseStore,
+} from './leases/index.ts';

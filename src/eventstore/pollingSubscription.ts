@@ -53,3 +53,17 @@ export const createPollingSubscription = (
     [Symbol.asyncIterator]: () => iterator,
   };
 };
+
+/** Waits until one of `waiters` is called, the timeout passes or `stop` aborts, whichever is first. */
+export const waitForWake = (waiters: Set<() => void>, timeoutMs: number, stop: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      waiters.delete(done);
+      stop.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    waiters.add(done);
+    stop.addEventListener('abort', done, { once: true });
+  });

@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { inspect } from 'node:util';
 import { InvalidEventError } from './errors.ts';
-import type { EventToAppend, ExpectedRevision, ReadStreamOptions } from './types.ts';
+import type {
+  AppendOptions,
+  AppendResult,
+  EventToAppend,
+  ExpectedRevision,
+  ReadStreamOptions,
+  StreamWrite,
+} from './types.ts';
 
 /** Default largest serialised event (data + metadata), in bytes. */
 export const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
@@ -114,3 +121,31 @@ export const serialiseBatch = (
     return { eventId: event.eventId ?? randomUUID(), type: event.type, data, metadata };
   });
 };
+
+/** One stream's write, checked and serialised. */
+export interface CheckedWrite {
+  readonly streamId: string;
+  readonly expected: ExpectedRevision;
+  readonly batch: SerialisedEvent[];
+}
+
+/** Checks every write of an `appendToStreams` call before anything is written. */
+export const checkWrites = (writes: readonly StreamWrite[], maxEventBytes: number): CheckedWrite[] => {
+  if (!isArray(writes) || writes.length === 0) {
+    throw new InvalidEventError(undefined, 'appendToStreams needs a non-empty array of stream writes.');
+  }
+  return writes.map((w) => {
+    assertStreamId(w.streamId);
+    return {
+      streamId: w.streamId,
+      expected: assertExpectedRevision(w.expectedRevision ?? 'any'),
+      batch: serialiseBatch(w.events, maxEventBytes),
+    };
+  });
+};
+
+/** `appendToStream` as the one-stream case of an adapter's `appendToStreams`. */
+export const appendThroughStreams =
+  (appendToStreams: (writes: readonly StreamWrite[]) => Promise<AppendResult[]>) =>
+  async (streamId: string, events: readonly EventToAppend[], options: AppendOptions = {}): Promise<AppendResult> =>
+    (await appendToStreams([{ streamId, events, expectedRevision: options.expectedRevision }]))[0]!;

@@ -12,6 +12,7 @@ export type ApiErrorCode =
   | 'ROOM_FULL'
   | 'RATE_LIMITED'
   | 'TIMEOUT'
+  | 'STORE_UNAVAILABLE'
   | Exclude<
       DomainErrorCode,
       | 'ROOM_NOT_FOUND'
@@ -60,6 +61,13 @@ export const toGraphQLError = (error: unknown): unknown => {
   }
   if (error instanceof ConcurrencyConflictError) {
     return apiError('CONFLICT', error.message);
+  }
+  // The log (PostgreSQL, EventStoreDB) is away: the caller may retry; where the server is stays in the logs.
+  if (error instanceof Error && 'code' in error && error.code === 'EVENT_STORE_UNAVAILABLE') {
+    return apiError(
+      'STORE_UNAVAILABLE',
+      'The event log is not answering right now; this command may not have been recorded: try again in a few seconds.',
+    );
   }
   return error;
 };

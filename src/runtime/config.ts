@@ -3,9 +3,11 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { DEFAULT_QUEUE_NAME } from '../scheduling/index.ts';
 
-/** Where the log lives: the embedded SQLite file, or an EventStoreDB/KurrentDB server. */
+/** Where the log lives: the embedded SQLite file, a PostgreSQL schema, or an EventStoreDB/KurrentDB server. */
 export type EventStoreConfig =
-  { readonly kind: 'sqlite'; readonly file: string } | { readonly kind: 'eventstoredb'; readonly url: string };
+  | { readonly kind: 'sqlite'; readonly file: string }
+  | { readonly kind: 'postgres'; readonly url: string }
+  | { readonly kind: 'eventstoredb'; readonly url: string };
 
 export interface ApiConfig {
   readonly host: string;
@@ -26,12 +28,25 @@ export interface ApiConfig {
   readonly roomLimits: { readonly capacity: number; readonly maxOverflowRooms: number };
 }
 
+/** Family ownership across API nodes: where this node takes forwarded commands, and its leases. */
+export interface ClusterConfig {
+  /** The internal channel listens here (SPILLWAY_INTERNAL_PORT; 0: any free port). */
+  readonly internalPort: number;
+  /** The address other nodes reach it at (SPILLWAY_INTERNAL_URL); default http://HOST:PORT. */
+  readonly internalUrl: string | undefined;
+  /** Signs forwards between nodes (SPILLWAY_CLUSTER_SECRET; default derived from the JWT secret). */
+  readonly secret: string;
+  /** How long a family's lease runs unrenewed (SPILLWAY_LEASE_MS): the takeover time after a node dies. */
+  readonly leaseMs: number;
+}
+
 export interface SpillwayConfig {
   readonly dataDir: string;
   readonly eventStore: EventStoreConfig;
   /** This node's read models (each API node keeps its own). */
   readonly readModelsFile: string;
   readonly api: ApiConfig;
+  readonly cluster: ClusterConfig;
   /** Redis for subscriptions across API nodes and for the scheduler; undefined: in-process. */
   readonly redisUrl: string | undefined;
   /** The BullMQ queue of scheduled sessions (every node of one deployment shares it). */
@@ -71,6 +86,8 @@ export interface ConfigInput {
   readonly dataDir?: string | undefined;
   readonly eventsFile?: string | undefined;
   readonly eventStoreUrl?: string | undefined;
+  /** postgresql://…[?schema=NAME] (--events-url or SPILLWAY_EVENTS_URL). */
+  readonly eventsUrl?: string | undefined;
   readonly port?: string | undefined;
   readonly host?: string | undefined;
   /** --production: as NODE_ENV=production. */
@@ -87,12 +104,15 @@ const deploymentNamespace = (store: EventStoreConfig): string =>
     .digest('hex')
     .slice(0, 16);
 
+/** A connection URL as it may be printed: its password replaced by ***. */
+export const withoutPassword = (url: string): string => url.replace(/^([a-z+]+:\/\/[^:/@\s]*):[^@\s]*@/i, '$1:***@');
+
 /** The secret `serve` and `token` agree on when SPILLWAY_JWT_SECRET is unset. Development only. */
 export const DEVELOPMENT_JWT_SECRET = 'spillway-development-secret-do-not-use-in-production';
 
 /**
  * Reads and checks the configuration: flags first, then the environment
- * (SPILLWAY_DATA, SPILLWAY_EVENTS, EVENTSTORE_URL, PORT, HOST,
+ * (SPILLWAY_DATA, SPILLWAY_EVENTS, SPILLWAY_EVENTS_URL, EVENTSTORE_URL, PORT, HOST,
  * SPILLWAY_JWT_SECRET, SPILLWAY_JWKS_URL, REDIS_URL, SPILLWAY_NAMESPACE), then the embedded
  * defaults. Every bad value is reported, not just the first.
  */
@@ -109,6 +129,20 @@ export const loadConfig = (input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
       );
     } else {
       eventStore = { kind: 'eventstoredb', url };
+    }
+  }
+  const eventsUrl = input.eventsUrl ?? env.SPILLWAY_EVENTS_URL;
+  if (eventsUrl !== undefined && eventsUrl !== '') {
+    if (eventStore.kind === 'eventstoredb') {
+      problems.push(
+        'SPILLWAY_EVENTS_URL and EVENTSTORE_URL are both set: choose one log (PostgreSQL or EventStoreDB).',
+      );
+    } else if (!/^postgres(ql)?:\/\/[^\s?]+(\?schema=[a-z_][a-z0-9_]{0,47})?$/.test(eventsUrl)) {
+      problems.push(
+        `SPILLWAY_EVENTS_URL "${withoutPassword(eventsUrl)}" is not a PostgreSQL URL: use postgresql://user@host:5432/database, optionally ?schema=NAME (lower-case letters, digits, "_"; default spillway).`,
+      );
+    } else {
+      eventStore = { kind: 'postgres', url: eventsUrl };
     }
   }
   const portText = input.port ?? env.PORT ?? '4000';
@@ -167,6 +201,22 @@ export const loadConfig = (input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
   if (!/^\d+$/.test(perUserText) || maxTransportsPerUser < 1 || maxTransportsPerUser > 64) {
     problems.push(`SPILLWAY_MEDIA_TRANSPORTS_PER_USER "${perUserText}" must be a whole number from 1 to 64.`);
   }
+  const internalPortText = env.SPILLWAY_INTERNAL_PORT ?? '0';
+  const internalPort = Number(internalPortText);
+  if (!/^\d+$/.test(internalPortText) || internalPort > 65_535)
+    problems.push(`SPILLWAY_INTERNAL_PORT "${internalPortText}" must be a whole number from 0 to 65535.`);
+  const internalUrl = env.SPILLWAY_INTERNAL_URL || undefined;
+  if (internalUrl !== undefined && !/^http:\/\/[^\s/]+$/.test(internalUrl))
+    problems.push(
+      `SPILLWAY_INTERNAL_URL "${internalUrl}" must be http://HOST:PORT (no path), as other nodes reach this one.`,
+    );
+  const clusterSecret = env.SPILLWAY_CLUSTER_SECRET;
+  if (clusterSecret !== undefined && clusterSecret.length < 16)
+    problems.push('SPILLWAY_CLUSTER_SECRET must be at least 16 characters (it signs commands between nodes).');
+  const leaseText = env.SPILLWAY_LEASE_MS ?? '3000';
+  const leaseMs = Number(leaseText);
+  if (!Number.isInteger(leaseMs) || leaseMs < 300 || leaseMs > 60_000)
+    problems.push(`SPILLWAY_LEASE_MS "${leaseText}" must be a whole number of milliseconds from 300 to 60000.`);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     schedulerQueue,
@@ -195,6 +245,16 @@ export const loadConfig = (input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
       ...api,
     },
     redisUrl,
+    cluster: {
+      internalPort,
+      internalUrl,
+      secret:
+        clusterSecret ??
+        createHash('sha256')
+          .update(`spillway-cluster:${secret ?? DEVELOPMENT_JWT_SECRET}`)
+          .digest('hex'),
+      leaseMs,
+    },
   };
 };
 

@@ -10,6 +10,7 @@ import {
 import type { SessionScheduler, WarmHook } from '../scheduling/index.ts';
 import { pino, type Logger } from 'pino';
 import type { SpillwayConfig } from './config.ts';
+import { startCluster, type Cluster } from './cluster.ts';
 import { openEngine, type Engine } from './engine.ts';
 import { openFeedBus } from './feed.ts';
 import { renderOfflineGraphiQL } from './graphiql.ts';
@@ -27,6 +28,8 @@ export interface RunningServer {
   readonly media: MediaPlane | undefined;
   /** Client signaling: the local plane's, or the relay to media nodes (SPILLWAY_MEDIA=cluster). */
   readonly signaling: MediaSignaling | undefined;
+  /** Family ownership across nodes (undefined on an EventStoreDB log without Redis). */
+  readonly cluster: Cluster | undefined;
   /** Which scheduler runs the sessions' jobs, and why. */
   readonly schedulerReason: string;
   /** Stops taking requests, drains the command mailboxes, closes everything. */
@@ -84,6 +87,9 @@ const start = async (config: SpillwayConfig, options: ServeOptions, startup: Sta
   const late: { cluster?: MediaCluster } = {};
   const engine = startup.opened(
     openEngine(config, {
+      // With family ownership a conflict means another node wrote: the ownership asks the leases
+      // again (the fence) rather than the mailbox reloading and deciding as a node that lost the family.
+      ...(config.eventStore.kind === 'eventstoredb' && !config.redisUrl ? {} : { commands: { maxRetries: 1 } }),
       onBatch: (events) => {
         metrics.onBatch(events);
         reconciler?.onBatch(events);
@@ -93,7 +99,7 @@ const start = async (config: SpillwayConfig, options: ServeOptions, startup: Sta
     }),
     (opened) => opened.close(),
   );
-  const cluster = config.mediaCluster
+  const mediaCluster = config.mediaCluster
     ? createMediaCluster({
         secret: config.mediaCluster.secret,
         commands: createMediaCommands(engine.store),
@@ -101,10 +107,15 @@ const start = async (config: SpillwayConfig, options: ServeOptions, startup: Sta
         onError: (error, what) => logger.warn({ err: error, what }, 'media cluster'),
       })
     : undefined;
-  late.cluster = cluster;
+  late.cluster = mediaCluster;
   const feed = startup.opened(await openFeedBus(config, engine.readModels.feed, metrics, logger), (bus) => bus.close());
-  const sessions = startup.opened(await startSessions(engine, config, options.warm, logger), (started) =>
-    started.scheduler.close(),
+  const cluster = await startCluster(config, engine, (error) => options.onInternalError?.(error, 'internal-channel'));
+  if (cluster) startup.opened(cluster, (opened) => opened.close());
+  // Every room command, from the API or a session's job, goes through the family's owner.
+  const commands = cluster?.commands ?? engine.commands;
+  const sessions = startup.opened(
+    await startSessions({ ...engine, commands }, config, options.warm, logger),
+    (started) => started.scheduler.close(),
   );
   await engine.readModels.waitFor(await engine.store.headPosition(), 600_000);
   await sessions.resync();
@@ -113,13 +124,13 @@ const start = async (config: SpillwayConfig, options: ServeOptions, startup: Sta
   const operators = operatorRoutes(logger, metrics);
   const api = createApiServer({
     services: {
-      commands: engine.commands,
+      commands,
       readModels: engine.readModels,
       feed,
       rateLimiter: createRateLimiter(perSecond, perSecond * 4),
       sessions: { service: sessions.service, failedJobs: () => sessions.scheduler.failedJobs() },
-      media: media ?? cluster?.media,
-      ...(cluster ? { admitToMedia: (roomId: string) => cluster.admit(roomId) } : {}),
+      media: media ?? mediaCluster?.media,
+      ...(mediaCluster ? { admitToMedia: (roomId: string) => mediaCluster.admit(roomId) } : {}),
       observeAdmission: (seconds) => metrics.observeAdmission(seconds),
       now: () => new Date(),
       roomLimits: config.api.roomLimits,
@@ -136,19 +147,20 @@ const start = async (config: SpillwayConfig, options: ServeOptions, startup: Sta
       options.onInternalError?.(error, requestId);
     },
     // Media nodes' heartbeats (two a second each) are answered before the access log.
-    routes: cluster
-      ? async (request, response) => (await cluster.route(request, response)) || operators(request, response)
+    routes: mediaCluster
+      ? async (request, response) => (await mediaCluster.route(request, response)) || operators(request, response)
       : operators,
   });
   const url = await api.listen();
   lock.served(url);
-  cluster?.start();
+  mediaCluster?.start();
   logger.info({ url, scheduler: sessions.reason, feed: feed.kind, media: Boolean(media) }, 'serving');
   const { scheduler, reason: schedulerReason } = sessions;
   let stopping: Promise<void> | undefined;
   const stop = async (): Promise<void> => {
-    await cluster?.stop();
+    await mediaCluster?.stop();
     await api.close();
+    await cluster?.close();
     await scheduler.close();
     await feed.close();
     await reconciler?.stop();
@@ -156,6 +168,16 @@ const start = async (config: SpillwayConfig, options: ServeOptions, startup: Sta
     await engine.close();
     lock.release();
   };
-  const signaling = media ?? cluster?.media;
-  return { url, engine, feed, scheduler, schedulerReason, media, signaling, stop: () => (stopping ??= stop()) };
+  const signaling = media ?? mediaCluster?.media;
+  return {
+    url,
+    engine,
+    feed,
+    scheduler,
+    schedulerReason,
+    media,
+    signaling,
+    cluster,
+    stop: () => (stopping ??= stop()),
+  };
 };

@@ -48,7 +48,7 @@ export const startupFailure = (error: unknown, config: SpillwayConfig): unknown 
   if (error instanceof EventStoreUnavailableError || code === 'SQLITE_CANTOPEN' || code === 'ECONNREFUSED')
     return new StartupError(
       'STORE_UNREACHABLE',
-      `cannot reach the event store (${describeEventStore(config.eventStore)}): ${(error instanceof Error ? error.message : String(error)).split('\n')[0]}; start it, or fix --data / SPILLWAY_EVENTS / EVENTSTORE_URL.`,
+      `cannot reach the event store (${describeEventStore(config.eventStore)}): ${(error instanceof Error ? error.message : String(error)).split('\n')[0]}; start it, or fix --data / SPILLWAY_EVENTS / SPILLWAY_EVENTS_URL / EVENTSTORE_URL.`,
       { cause: error },
     );
   return error;

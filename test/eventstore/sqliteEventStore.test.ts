@@ -5,6 +5,7 @@ import { createSqliteEventStore, type RecordedEvent } from '../../src/eventstore
 import { eventStoreContract } from '../contracts/eventStore.contract.ts';
 import { spawnTs, watchLines } from '../support/childProcess.ts';
 import { makeTempDir } from '../support/tempDir.ts';
+import { raceProcesses } from './fixtures/race.ts';
 
 eventStoreContract('SQLite', async () => {
   const dir = makeTempDir('es');
@@ -66,24 +67,8 @@ describe('SQLite event store on a shared file', () => {
   it('two processes racing on one stream: exactly one append wins each revision', async () => {
     const file = tempFile();
     await createSqliteEventStore(file).close();
-    const attempts = 150;
-    const results = await Promise.all(
-      ['a', 'b', 'c'].map(async (writer) => {
-        const lines: string[] = [];
-        const { code, stderr } = await watchLines(
-          spawnTs('test/eventstore/fixtures/raceOnStream.ts', [file, 'room-race', writer, String(attempts)]),
-          (line) => lines.push(line),
-        );
-        expect(code, stderr).toBe(0);
-        return lines;
-      }),
-    );
-    const wins = results
-      .flat()
-      .filter((l) => l.startsWith('won '))
-      .map((l) => BigInt(l.slice(4)));
-    const losses = results.flat().filter((l) => l === 'lost').length;
-    expect(wins.length + losses).toBe(3 * attempts);
+    const { wins, losses } = await raceProcesses(file, 'room-race', 3, 150);
+    expect(wins.length + losses).toBe(3 * 150);
     const store = createSqliteEventStore(file);
     try {
       const events = await store.readStream('room-race');

@@ -78,7 +78,7 @@ export const postGraphQL = async <T>(url: string, query: string, options: Reques
 export const startApi = async (
   label: string,
   options: ServeOptions = {},
-  /** Settings over the defaults above, e.g. SPILLWAY_MEDIA=cluster. */
+  /** More settings, e.g. SPILLWAY_MEDIA=cluster, or SPILLWAY_EVENTS_URL for a PostgreSQL log. */
   extraEnv: Record<string, string> = {},
 ): Promise<TestApi> => {
   const dir = makeTempDir(label);

@@ -11,6 +11,8 @@ export interface ServeProcess {
   readonly pid: number;
   /** Everything written to stderr so far. */
   stderr(): string;
+  /** The stdout lines so far (the startup summary). */
+  stdout(): readonly string[];
   /** Sends SIGTERM; resolves with the exit code and signal (safe to call twice). */
   stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
 }
@@ -27,8 +29,10 @@ export const startServeProcess = (args: string[], env: NodeJS.ProcessEnv): Promi
   });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const lines: string[] = [];
   return new Promise((resolve, reject) => {
     const exited = watchLines(child, (line) => {
+      lines.push(line);
       const url = /^\s*API:\s+(\S+)/.exec(line)?.[1];
       if (!url) return;
       let stopping: ReturnType<ServeProcess['stop']> | undefined;
@@ -36,6 +40,7 @@ export const startServeProcess = (args: string[], env: NodeJS.ProcessEnv): Promi
         url,
         pid: child.pid!,
         stderr: () => stderr,
+        stdout: () => lines,
         stop: () => {
           stopping ??= (async () => {
             if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');

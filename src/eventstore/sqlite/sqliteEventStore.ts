@@ -4,16 +4,13 @@ import Database from 'better-sqlite3';
 import {
   EventStoreClosedError,
   EventStoreUnavailableError,
-  InvalidEventError,
   StreamNotFoundError,
   WrongExpectedRevisionError,
 } from '../errors.ts';
-import { createPollingSubscription } from '../pollingSubscription.ts';
+import { createPollingSubscription, waitForWake } from '../pollingSubscription.ts';
 import type {
-  AppendOptions,
   AppendResult,
   EventStore,
-  EventToAppend,
   ExpectedRevision,
   ReadAllOptions,
   ReadStreamOptions,
@@ -23,14 +20,13 @@ import type {
   SubscribeToAllOptions,
 } from '../types.ts';
 import {
-  assertExpectedRevision,
   assertMaxCount,
   assertPosition,
   assertReadStreamOptions,
   assertStreamId,
   DEFAULT_MAX_EVENT_BYTES,
-  isArray,
-  serialiseBatch,
+  appendThroughStreams,
+  checkWrites,
   type SerialisedEvent,
 } from '../validation.ts';
 import { COLUMNS, toRecordedEvent, type EventRow } from './rows.ts';
@@ -135,41 +131,18 @@ export const createSqliteEventStore = (path: string, options: SqliteEventStoreOp
   const readPage = (fromPosition: bigint, maxCount: number): RecordedEvent[] =>
     closed ? [] : readFromPosition.all(fromPosition, maxCount).map(toRecordedEvent);
 
-  const waitForAppend = (after: bigint, stop: AbortSignal): Promise<void> =>
-    new Promise((resolve) => {
-      if (inProcessHead >= after || stop.aborted || closed) return resolve();
-      const done = (): void => {
-        clearTimeout(timer);
-        waiters.delete(done);
-        stop.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, pollIntervalMs);
-      waiters.add(done);
-      stop.addEventListener('abort', done, { once: true });
-    });
+  const waitForAppend = async (after: bigint, stop: AbortSignal): Promise<void> => {
+    if (inProcessHead >= after || stop.aborted || closed) return;
+    await waitForWake(waiters, pollIntervalMs, stop);
+  };
 
   const store: EventStore = {
-    async appendToStream(streamId: string, events: readonly EventToAppend[], appendOptions: AppendOptions = {}) {
-      const [result] = await store.appendToStreams([
-        { streamId, events, expectedRevision: appendOptions.expectedRevision },
-      ]);
-      return result!;
-    },
+    appendToStream: (streamId, events, appendOptions) =>
+      appendThroughStreams((writes) => store.appendToStreams(writes))(streamId, events, appendOptions),
 
     async appendToStreams(writes: readonly StreamWrite[]) {
       assertOpen();
-      if (!isArray(writes) || writes.length === 0) {
-        throw new InvalidEventError(undefined, 'appendToStreams needs a non-empty array of stream writes.');
-      }
-      const checked = writes.map((w) => {
-        assertStreamId(w.streamId);
-        return {
-          streamId: w.streamId,
-          expected: assertExpectedRevision(w.expectedRevision ?? 'any'),
-          batch: serialiseBatch(w.events, maxEventBytes),
-        };
-      });
+      const checked = checkWrites(writes, maxEventBytes);
       let results: AppendResult[];
       try {
         results =

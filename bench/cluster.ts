@@ -1,0 +1,146 @@
+// npm run bench -- cluster [--quick] [--joins N]
+// A surge for one room family through 1, 2 and 3 `spillway serve` processes on
+// one PostgreSQL log (a fresh schema each), joins spread evenly over the
+// nodes: joins/s, p50/p99, conflicts surfaced, and joins per CPU-second of
+// the nodes and the load generator together (they share the machine's cores).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { openPostgresEventStore } from '../src/eventstore/index.ts';
+import { signToken } from '../src/runtime/index.ts';
+import { postGraphQL, TEST_SECRET } from '../test/support/apiServer.ts';
+import { familyInLog, joinSurge, listenerTokens } from '../test/support/joinSurge.ts';
+import { freshSchema } from '../test/support/postgres.ts';
+import { startServeProcess, type ServeProcess } from '../test/support/serveProcess.ts';
+import { serverNamespace } from '../test/support/serverNamespace.ts';
+import { makeTempDir } from '../test/support/tempDir.ts';
+import { env, ratio, report } from './report.ts';
+
+const TICKS = 100; // USER_HZ on Linux
+
+/** CPU seconds a process has used (user + system), from /proc. */
+const cpuOf = (pid: number): number => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICKS;
+};
+const ownCpu = (): number => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+};
+
+interface Run {
+  nodes: number;
+  joins: number;
+  rate: number;
+  p50: number;
+  p99: number;
+  conflicts: number;
+  errors: number;
+  /** Error codes the clients got, with counts. */
+  codes: string;
+  overCap: number;
+  perCpuSecond: number;
+}
+
+const countCodes = (codes: string[]): string => {
+  const counts = new Map<string, number>();
+  for (const code of codes) counts.set(code, (counts.get(code) ?? 0) + 1);
+  return [...counts].map(([code, n]) => `${code} ${n}`).join(', ');
+};
+
+const percentile = (sorted: number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
+
+/** `toOwnerOnly`: every join goes to the node that owns the family, so nothing is forwarded. */
+const surgeThrough = async (count: number, joins: number, toOwnerOnly = false): Promise<Run> => {
+  const schema = freshSchema('bench_cluster');
+  const dir = makeTempDir('bench-cluster');
+  const nodes: ServeProcess[] = [];
+  const store = openPostgresEventStore(schema.url);
+  const namespace = serverNamespace('bench-cluster');
+  try {
+    const envFor: NodeJS.ProcessEnv = {
+      ...process.env,
+      SPILLWAY_EVENTS_URL: schema.url,
+      SPILLWAY_JWT_SECRET: TEST_SECRET,
+      SPILLWAY_MEDIA: 'off',
+      ...namespace.env,
+    };
+    for (const unset of ['REDIS_URL', 'SPILLWAY_DATA', 'SPILLWAY_EVENTS', 'EVENTSTORE_URL']) delete envFor[unset];
+    for (let i = 0; i < count; i += 1) {
+      nodes.push(await startServeProcess(['--port', '0', '--data', join(dir.path, `node-${i}`)], envFor));
+    }
+    const moderator = await signToken(TEST_SECRET, 'moderator', ['listener']);
+    const opened = await postGraphQL<{ openRoom: { id: string } }>(
+      nodes[0]!.url,
+      'mutation { openRoom(input: { title: "bench", capacity: 5000, maxOverflowRooms: 1000 }) { id } }',
+      { token: moderator },
+    );
+    const roomId = opened.data!.openRoom.id;
+    const users = await listenerTokens(`bench-${count}`, joins);
+    const cpuBefore = nodes.reduce((sum, n) => sum + cpuOf(n.pid), 0) + ownCpu();
+    const started = performance.now();
+    const urls = toOwnerOnly ? [nodes[0]!.url] : nodes.map((n) => n.url);
+    const replies = await joinSurge({ urls: () => urls, roomId, users, concurrency: 128 });
+    const seconds = (performance.now() - started) / 1000;
+    const cpu = nodes.reduce((sum, n) => sum + cpuOf(n.pid), 0) + ownCpu() - cpuBefore;
+    const latencies = replies.map((r) => r.endedAt - r.startedAt).sort((a, b) => a - b);
+    const family = await familyInLog(store, roomId);
+    let overCap = family.placedTwice.length;
+    for (const [room, n] of family.listeners)
+      if (n > family.capacity.get(room)!) overCap += n - family.capacity.get(room)!;
+    const ok = replies.filter((r) => !r.error).length;
+    return {
+      nodes: count,
+      joins: ok,
+      rate: ok / seconds,
+      p50: percentile(latencies, 0.5),
+      p99: percentile(latencies, 0.99),
+      conflicts: replies.filter((r) => r.error === 'CONFLICT').length,
+      errors: replies.length - ok,
+      codes: countCodes(replies.flatMap((r) => (r.error ? [r.error] : []))),
+      overCap,
+      perCpuSecond: ok / cpu,
+    };
+  } finally {
+    await Promise.all(nodes.map((n) => n.stop()));
+    await namespace.remove();
+    await store.close();
+    await schema.drop();
+    dir.remove();
+  }
+};
+
+export const run = async (args: string[]): Promise<void> => {
+  const { values } = parseArgs({ args, options: { quick: { type: 'boolean' }, joins: { type: 'string' } } });
+  const joins = Number(values.joins ?? (values.quick ? 3000 : 20_000));
+  report(
+    `cluster bench on ${env()}; PostgreSQL log on 127.0.0.1; ${joins} joins, 128 clients, spread evenly over the nodes`,
+  );
+  report('CPU counts the API nodes and this load generator, not the PostgreSQL server (shared with other work)');
+  const runs: Run[] = [];
+  for (const count of [1, 2, 3]) {
+    const r = await surgeThrough(count, joins);
+    runs.push(r);
+    report(
+      `${count} node${count > 1 ? 's' : ' '}: ${r.rate.toFixed(0)} joins/s, p50 ${r.p50.toFixed(0)} ms, p99 ${r.p99.toFixed(0)} ms, ` +
+        `conflicts surfaced ${r.conflicts}, other errors ${r.errors - r.conflicts}${r.codes ? ` (${r.codes})` : ''}, over cap ${r.overCap}, ${r.perCpuSecond.toFixed(0)} joins/CPU-s`,
+    );
+  }
+  // The same two nodes, every join sent to the owner: the second node only follows the log,
+  // so what this loses against one node is the second node's read models, not forwarding.
+  const direct = await surgeThrough(2, joins, true);
+  report(
+    `2 nodes, every join to the owner (nothing forwarded): ${direct.rate.toFixed(0)} joins/s, p99 ${direct.p99.toFixed(0)} ms, ` +
+      `conflicts surfaced ${direct.conflicts}, ${direct.perCpuSecond.toFixed(0)} joins/CPU-s`,
+  );
+  const [one, two, three] = runs as [Run, Run, Run];
+  report(
+    `ratio joins/CPU-s 2 nodes spread vs 2 nodes to the owner: ${ratio(two.perCpuSecond, direct.perCpuSecond)} (the cost of forwarding itself)`,
+  );
+  report(
+    `ratio joins/CPU-s 2 nodes vs 1: ${ratio(two.perCpuSecond, one.perCpuSecond)} (goal ≥ 0.8x: forwarding costs < 20 %)`,
+  );
+  report(`ratio joins/CPU-s 3 nodes vs 1: ${ratio(three.perCpuSecond, one.perCpuSecond)}`);
+  report(`ratio joins/s 2 nodes vs 1: ${ratio(two.rate, one.rate)}; 3 nodes vs 1: ${ratio(three.rate, one.rate)}`);
+};

@@ -1,0 +1,6 @@
+export {
+  createPostgresEventStore,
+  openPostgresEventStore,
+  parsePostgresUrl,
+  type PostgresEventStoreOptions,
+} from './postgresEventStore.ts';

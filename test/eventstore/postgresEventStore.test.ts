@@ -1,0 +1,228 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  createPostgresEventStore,
+  openPostgresEventStore,
+  WrongExpectedRevisionError,
+  type AppendResult,
+  type EventStore,
+  type RecordedEvent,
+} from '../../src/eventstore/index.ts';
+import { eventStoreContract } from '../contracts/eventStore.contract.ts';
+import { freshSchema, POSTGRES_URL } from '../support/postgres.ts';
+import { raceProcesses } from './fixtures/race.ts';
+
+const schema = freshSchema('contract');
+afterAll(() => schema.drop());
+
+eventStoreContract('PostgreSQL', async () => {
+  const store = createPostgresEventStore(POSTGRES_URL, { schema: schema.name });
+  return { store, dispose: () => store.close() };
+});
+
+/** Pushes the events of `stream` a subscription delivers into `seen`, up to `count`. */
+const follow = async (
+  store: EventStore,
+  from: bigint,
+  stream: string,
+  count: number,
+  seen: RecordedEvent[] = [],
+): Promise<RecordedEvent[]> => {
+  for await (const e of store.subscribeToAll({ fromPosition: from })) {
+    if (e.streamId !== stream) continue;
+    seen.push(e);
+    if (seen.length === count) break;
+  }
+  return seen;
+};
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('PostgreSQL event store: one log across connections and processes', () => {
+  const stores: EventStore[] = [];
+  const open = (options: Parameters<typeof createPostgresEventStore>[1] = {}): EventStore => {
+    const store = createPostgresEventStore(POSTGRES_URL, { schema: schema.name, ...options });
+    stores.push(store);
+    return store;
+  };
+  afterAll(async () => {
+    await Promise.all(stores.map((s) => s.close()));
+  });
+
+  it('two overlapping transactions, the second waiting while the first is open: every subscriber gets both, in order', async () => {
+    const writer = open();
+    const stream = `room-${randomUUID()}`;
+    await writer.appendToStream(`warm-${randomUUID()}`, [{ type: 'Warm', data: {} }]);
+    const from = (await writer.headPosition()) + 1n;
+    // Three subscribers on three pools: two woken by NOTIFY, one polling only.
+    const subscribers = [open(), open(), open({ listen: false, pollIntervalMs: 30 })];
+    const got: RecordedEvent[][] = subscribers.map(() => []);
+    const seen = subscribers.map((s, i) => follow(s, from, stream, 2, got[i]));
+    const until = async (done: () => boolean | Promise<boolean>): Promise<void> => {
+      for (let i = 0; i < 500 && !(await done()); i += 1) await sleep(20);
+    };
+
+    const first = new pg.Client({ connectionString: POSTGRES_URL });
+    const second = new pg.Client({ connectionString: POSTGRES_URL });
+    const admin = new pg.Client({ connectionString: POSTGRES_URL });
+    await Promise.all([first.connect(), second.connect(), admin.connect()]);
+    const append = (client: pg.Client, type: string) =>
+      client.query<{ last_position: string }>(
+        `SELECT * FROM "${schema.name}".append_events(ARRAY[1], ARRAY[$1], ARRAY['any'], ARRAY[1], ARRAY[$2::uuid], ARRAY[$3], ARRAY['{}'], ARRAY['{}'])`,
+        [stream, randomUUID(), type],
+      );
+    try {
+      const secondPid = (await second.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+      await first.query('BEGIN');
+      await append(first, 'First');
+      await second.query('BEGIN');
+      let secondReturned = false;
+      const secondAppend = append(second, 'Second').then((result) => {
+        secondReturned = true;
+        return result;
+      });
+      // Both transactions are open; the second waits for the first's append lock.
+      const waitingOnLock = async () =>
+        (await admin.query(`SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'`, [secondPid]))
+          .rowCount === 1;
+      await until(waitingOnLock);
+      expect(await waitingOnLock()).toBe(true);
+      await sleep(150);
+      expect(secondReturned).toBe(false);
+      expect(got.map((events) => events.length)).toEqual([0, 0, 0]);
+
+      await first.query('COMMIT');
+      const secondPosition = BigInt((await secondAppend).rows[0]!.last_position);
+      await until(() => got.every((events) => events.length === 1));
+      await sleep(150);
+      // The first is committed and delivered; the second is written but not yet committed.
+      expect(got.map((events) => events.map((e) => e.type))).toEqual([['First'], ['First'], ['First']]);
+      await second.query('COMMIT');
+
+      for (const events of await Promise.all(seen)) {
+        expect(events.map((e) => e.type)).toEqual(['First', 'Second']);
+        expect(events[1]!.position).toBe(events[0]!.position + 1n);
+        expect(events[1]!.position).toBe(secondPosition);
+      }
+    } finally {
+      await Promise.all([first.end(), second.end(), admin.end()]);
+    }
+  });
+
+  it('wakes a subscription on NOTIFY from another pool, long before its poll would', async () => {
+    const writer = open();
+    const reader = open({ pollIntervalMs: 60_000 });
+    const stream = `room-${randomUUID()}`;
+    const from = (await writer.headPosition()) + 1n;
+    const seen = follow(reader, from, stream, 3);
+    await sleep(300);
+    for (let i = 0; i < 3; i += 1) await writer.appendToStream(stream, [{ type: 'N', data: { i } }]);
+    const events = await Promise.race([seen, sleep(20_000).then(() => 'no NOTIFY' as const)]);
+    expect(events).not.toBe('no NOTIFY');
+    expect((events as RecordedEvent[]).map((e) => e.data)).toEqual([{ i: 0 }, { i: 1 }, { i: 2 }]);
+  });
+
+  it('concurrent appends share commits, and each keeps its own answer: conflicts refuse only their own append', async () => {
+    const store = open();
+    const streams = Array.from({ length: 200 }, () => `room-${randomUUID()}`);
+    await store.appendToStream(streams[0]!, [{ type: 'RoomOpened', data: {} }]);
+    const outcomes = await Promise.allSettled(
+      streams.map((stream, i) =>
+        i % 10 === 0
+          ? store.appendToStream(stream, [{ type: 'Stale', data: { i } }], { expectedRevision: 7n })
+          : store.appendToStreams([
+              { streamId: stream, events: [{ type: 'A', data: { i } }], expectedRevision: 'no_stream' },
+              { streamId: stream, events: [{ type: 'B', data: { i } }], expectedRevision: 0n },
+            ]),
+      ),
+    );
+    outcomes.forEach((outcome, i) => {
+      if (i % 10 === 0) {
+        expect(outcome.status).toBe('rejected');
+        expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(WrongExpectedRevisionError);
+        expect(((outcome as PromiseRejectedResult).reason as WrongExpectedRevisionError).actual).toBe(
+          i === 0 ? 0n : 'none',
+        );
+      } else {
+        expect(outcome.status).toBe('fulfilled');
+        const results = (outcome as PromiseFulfilledResult<AppendResult[]>).value;
+        expect(results.map((r) => r.nextExpectedRevision)).toEqual([0n, 1n]);
+      }
+    });
+    for (const [i, stream] of streams.entries()) {
+      if (i % 10 === 0) continue;
+      expect((await store.readStream(stream)).map((e) => [e.type, e.data])).toEqual([
+        ['A', { i }],
+        ['B', { i }],
+      ]);
+    }
+    // recorded_at is now(), the transaction's start: one value per commit.
+    const admin = new pg.Client({ connectionString: POSTGRES_URL });
+    await admin.connect();
+    try {
+      const { rows } = await admin.query<{ commits: string; events: string }>(
+        `SELECT count(DISTINCT recorded_at) AS commits, count(*) AS events FROM "${schema.name}".events WHERE stream_id = ANY($1)`,
+        [streams.slice(1)],
+      );
+      expect(Number(rows[0]!.events)).toBe(360);
+      expect(Number(rows[0]!.commits)).toBeLessThan(180);
+    } finally {
+      await admin.end();
+    }
+  });
+
+  it('appendToStreams is one transaction: a failing revision check on a later stream writes none of them', async () => {
+    const store = open();
+    const a = `room-${randomUUID()}`;
+    const b = `room-${randomUUID()}`;
+    await store.appendToStream(a, [{ type: 'RoomOpened', data: {} }]);
+    const head = await store.headPosition();
+    await expect(
+      store.appendToStreams([
+        { streamId: b, events: [{ type: 'RoomOpened', data: {} }] },
+        { streamId: a, events: [{ type: 'X', data: {} }], expectedRevision: 5n },
+      ]),
+    ).rejects.toThrow(new RegExp(`${a}.*revision 5.*revision 0`));
+    await expect(store.readStream(b)).rejects.toThrow(/does not exist/);
+    expect(await store.headPosition()).toBe(head);
+  });
+
+  it('three processes racing on one stream: exactly one append wins each revision, positions stay contiguous', async () => {
+    const stream = `room-race-${randomUUID()}`;
+    const { wins, losses } = await raceProcesses(schema.url, stream, 3, 100);
+    expect(wins.length + losses).toBe(300);
+    const store = open();
+    const events = await store.readStream(stream);
+    expect(events.map((e) => e.revision)).toEqual(events.map((_, i) => BigInt(i)));
+    expect([...wins].sort((x, y) => (x < y ? -1 : 1))).toEqual(events.map((e) => e.revision));
+    const all = await store.readAll({ fromPosition: events[0]!.position });
+    for (let i = 1; i < all.length; i += 1) expect(all[i]!.position).toBe(all[i - 1]!.position + 1n);
+  });
+
+  it('takes its schema from ?schema= and refuses a bad one', async () => {
+    const store = openPostgresEventStore(schema.url);
+    stores.push(store);
+    const stream = `room-${randomUUID()}`;
+    await store.appendToStream(stream, [{ type: 'A', data: {} }]);
+    expect((await open().readStream(stream)).map((e) => e.type)).toEqual(['A']);
+    expect(() => openPostgresEventStore(`${POSTGRES_URL}?schema=Bad-Name`)).toThrow(/schema "Bad-Name" must be/);
+  });
+
+  it('refuses a schema written by a newer Spillway, naming the versions', async () => {
+    const other = freshSchema('newer');
+    const admin = new pg.Client({ connectionString: POSTGRES_URL });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE SCHEMA "${other.name}"`);
+      await admin.query(`CREATE TABLE "${other.name}".schema_version (version int NOT NULL)`);
+      await admin.query(`INSERT INTO "${other.name}".schema_version VALUES (99)`);
+      const store = createPostgresEventStore(POSTGRES_URL, { schema: other.name });
+      await expect(store.headPosition()).rejects.toThrow(/schema version 99.*upgrade Spillway/);
+      await store.close();
+    } finally {
+      await admin.end();
+      await other.drop();
+    }
+  });
+});

@@ -1,0 +1,97 @@
+// A crowd joining one room family over HTTP, spread over several API nodes,
+// and the family as the log holds it: used by the cluster tests and `bench cluster`.
+import { signToken } from '../../src/runtime/index.ts';
+import type { EventStore } from '../../src/eventstore/index.ts';
+import { postGraphQL, TEST_SECRET } from './apiServer.ts';
+
+export interface JoinReply {
+  readonly user: string;
+  readonly node: number;
+  readonly startedAt: number;
+  readonly endedAt: number;
+  /** Where the API said the listener was placed. */
+  readonly roomId?: string;
+  /** The error code the client got, or NETWORK when the node did not answer. */
+  readonly error?: string;
+}
+
+/** Listener tokens for `count` users named `${prefix}-N`. */
+export const listenerTokens = async (prefix: string, count: number): Promise<Array<[string, string]>> =>
+  Promise.all(
+    Array.from({ length: count }, async (_, i): Promise<[string, string]> => {
+      const user = `${prefix}-${i}`;
+      return [user, await signToken(TEST_SECRET, user, ['listener'])];
+    }),
+  );
+
+const JOIN = 'mutation($roomId: ID!) { joinRoom(roomId: $roomId) { role room { id } } }';
+
+/**
+ * Joins every user, `concurrency` at a time; user i goes to `urls()[i % n]`
+ * (a function, so a test can take a dead node out of the rotation).
+ */
+export const joinSurge = async (options: {
+  readonly urls: () => readonly string[];
+  readonly roomId: string;
+  readonly users: ReadonlyArray<[string, string]>;
+  readonly concurrency: number;
+  readonly onReply?: (reply: JoinReply, done: number) => void;
+}): Promise<JoinReply[]> => {
+  const replies: JoinReply[] = [];
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < options.users.length; i = next++) {
+      const [user, token] = options.users[i]!;
+      const urls = options.urls();
+      const node = i % urls.length;
+      const startedAt = performance.now();
+      let reply: JoinReply;
+      try {
+        const answer = await postGraphQL<{ joinRoom: { room: { id: string } } }>(urls[node]!, JOIN, {
+          token,
+          variables: { roomId: options.roomId },
+        });
+        reply = answer.errors?.length
+          ? { user, node, startedAt, endedAt: performance.now(), error: String(answer.errors[0]!.extensions?.code) }
+          : { user, node, startedAt, endedAt: performance.now(), roomId: answer.data!.joinRoom.room.id };
+      } catch {
+        reply = { user, node, startedAt, endedAt: performance.now(), error: 'NETWORK' };
+      }
+      replies.push(reply);
+      options.onReply?.(reply, replies.length);
+    }
+  };
+  await Promise.all(Array.from({ length: options.concurrency }, worker));
+  return replies;
+};
+
+export interface FamilyInLog {
+  /** Each listener's room, from the main room's stream. */
+  readonly placement: Map<string, string>;
+  /** Listeners placed while already placed (must be none). */
+  readonly placedTwice: string[];
+  readonly capacity: Map<string, number>;
+  readonly listeners: Map<string, number>;
+}
+
+/** Folds the family's main stream: where every listener is, and each room's cap. */
+export const familyInLog = async (store: EventStore, roomId: string): Promise<FamilyInLog> => {
+  const placement = new Map<string, string>();
+  const placedTwice: string[] = [];
+  const capacity = new Map<string, number>();
+  const place = (user: string, room: string) => {
+    if (placement.has(user)) placedTwice.push(user);
+    placement.set(user, room);
+  };
+  for (const e of await store.readStream(`room-${roomId}`)) {
+    const data = e.data as { userId?: string; overflowRoomId?: string; capacity?: number };
+    if (e.type === 'RoomOpened') capacity.set(roomId, data.capacity!);
+    if (e.type === 'OverflowRoomSpawned') capacity.set(data.overflowRoomId!, data.capacity!);
+    if (e.type === 'ListenerAdmitted') place(data.userId!, roomId);
+    if (e.type === 'ListenerRedirectedToOverflow') place(data.userId!, data.overflowRoomId!);
+    if (e.type === 'ListenerLeft') placement.delete(data.userId!);
+  }
+  const listeners = new Map<string, number>();
+  for (const room of placement.values()) listeners.set(room, (listeners.get(room) ?? 0) + 1);
+  return { placement, placedTwice, capacity, listeners };
+};
