@@ -90,7 +90,7 @@ describe('spillway serve when it cannot start', () => {
     expect(run.code).toBe(2);
     expect(run.lines).toEqual([
       'spillway: port "four-thousand" must be a whole number from 0 to 65535 (--port or PORT).',
-      'spillway: SPILLWAY_MEDIA "sometimes" must be on or off.',
+      'spillway: SPILLWAY_MEDIA "sometimes" must be on, off or cluster.',
     ]);
   });
 });
