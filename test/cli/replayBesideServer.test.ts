@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signToken } from '../../src/runtime/index.ts';
 import { postGraphQL, TEST_SECRET } from '../support/apiServer.ts';
 import { startServeProcess, type ServeProcess } from '../support/serveProcess.ts';
+import { serverNamespace } from '../support/serverNamespace.ts';
 import { runSpillwayCommand } from '../support/spillwayCommand.ts';
 import { makeTempDir } from '../support/tempDir.ts';
 
@@ -15,11 +16,14 @@ import { makeTempDir } from '../support/tempDir.ts';
 describe('spillway replay beside a live server', () => {
   const dir = makeTempDir('replay-beside');
   const data = join(dir.path, 'data');
+  // serve finds the shared Redis even without REDIS_URL: its queue is this test's own, removed after.
+  const namespace = serverNamespace('replay-beside');
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     SPILLWAY_JWT_SECRET: TEST_SECRET,
     SPILLWAY_MEDIA: 'off',
     REDIS_URL: '',
+    ...namespace.env,
   };
   delete env.SPILLWAY_DATA;
   delete env.SPILLWAY_EVENTS;
@@ -55,6 +59,7 @@ describe('spillway replay beside a live server', () => {
   afterAll(async () => {
     await server?.stop();
     dir.remove();
+    await namespace.remove();
   });
 
   it('refuses to rebuild the read models under a live server, in one line, and the server still answers', async () => {
