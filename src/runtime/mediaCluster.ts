@@ -5,7 +5,15 @@
 // it at once: the log's expected revisions make them agree.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MediaCommands } from '../commands/index.ts';
-import { choosePlacements, DomainError, familyRootOf, type MediaNodeProfile } from '../domain/index.ts';
+import {
+  choosePlacements,
+  chooseReservations,
+  familyRootOf,
+  seatsHeld,
+  type GrantMediaSeats,
+  type MediaNodeProfile,
+  type NodeSeats,
+} from '../domain/index.ts';
 import {
   createControlClient,
   createControlHandler,
@@ -16,11 +24,19 @@ import {
   type MediaSignaling,
   type RtpCapabilities,
 } from '../media/index.ts';
-import { placementChanges, type MediaNodeEntry, type ReadModels, type RecordedEvent } from '../projections/index.ts';
+import {
+  placementChanges,
+  type CapacityPlan,
+  type MediaNodeEntry,
+  type ReadModels,
+  type RecordedEvent,
+} from '../projections/index.ts';
 
 export interface MediaClusterOptions {
   readonly secret: string;
   readonly commands: MediaCommands;
+  /** Records a family's media seats through its mailbox (and its owner, with several API nodes). */
+  readonly grantSeats: (command: GrantMediaSeats) => Promise<unknown>;
   readonly readModels: ReadModels;
   /** A node silent this long is declared lost. Default 1,500 ms (heartbeats come every 500 ms). */
   readonly lostAfterMs?: number;
@@ -111,7 +127,52 @@ export const createMediaCluster = (options: MediaClusterOptions) => {
   const placementMap = () =>
     new Map(readModels.mediaCluster.placements().map((p) => [p.familyId, new Map(Object.entries(p.rooms))]));
 
-  /** Places what needs placing, then tells every live node its share. */
+  /**
+   * Holds seats on live nodes for every live family (and gives back what
+   * ended ones held), then grants each family what its nodes hold for it.
+   * Seats are held before they are granted, so a grant never counts a seat
+   * that no node holds; the family's mailbox refuses joins past its grant.
+   */
+  const keepSeats = async (plans: readonly CapacityPlan[], live: readonly MediaNodeEntry[]): Promise<void> => {
+    const placed = placementMap();
+    const nodes: NodeSeats[] = live.map(({ nodeId, instanceId, capacity, reservations }) => ({
+      nodeId,
+      instanceId,
+      capacity,
+      reservations,
+    }));
+    const families = plans.map((plan) => {
+      const rooms = placed.get(plan.familyId);
+      const main = rooms?.get(plan.familyId);
+      return {
+        familyId: plan.familyId,
+        live: plan.state === 'live',
+        listeners: plan.rooms.reduce((n, r) => n + (r.open ? r.listeners : 0), 0),
+        expectedAudience: plan.expectedAudience,
+        nodes: [...new Set([...(main === undefined ? [] : [main]), ...(rooms?.values() ?? [])])],
+      };
+    });
+    let position = -1n;
+    for (const choice of chooseReservations(families, nodes)) {
+      const result = await commands.node({ ...choice, metadata: metadata() });
+      if (result.position > position) position = result.position;
+      // The node's stream as the append left it: another API node may have reserved there first.
+      const index = nodes.findIndex((n) => n.nodeId === choice.data.nodeId);
+      nodes[index] = { ...nodes[index]!, reservations: Object.fromEntries(result.state.reservations) };
+    }
+    if (position >= 0n) await readModels.waitFor(position);
+    for (const plan of plans) {
+      const seats = seatsHeld(plan.familyId, nodes);
+      if (plan.state !== 'live' || plan.mediaSeats === seats) continue;
+      await options.grantSeats({
+        type: 'GrantMediaSeats',
+        data: { roomId: plan.familyId, seats },
+        metadata: metadata(),
+      });
+    }
+  };
+
+  /** Places what needs placing, holds and grants seats, then tells every live node its share. */
   const round = async (): Promise<void> => {
     declareSilentLost();
     const plans = readModels.capacityPlans();
@@ -127,6 +188,7 @@ export const createMediaCluster = (options: MediaClusterOptions) => {
       if (result.position > position) position = result.position;
     }
     if (position >= 0n) await readModels.waitFor(position);
+    await keepSeats(plans, live);
     const shares = sharesFor(readModels.capacityPlans(), placementMap(), live, ids);
     for (const node of live) push(node, shares.get(node.nodeId) ?? []);
   };
@@ -235,29 +297,6 @@ export const createMediaCluster = (options: MediaClusterOptions) => {
       for (const { familyId, userId, placement } of placementChanges(events))
         media.enforcePlacement(familyId, userId, placement);
       if (events.some((e) => e.streamId.startsWith('room-') || e.streamId.startsWith('media-node-'))) soon();
-    },
-    /**
-     * Refuses a listener no router could serve: no live node, or the live
-     * nodes already carry as many listeners as they can. Checked before the
-     * join is decided, so a surge's joins in flight may pass it together.
-     */
-    admit(roomId: string): void {
-      const live = liveNodes();
-      if (live.length === 0)
-        throw new DomainError(
-          'MEDIA_CAPACITY',
-          `No media node is live to carry the audio of room ${roomId}: start one with spillway media-node, then join again.`,
-        );
-      const capacity = live.reduce((n, node) => n + node.capacity, 0);
-      const carried = readModels
-        .capacityPlans()
-        .filter((p) => p.state === 'live')
-        .reduce((n, p) => n + p.rooms.reduce((m, r) => m + (r.open ? r.listeners : 0), 0), 0);
-      if (carried >= capacity)
-        throw new DomainError(
-          'MEDIA_CAPACITY',
-          `The media nodes carry ${carried} listeners, all they can (${capacity}); no router can serve another in room ${roomId}. Add a media node, or join again when listeners leave.`,
-        );
     },
     start(): void {
       timer = setInterval(soon, options.roundMs ?? 1_000);

@@ -12,6 +12,8 @@ import type { DocumentProjection } from '../types.ts';
 export interface MediaNodeEntry extends MediaNodeProfile {
   readonly status: 'joined' | 'left' | 'lost';
   readonly since: string;
+  /** Seats this instance holds per room family (MediaSeatsReserved); none once it left or was lost. */
+  readonly reservations: Readonly<Record<string, number>>;
 }
 
 /** Where each room of a family is carried: room id → node id. */
@@ -28,20 +30,27 @@ const placementKey = (familyId: string) => `placement:${familyId}`;
 /** Media nodes and room placements: one document per node, one per family, each from its own stream. */
 export const mediaClusterProjection: DocumentProjection<Doc> = {
   name: 'mediaCluster',
-  version: 1,
+  version: 2,
   perStream: true,
   handles: new Set<string>([...MEDIA_NODE_EVENT_TYPES, ...MEDIA_PLACEMENT_EVENT_TYPES]),
   evolve(recorded, read): Array<readonly [string, Doc]> {
     const event = { type: recorded.type, data: recorded.data };
     if (isMediaNodeEvent(event)) {
       const key = nodeKey(event.data.nodeId);
+      const node = read(key) as MediaNodeEntry | undefined;
       if (event.type === 'MediaNodeJoined') {
         const { at, ...profile } = event.data;
-        return [[key, { ...profile, status: 'joined', since: at }]];
+        const same = node?.status === 'joined' && node.instanceId === profile.instanceId;
+        return [[key, { ...profile, status: 'joined', since: at, reservations: same ? node.reservations : {} }]];
       }
-      const node = read(key) as MediaNodeEntry | undefined;
       if (!node || node.instanceId !== event.data.instanceId) return [];
-      return [[key, { ...node, status: event.type === 'MediaNodeLeft' ? 'left' : 'lost', since: event.data.at }]];
+      if (event.type === 'MediaSeatsReserved') {
+        const { [event.data.familyId]: _was, ...others } = node.reservations;
+        const reservations = event.data.seats === 0 ? others : { ...others, [event.data.familyId]: event.data.seats };
+        return [[key, { ...node, reservations }]];
+      }
+      const status = event.type === 'MediaNodeLeft' ? 'left' : 'lost';
+      return [[key, { ...node, status, since: event.data.at, reservations: {} }]];
     }
     if (isMediaPlacementEvent(event)) {
       const { familyId, roomId } = event.data;

@@ -159,6 +159,12 @@ export const startCluster = async (
         data: { roomId, title, capacity: 1 },
         metadata: { ...at(), actor: speaker },
       });
+      // Its joins are admitted within the seats media holds for it: wait for the first grant.
+      const granted = await eventually(
+        () => (running.engine.readModels.capacityPlan(roomId)?.mediaSeats ?? 0) >= listeners.length,
+        10_000,
+      );
+      if (!granted) throw new Error(`no media seats were granted to room ${roomId}`);
       const overflowRooms: string[] = [];
       for (const userId of listeners) {
         const result = await commands.send({
