@@ -189,18 +189,21 @@ export const createMediaCluster = (options: MediaClusterOptions) => {
     }
     if (position >= 0n) await readModels.waitFor(position);
     await keepSeats(plans, live);
+    // Each share carries the log position it reflects: a node refuses one older than what it applied.
+    const version = readModels.position();
     const shares = sharesFor(readModels.capacityPlans(), placementMap(), live, ids);
-    for (const node of live) push(node, shares.get(node.nodeId) ?? []);
+    for (const node of live) push(node, version, shares.get(node.nodeId) ?? []);
   };
 
   /**
    * Sends a node its share without waiting for it: a node cut off the
    * network must not hold up placement or the others. One request per node
    * in flight; a share due meanwhile is computed afresh once it answers (a
-   * share held while a node was unreachable could be stale by then).
+   * share held while a node was unreachable could be stale by then), and one
+   * that arrives late anyway is refused by the node for its older version.
    */
   const inFlight = new Map<string, { due: boolean }>();
-  const push = (node: MediaNodeEntry, families: FamilyShare[]): void => {
+  const push = (node: MediaNodeEntry, version: bigint, families: FamilyShare[]): void => {
     const flight = inFlight.get(node.nodeId);
     if (flight) {
       flight.due = true;
@@ -209,7 +212,7 @@ export const createMediaCluster = (options: MediaClusterOptions) => {
     const mine = { due: false };
     inFlight.set(node.nodeId, mine);
     client
-      .call(node.controlUrl, 'reconcile', { families }, 3_000)
+      .call(node.controlUrl, 'reconcile', { version: String(version), families }, 3_000)
       .catch((error: unknown) => onError(error, `reconcile:${node.nodeId}`))
       .finally(() => {
         inFlight.delete(node.nodeId);
