@@ -73,6 +73,8 @@ export {
   isMediaPlacementEvent,
   MEDIA_PLACEMENT_EVENT_TYPES,
   mediaPlacementStreamId,
+  nodeOfRouter,
+  routerFor,
   type MediaPlacementCommand,
   type MediaPlacementEvent,
   type MediaPlacementState,

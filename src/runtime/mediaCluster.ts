@@ -9,6 +9,7 @@ import {
   choosePlacements,
   chooseReservations,
   familyRootOf,
+  routerFor,
   seatsHeld,
   type GrantMediaSeats,
   type MediaNodeProfile,
@@ -21,6 +22,7 @@ import {
   createRemoteMedia,
   sharesFor,
   type FamilyShare,
+  type MediaCaller,
   type MediaSignaling,
   type RtpCapabilities,
 } from '../media/index.ts';
@@ -124,8 +126,9 @@ export const createMediaCluster = (options: MediaClusterOptions) => {
     }
   };
 
+  /** Family → room → the node of each of its routers. */
   const placementMap = () =>
-    new Map(readModels.mediaCluster.placements().map((p) => [p.familyId, new Map(Object.entries(p.rooms))]));
+    new Map(readModels.mediaCluster.placements().map((p) => [p.familyId, new Map(Object.entries(p.routers))]));
 
   /**
    * Holds seats on live nodes for every live family (and gives back what
@@ -143,13 +146,13 @@ export const createMediaCluster = (options: MediaClusterOptions) => {
     }));
     const families = plans.map((plan) => {
       const rooms = placed.get(plan.familyId);
-      const main = rooms?.get(plan.familyId);
+      const main = rooms?.get(plan.familyId)?.[0];
       return {
         familyId: plan.familyId,
         live: plan.state === 'live',
         listeners: plan.rooms.reduce((n, r) => n + (r.open ? r.listeners : 0), 0),
         expectedAudience: plan.expectedAudience,
-        nodes: [...new Set([...(main === undefined ? [] : [main]), ...(rooms?.values() ?? [])])],
+        nodes: [...new Set([...(main ? [main] : []), ...[...(rooms?.values() ?? [])].flat()])].filter(Boolean),
       };
     });
     let position = -1n;
@@ -241,9 +244,17 @@ export const createMediaCluster = (options: MediaClusterOptions) => {
       });
   };
 
-  const nodeOf = (roomId: string) => {
-    const nodeId = readModels.mediaCluster.placement(familyRootOf(roomId))?.rooms[roomId];
-    return liveNodes().find((n) => n.nodeId === nodeId);
+  /**
+   * The live node of the router that serves `caller` in `roomId`: speakers on
+   * the first router's (where they produce), a listener on the router
+   * `routerFor` gives them, else any live one of the room's.
+   */
+  const nodeOf = (roomId: string, caller?: MediaCaller) => {
+    const routers = readModels.mediaCluster.placement(familyRootOf(roomId))?.routers[roomId] ?? [];
+    const live = liveNodes();
+    const serving = caller?.role === 'listener' ? routerFor(caller.userId, routers.length) : 0;
+    const liveOf = (nodeId: string | undefined) => live.find((n) => n.nodeId === nodeId);
+    return liveOf(routers[serving]) ?? (caller?.role === 'speaker' ? undefined : routers.map(liveOf).find(Boolean));
   };
   const media: MediaSignaling = createRemoteMedia({
     client,

@@ -1,4 +1,5 @@
 import {
+  evolveMediaPlacement,
   isMediaNodeEvent,
   isMediaPlacementEvent,
   MEDIA_NODE_EVENT_TYPES,
@@ -16,10 +17,13 @@ export interface MediaNodeEntry extends MediaNodeProfile {
   readonly reservations: Readonly<Record<string, number>>;
 }
 
-/** Where each room of a family is carried: room id → node id. */
+/** Where each room of a family is carried. */
 export interface FamilyPlacement {
   readonly familyId: string;
+  /** Room id → the node of its first router (where its speakers produce, for the main room). */
   readonly rooms: Readonly<Record<string, string>>;
+  /** Room id → the node of each of its routers, by router index: a room's routers may span nodes. */
+  readonly routers: Readonly<Record<string, readonly string[]>>;
 }
 
 type Doc = MediaNodeEntry | FamilyPlacement;
@@ -53,13 +57,15 @@ export const mediaClusterProjection: DocumentProjection<Doc> = {
       return [[key, { ...node, status, since: event.data.at, reservations: {} }]];
     }
     if (isMediaPlacementEvent(event)) {
-      const { familyId, roomId } = event.data;
+      const { familyId } = event.data;
       const key = placementKey(familyId);
-      const rooms = { ...((read(key) as FamilyPlacement | undefined)?.rooms ?? {}) };
       if (event.type === 'RoomMediaLost') return []; // lost and made again where it was: placement unchanged
-      if (event.type === 'RoomMediaPlaced') rooms[roomId] = event.data.nodeId;
-      else delete rooms[roomId];
-      return [[key, { familyId, rooms }]];
+      const before = new Map(Object.entries((read(key) as FamilyPlacement | undefined)?.routers ?? {}));
+      const routers = Object.fromEntries(evolveMediaPlacement(before, event));
+      const rooms = Object.fromEntries(
+        Object.entries(routers).flatMap(([roomId, nodes]) => (nodes[0] ? [[roomId, nodes[0]]] : [])),
+      );
+      return [[key, { familyId, rooms, routers }]];
     }
     return [];
   },

@@ -47,7 +47,7 @@ export interface Cluster {
 export const startCluster = async (
   names: readonly string[],
   /** corsOrigin: a page's origin that may call the API (the browser tests serve their page elsewhere). */
-  options: { workers?: number; lostAfterMs?: number; corsOrigin?: string } = {},
+  options: { workers?: number; listenersPerWorker?: number; lostAfterMs?: number; corsOrigin?: string } = {},
 ): Promise<Cluster> => {
   const hosts = createHosts(names);
   if (hosts.reason) console.log(`cross-host media: hosts are loopback addresses because ${hosts.reason}`);
@@ -104,6 +104,9 @@ export const startCluster = async (
             host.name,
             '--workers',
             String(options.workers ?? 1),
+            ...(options.listenersPerWorker === undefined
+              ? []
+              : ['--listeners-per-worker', String(options.listenersPerWorker)]),
             '--audit',
             auditFile,
           ],
