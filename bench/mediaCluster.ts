@@ -50,15 +50,6 @@ const family = async (c: Cluster, nodes: number, perRoom: number) => {
     data: { roomId, title: 'bench', capacity: perRoom + 2 },
     metadata: { ...at(), actor: SPEAKERS[0]! },
   });
-  for (const s of SPEAKERS.slice(1)) {
-    await commands.send({ type: 'JoinRoom', data: { roomId }, metadata: { ...at(), actor: s } });
-    await commands.send({
-      type: 'InviteToSpeak',
-      data: { roomId, userId: s },
-      metadata: { ...at(), actor: SPEAKERS[0]! },
-    });
-    await commands.send({ type: 'AcceptInvite', data: { roomId }, metadata: { ...at(), actor: s } });
-  }
   // Its joins are admitted within the seats media holds for it: announce the audience, so they are held ahead.
   const audience = nodes * perRoom;
   await commands.send({
@@ -70,6 +61,15 @@ const family = async (c: Cluster, nodes: number, perRoom: number) => {
   while ((readModels.capacityPlan(roomId)?.mediaSeats ?? 0) < audience + SPEAKERS.length) {
     if (Date.now() > until) throw new Error(`media seats for ${audience} listeners were not granted to ${roomId}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  for (const s of SPEAKERS.slice(1)) {
+    await commands.send({ type: 'JoinRoom', data: { roomId }, metadata: { ...at(), actor: s } });
+    await commands.send({
+      type: 'InviteToSpeak',
+      data: { roomId, userId: s },
+      metadata: { ...at(), actor: SPEAKERS[0]! },
+    });
+    await commands.send({ type: 'AcceptInvite', data: { roomId }, metadata: { ...at(), actor: s } });
   }
   const rooms = new Map<string, string[]>();
   const joins = await Promise.all(
