@@ -7,13 +7,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MediaCommands } from '../commands/index.ts';
 import {
   choosePlacements,
-  chooseReservations,
   familyRootOf,
   routerFor,
-  seatsHeld,
   type GrantMediaSeats,
   type MediaNodeProfile,
-  type NodeSeats,
 } from '../domain/index.ts';
 import {
   createControlClient,
@@ -26,13 +23,8 @@ import {
   type MediaSignaling,
   type RtpCapabilities,
 } from '../media/index.ts';
-import {
-  placementChanges,
-  type CapacityPlan,
-  type MediaNodeEntry,
-  type ReadModels,
-  type RecordedEvent,
-} from '../projections/index.ts';
+import { placementChanges, type MediaNodeEntry, type ReadModels, type RecordedEvent } from '../projections/index.ts';
+import { keepMediaSeats } from './mediaSeats.ts';
 
 export interface MediaClusterOptions {
   readonly secret: string;
@@ -130,51 +122,6 @@ export const createMediaCluster = (options: MediaClusterOptions) => {
   const placementMap = () =>
     new Map(readModels.mediaCluster.placements().map((p) => [p.familyId, new Map(Object.entries(p.routers))]));
 
-  /**
-   * Holds seats on live nodes for every live family (and gives back what
-   * ended ones held), then grants each family what its nodes hold for it.
-   * Seats are held before they are granted, so a grant never counts a seat
-   * that no node holds; the family's mailbox refuses joins past its grant.
-   */
-  const keepSeats = async (plans: readonly CapacityPlan[], live: readonly MediaNodeEntry[]): Promise<void> => {
-    const placed = placementMap();
-    const nodes: NodeSeats[] = live.map(({ nodeId, instanceId, capacity, reservations }) => ({
-      nodeId,
-      instanceId,
-      capacity,
-      reservations,
-    }));
-    const families = plans.map((plan) => {
-      const rooms = placed.get(plan.familyId);
-      const main = rooms?.get(plan.familyId)?.[0];
-      return {
-        familyId: plan.familyId,
-        live: plan.state === 'live',
-        listeners: plan.rooms.reduce((n, r) => n + (r.open ? r.listeners : 0), 0),
-        expectedAudience: plan.expectedAudience,
-        nodes: [...new Set([...(main ? [main] : []), ...[...(rooms?.values() ?? [])].flat()])].filter(Boolean),
-      };
-    });
-    let position = -1n;
-    for (const choice of chooseReservations(families, nodes)) {
-      const result = await commands.node({ ...choice, metadata: metadata() });
-      if (result.position > position) position = result.position;
-      // The node's stream as the append left it: another API node may have reserved there first.
-      const index = nodes.findIndex((n) => n.nodeId === choice.data.nodeId);
-      nodes[index] = { ...nodes[index]!, reservations: Object.fromEntries(result.state.reservations) };
-    }
-    if (position >= 0n) await readModels.waitFor(position);
-    for (const plan of plans) {
-      const seats = seatsHeld(plan.familyId, nodes);
-      if (plan.state !== 'live' || plan.mediaSeats === seats) continue;
-      await options.grantSeats({
-        type: 'GrantMediaSeats',
-        data: { roomId: plan.familyId, seats },
-        metadata: metadata(),
-      });
-    }
-  };
-
   /** Places what needs placing, holds and grants seats, then tells every live node its share. */
   const round = async (): Promise<void> => {
     declareSilentLost();
@@ -191,7 +138,12 @@ export const createMediaCluster = (options: MediaClusterOptions) => {
       if (result.position > position) position = result.position;
     }
     if (position >= 0n) await readModels.waitFor(position);
-    await keepSeats(plans, live);
+    await keepMediaSeats(
+      { commands, grantSeats: options.grantSeats, readModels, metadata },
+      plans,
+      live,
+      placementMap(),
+    );
     // Each share carries the log position it reflects: a node refuses one older than what it applied.
     const version = readModels.position();
     const shares = sharesFor(readModels.capacityPlans(), placementMap(), live, ids);
