@@ -20,6 +20,7 @@ import {
   lifecycleRefusal,
   mainRoomOnly,
   maySpawnOverflow,
+  mediaHasSeat,
   notInFamily,
   refusalOf,
   stageHasRoom,
@@ -27,6 +28,7 @@ import {
 import { roomiestOverflow } from './seats.ts';
 import {
   MAX_AUDIENCE,
+  MAX_MEDIA_SEATS,
   MAX_CAPACITY,
   requireActor,
   requireId,
@@ -72,6 +74,7 @@ const FIRST_EVENT: Record<RoomCommand['type'], RoomEventType> = {
   AnnounceHeadliner: 'HeadlinerAnnounced',
   MarkHeadlinerArrived: 'HeadlinerArrived',
   EndRoom: 'RoomEnded',
+  GrantMediaSeats: 'MediaSeatsGranted',
 };
 
 /**
@@ -83,6 +86,8 @@ const FIRST_EVENT: Record<RoomCommand['type'], RoomEventType> = {
 const seatListener = (state: RoomState, userId: string, at: string): RoomEvent[] => {
   const context = state.snapshot.context;
   const { roomId, settings, seats } = context;
+  // Asked first: no seat is chosen, and no overflow room spawned, for a listener media cannot serve.
+  demand(mediaHasSeat, context);
   if (hasSeat.holds(context)) {
     const admitted: RoomEvent = { type: 'ListenerAdmitted', data: { roomId, userId } };
     return seats.listeners + 1 === settings.capacity
@@ -153,7 +158,14 @@ export const decide = (state: RoomState, command: RoomCommand): RoomEvent[] => {
       return [
         {
           type: 'RoomOpened',
-          data: { roomId, ...settingsFrom(command.data), by: actor, parentRoomId: null, at: command.metadata.at },
+          data: {
+            roomId,
+            ...settingsFrom(command.data),
+            by: actor,
+            parentRoomId: null,
+            at: command.metadata.at,
+            ...(command.data.mediaGated === true ? { mediaGated: true as const } : {}),
+          },
         },
       ];
     }
@@ -221,6 +233,11 @@ export const decide = (state: RoomState, command: RoomCommand): RoomEvent[] => {
     }
     case 'EndRoom':
       return [{ type: 'RoomEnded', data: { roomId, by: actor, reason: 'ended', at: command.metadata.at } }];
+    case 'GrantMediaSeats': {
+      const seats = wholeNumber('seats', command.data.seats, 0, MAX_MEDIA_SEATS);
+      if (context.mediaSeats === seats) return [];
+      return [{ type: 'MediaSeatsGranted', data: { roomId, seats, at: command.metadata.at } }];
+    }
     default: {
       const unknown: never = command;
       throw invalidCommand(`Unknown command ${JSON.stringify((unknown as { type?: unknown }).type)}.`);

@@ -4,6 +4,7 @@ export type {
   AnnounceHeadliner,
   CommandMetadata,
   EndRoom,
+  GrantMediaSeats,
   InviteToSpeak,
   JoinRoom,
   LeaveRoom,
@@ -54,7 +55,16 @@ export {
   type MediaNodeEvent,
   type MediaNodeProfile,
   type MediaNodeState,
+  type ReserveMediaSeats,
 } from './mediaNode.ts';
+export {
+  chooseReservations,
+  seatsHeld,
+  seatsWanted,
+  type FamilySeatDemand,
+  type NodeSeats,
+  type SeatChoice,
+} from './mediaSeats.ts';
 export {
   choosePlacements,
   evolveMediaPlacement,
@@ -63,6 +73,8 @@ export {
   isMediaPlacementEvent,
   MEDIA_PLACEMENT_EVENT_TYPES,
   mediaPlacementStreamId,
+  nodeOfRouter,
+  routerFor,
   type MediaPlacementCommand,
   type MediaPlacementEvent,
   type MediaPlacementState,

@@ -115,6 +115,7 @@ export const evolve = (state: RoomState, event: RoomEvent): RoomState => {
     case 'SpeakerInvited':
     case 'ModeratorAdded':
     case 'HeadlinerAnnounced':
+    case 'MediaSeatsGranted':
     case 'RoomEnded':
       break;
     default: {

@@ -19,6 +19,11 @@ export interface RoomContext {
   readonly overflowSpawned: number;
   /** When the overflow rooms spawned within the last SPAWN_WINDOW_MS were (epoch ms, oldest first). */
   readonly recentSpawns: readonly number[];
+  /**
+   * Listeners the family's media can serve (MediaSeatsGranted), or null when
+   * its joins are not gated on media (media in the serve process, or none).
+   */
+  readonly mediaSeats: number | null;
   readonly seats: SeatLedger;
   readonly roster: Roster;
 }
@@ -33,9 +38,17 @@ export const initialRoomContext = (): RoomContext => ({
   headliner: null,
   overflowSpawned: 0,
   recentSpawns: [],
+  mediaSeats: null,
   seats: emptyLedger(),
   roster: emptyRoster(),
 });
+
+/** Listeners seated in the family: the main room's and every overflow room's. */
+export const familyListeners = (context: RoomContext): number => {
+  let listeners = context.seats.listeners;
+  for (const room of context.seats.overflow.values()) listeners += room.listeners;
+  return listeners;
+};
 
 export const openOverflowRooms = (context: RoomContext): number => {
   let open = 0;

@@ -54,9 +54,16 @@ export const roomMachine = setup({
     closeOverflowRoom: () => undefined,
     configure: assign(({ event }) => {
       if (event.type !== 'RoomOpened') return {};
-      const { roomId, title, capacity, speakerCapacity, maxOverflowRooms } = event.data;
-      return { roomId, settings: { title, capacity, speakerCapacity, maxOverflowRooms } };
+      const { roomId, title, capacity, speakerCapacity, maxOverflowRooms, mediaGated } = event.data;
+      return {
+        roomId,
+        settings: { title, capacity, speakerCapacity, maxOverflowRooms },
+        mediaSeats: mediaGated === true ? 0 : null,
+      };
     }),
+    grantMediaSeats: assign(({ event }) =>
+      event.type === 'MediaSeatsGranted' ? { mediaSeats: event.data.seats } : {},
+    ),
     openRoom: assign(({ context, event }) => {
       if (event.type !== 'RoomOpened') return {};
       const by = event.data.by;
@@ -122,6 +129,7 @@ export const roomMachine = setup({
         SpeakerLeft: { guard: 'followsTheRules', actions: 'leaveTheStage' },
         ModeratorAdded: { guard: 'followsTheRules', actions: 'addModerator' },
         HeadlinerAnnounced: { guard: 'followsTheRules', actions: 'announceHeadliner' },
+        MediaSeatsGranted: { guard: 'followsTheRules', actions: 'grantMediaSeats' },
         RoomEnded: { target: 'ended', guard: 'followsTheRules' },
       },
       states: {

@@ -6,9 +6,10 @@ import type { Member, OverflowSeats } from './seats.ts';
 export interface RoomSnapshotData {
   readonly version: 1;
   readonly value: unknown;
-  /** `recentSpawns` is absent in snapshots made before the spawn window was kept. */
-  readonly context: Omit<RoomContext, 'seats' | 'roster' | 'recentSpawns'> & {
+  /** `recentSpawns` and `mediaSeats` are absent in snapshots made before they were kept. */
+  readonly context: Omit<RoomContext, 'seats' | 'roster' | 'recentSpawns' | 'mediaSeats'> & {
     readonly recentSpawns?: readonly number[];
+    readonly mediaSeats?: number | null;
   };
   readonly listeners: number;
   readonly overflow: Array<[string, OverflowSeats]>;
@@ -34,7 +35,13 @@ export const fromSnapshotData = (data: RoomSnapshotData): RoomState => {
   const roster = { members: new Map(data.members.map(([id, m]) => [id, { ...m }])), hands: new Set(data.hands) };
   const snapshot = roomMachine.resolveState({
     value: data.value as never,
-    context: { ...data.context, recentSpawns: data.context.recentSpawns ?? [], seats, roster },
+    context: {
+      ...data.context,
+      recentSpawns: data.context.recentSpawns ?? [],
+      mediaSeats: data.context.mediaSeats ?? null,
+      seats,
+      roster,
+    },
   });
   return { snapshot, roster };
 };
