@@ -35,6 +35,17 @@ export type AddModerator = Of<'AddModerator', ForRoom<{ userId: string }>>;
 export type AnnounceHeadliner = Of<'AnnounceHeadliner', ForRoom<{ userId: string; expectedAudience: number }>>;
 export type MarkHeadlinerArrived = Of<'MarkHeadlinerArrived', ForRoom>;
 export type EndRoom = Of<'EndRoom', ForRoom>;
+/**
+ * Shapes a family for an expected audience before anyone arrives (a
+ * session's prewarm): opens the room with its doors closed, unless it is
+ * open already, and spawns the overflow rooms the audience needs, each
+ * marked prewarmed. Deciding it again spawns only what is missing.
+ */
+export type PrewarmRoom = Of<'PrewarmRoom', ForRoom<{ title: string; capacity?: number; expectedAudience: number }>>;
+/** Opens a prewarmed room's doors: listeners may join. */
+export type OpenDoors = Of<'OpenDoors', ForRoom>;
+/** Ends the family's warm-up: drains the warm overflow rooms nobody sat in. */
+export type EndWarmUp = Of<'EndWarmUp', ForRoom>;
 
 export type RoomCommand =
   | OpenRoom
@@ -48,7 +59,10 @@ export type RoomCommand =
   | AddModerator
   | AnnounceHeadliner
   | MarkHeadlinerArrived
-  | EndRoom;
+  | EndRoom
+  | PrewarmRoom
+  | OpenDoors
+  | EndWarmUp;
 
 export type RoomCommandType = RoomCommand['type'];
 

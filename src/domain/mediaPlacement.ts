@@ -118,6 +118,8 @@ export interface RoomDemand {
   readonly roomId: string;
   readonly open: boolean;
   readonly listeners: number;
+  /** Listeners a warm room was prewarmed for: it weighs that much before they arrive. */
+  readonly warmFor?: number;
 }
 
 export interface NodeSupply {
@@ -128,8 +130,8 @@ export interface NodeSupply {
 /** A placement command without its metadata: who and when are the sender's. */
 export type PlacementChoice = Omit<PlaceRoomMedia, 'metadata'> | Omit<ReleaseRoomMedia, 'metadata'>;
 
-/** A room's weight on a node: its listeners, and at least one so an empty room still counts. */
-const demandOf = (room: RoomDemand): number => Math.max(1, room.listeners);
+/** A room's weight on a node: its listeners (or those it is warmed for), and at least one so an empty room still counts. */
+const demandOf = (room: RoomDemand): number => Math.max(1, room.listeners, room.warmFor ?? 0);
 
 /**
  * The placement commands that make every open room sit on a live node and no

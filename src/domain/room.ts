@@ -97,6 +97,7 @@ export const evolve = (state: RoomState, event: RoomEvent): RoomState => {
         listeners: 0,
         capacity: event.data.capacity,
         open: true,
+        ...(event.data.prewarmed === true ? { prewarmed: true } : {}),
       });
       break;
     case 'OverflowRoomDrained': {
@@ -115,6 +116,8 @@ export const evolve = (state: RoomState, event: RoomEvent): RoomState => {
     case 'SpeakerInvited':
     case 'ModeratorAdded':
     case 'HeadlinerAnnounced':
+    case 'RoomDoorsOpened':
+    case 'WarmUpEnded':
     case 'RoomEnded':
       break;
     default: {

@@ -6,9 +6,11 @@ import type { Member, OverflowSeats } from './seats.ts';
 export interface RoomSnapshotData {
   readonly version: 1;
   readonly value: unknown;
-  /** `recentSpawns` is absent in snapshots made before the spawn window was kept. */
-  readonly context: Omit<RoomContext, 'seats' | 'roster' | 'recentSpawns'> & {
+  /** `recentSpawns`, `doorsOpen` and `warm` are absent in snapshots made before they were kept. */
+  readonly context: Omit<RoomContext, 'seats' | 'roster' | 'recentSpawns' | 'doorsOpen' | 'warm'> & {
     readonly recentSpawns?: readonly number[];
+    readonly doorsOpen?: boolean;
+    readonly warm?: boolean;
   };
   readonly listeners: number;
   readonly overflow: Array<[string, OverflowSeats]>;
@@ -34,7 +36,14 @@ export const fromSnapshotData = (data: RoomSnapshotData): RoomState => {
   const roster = { members: new Map(data.members.map(([id, m]) => [id, { ...m }])), hands: new Set(data.hands) };
   const snapshot = roomMachine.resolveState({
     value: data.value as never,
-    context: { ...data.context, recentSpawns: data.context.recentSpawns ?? [], seats, roster },
+    context: {
+      ...data.context,
+      recentSpawns: data.context.recentSpawns ?? [],
+      doorsOpen: data.context.doorsOpen ?? true,
+      warm: data.context.warm ?? false,
+      seats,
+      roster,
+    },
   });
   return { snapshot, roster };
 };

@@ -57,6 +57,12 @@ export interface SpillwayConfig {
    * is, so the nodes of one deployment agree and two deployments differ.
    */
   readonly namespace: string;
+  /**
+   * How long after a prewarmed session's doors open its warm rooms nobody sat
+   * in drain and close (SPILLWAY_WARM_DRAIN_MS, default 10 minutes). Recorded
+   * with each session when it is scheduled.
+   */
+  readonly warmDrainMs: number;
   /** Room families the command path keeps loaded: let go after `idleMs` without a command, `maxHeld` at most. */
   readonly heldRooms: { readonly idleMs: number; readonly maxHeld: number };
   /** mediasoup workers on this host, or none (SPILLWAY_MEDIA=off). */
@@ -181,6 +187,7 @@ export const loadConfig = (input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     idleMs: wholeFrom('SPILLWAY_ROOM_IDLE_SECONDS', 300, 1, 86_400) * 1000,
     maxHeld: wholeFrom('SPILLWAY_ROOMS_HELD', 10_000, 10, 10_000_000),
   };
+  const warmDrainMs = wholeFrom('SPILLWAY_WARM_DRAIN_MS', 600_000, 0, 86_400_000);
   const mediaSwitch = env.SPILLWAY_MEDIA ?? 'on';
   if (mediaSwitch !== 'on' && mediaSwitch !== 'off' && mediaSwitch !== 'cluster')
     problems.push(`SPILLWAY_MEDIA "${mediaSwitch}" must be on, off or cluster.`);
@@ -222,6 +229,7 @@ export const loadConfig = (input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     schedulerQueue,
     namespace,
     heldRooms,
+    warmDrainMs,
     mediaCluster: mediaSwitch === 'cluster' ? { secret: mediaSecret! } : undefined,
     media:
       mediaSwitch !== 'on'

@@ -32,7 +32,7 @@ export const startSessions = async (
   return {
     scheduler,
     reason,
-    service: createSessionService({ sessions, scheduler }),
+    service: createSessionService({ sessions, scheduler, rooms: engine.commands, drainAfterMs: config.warmDrainMs }),
     /** Once the read models hold the whole log: the schedule they hold is every session's truth. */
     resync: () => scheduler.resync(engine.readModels.schedule.pending()),
   };
