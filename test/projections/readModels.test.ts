@@ -201,6 +201,46 @@ describe('read models', () => {
     await readModels.stop();
   });
 
+  it('plans the routers of a warm room for the listeners it was prewarmed for, until its warm-up ends', async () => {
+    const bench = workbench();
+    const readModels = createReadModels({
+      store: bench.store,
+      path: join(bench.dir, 'read.db'),
+      consumersPerRouter: 250,
+    });
+    readModels.start();
+    const metadata = { actor: 'producer', at: new Date().toISOString() };
+    await bench.commands.send({
+      type: 'PrewarmRoom',
+      data: { roomId: 'gala', title: 'Gala', capacity: 600, expectedAudience: 1500 },
+      metadata,
+    });
+    await bench.commands.send({ type: 'OpenDoors', data: { roomId: 'gala' }, metadata });
+    const joined = await bench.commands.send({
+      type: 'JoinRoom',
+      data: { roomId: 'gala' },
+      metadata: { ...metadata, actor: 'fan' },
+    });
+    await readModels.waitFor(joined.position);
+    const rows = () => readModels.capacityPlan('gala')!.rooms.map((r) => [r.roomId, r.listeners, r.warmFor, r.routers]);
+    expect(rows()).toEqual([
+      ['gala', 1, 600, 3],
+      ['gala.overflow-1', 0, 600, 3],
+      ['gala.overflow-2', 0, 300, 2],
+    ]);
+    expect(readModels.room('gala')).toMatchObject({ warm: true, doorsOpen: true });
+    const ended = await bench.commands.send({ type: 'EndWarmUp', data: { roomId: 'gala' }, metadata });
+    await readModels.waitFor(ended.position);
+    expect(rows()).toEqual([
+      ['gala', 1, 0, 1],
+      ['gala.overflow-1', 0, 0, 0],
+      ['gala.overflow-2', 0, 0, 0],
+    ]);
+    expect(readModels.room('gala')).toMatchObject({ warm: false, overflow: [] });
+    expect(readModels.room('gala.overflow-1')).toMatchObject({ state: 'ended', endReason: 'drained' });
+    await readModels.stop();
+  });
+
   it('waitFor says clearly when the read models do not get there in time', async () => {
     const bench = workbench();
     const readModels = createReadModels({ store: bench.store, path: join(bench.dir, 'read.db') });
