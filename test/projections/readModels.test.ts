@@ -28,6 +28,17 @@ describe('read models', () => {
     benches.push(bench);
     return bench;
   };
+  /** A workbench with read models started on it, one router per 250 listeners. */
+  const routedWorkbench = () => {
+    const bench = workbench();
+    const readModels = createReadModels({
+      store: bench.store,
+      path: join(bench.dir, 'read.db'),
+      consumersPerRouter: 250,
+    });
+    readModels.start();
+    return { bench, readModels };
+  };
 
   it('every projection applied twice gives the same documents as applied once', async () => {
     const bench = workbench();
@@ -138,13 +149,7 @@ describe('read models', () => {
   });
 
   it('plans routers per room from listener counts, and analytics sees the headliner and the overflow', async () => {
-    const bench = workbench();
-    const readModels = createReadModels({
-      store: bench.store,
-      path: join(bench.dir, 'read.db'),
-      consumersPerRouter: 250,
-    });
-    readModels.start();
+    const { bench, readModels } = routedWorkbench();
     const t0 = Date.UTC(2026, 10, 28, 21, 0, 0);
     const at = (s: number) => new Date(t0 + s * 1000).toISOString();
     const send = (command: Parameters<typeof bench.commands.send>[0]) => bench.commands.send(command);
@@ -202,13 +207,7 @@ describe('read models', () => {
   });
 
   it('plans the routers of a warm room for the listeners it was prewarmed for, until its warm-up ends', async () => {
-    const bench = workbench();
-    const readModels = createReadModels({
-      store: bench.store,
-      path: join(bench.dir, 'read.db'),
-      consumersPerRouter: 250,
-    });
-    readModels.start();
+    const { bench, readModels } = routedWorkbench();
     const metadata = { actor: 'producer', at: new Date().toISOString() };
     await bench.commands.send({
       type: 'PrewarmRoom',
