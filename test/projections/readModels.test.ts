@@ -228,6 +228,12 @@ describe('read models', () => {
       ['gala.overflow-2', 0, 300, 2],
     ]);
     expect(readModels.room('gala')).toMatchObject({ warm: true, doorsOpen: true });
+    // Spawned ahead is not spilled over: the first overflow is the first listener sent to one.
+    expect(readModels.analytics('gala')).toMatchObject({
+      overflowRooms: 2,
+      firstOverflowAt: null,
+      msToFirstOverflow: null,
+    });
     const ended = await bench.commands.send({ type: 'EndWarmUp', data: { roomId: 'gala' }, metadata });
     await readModels.waitFor(ended.position);
     expect(rows()).toEqual([
