@@ -38,6 +38,19 @@ const graphql = async <T>(url: string, token: string, query: string, variables: 
   return body.data;
 };
 
+/** Tries `attempt` until it resolves: media follows the log, so a signaling call may come before its placement. */
+const retrying = async <T>(what: string, attempt: () => Promise<T>, ms = 30_000): Promise<T> => {
+  const deadline = performance.now() + ms;
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (performance.now() > deadline) throw new Error(`surge prewarm: ${what} kept failing`, { cause: error });
+      await sleep(2);
+    }
+  }
+};
+
 const until = async (what: string, check: () => boolean, ms = 60_000): Promise<void> => {
   const deadline = Date.now() + ms;
   while (!check()) {
@@ -103,7 +116,7 @@ const pass = async (joins: number, connections: number, prewarm: boolean): Promi
   try {
     const roomId = await openFamily(server, joins, prewarm);
     await until('the main router', () => media.inventory().rooms.some((r) => r.roomId === roomId));
-    speaker = await startSpeaker(media, roomId, 'producer', 0x7777);
+    speaker = await retrying('the speaker', () => startSpeaker(media, roomId, 'producer', 0x7777));
     const result = await load({
       url: server.url,
       roomId,
@@ -116,7 +129,10 @@ const pass = async (joins: number, connections: number, prewarm: boolean): Promi
     // The last join of the surge: timed from its request to its first packet.
     const token = await signToken(SECRET, 'last-listener', ['listener']);
     let firstAt = 0;
-    receiver.socket.once('message', () => (firstAt = performance.now()));
+    // After the receiver's own handler, which counts RTP only (not RTCP).
+    receiver.socket.on('message', () => {
+      if (firstAt === 0 && receiver.total() > 0) firstAt = performance.now();
+    });
     const sent = performance.now();
     const { joinRoom } = await graphql<{ joinRoom: { room: { id: string } } }>(
       server.url,
@@ -133,16 +149,7 @@ const pass = async (joins: number, connections: number, prewarm: boolean): Promi
       { id: roomId },
     );
     const lastRoom = joinRoom.room.id;
-    for (;;) {
-      try {
-        await startListener(media, lastRoom, 'last-listener', receiver);
-        break;
-      } catch {
-        // Not yet placed on the media plane (the placement reactor follows the log) or no router yet.
-        if (performance.now() - sent > 30_000) throw new Error(`no media for ${lastRoom} within 30 s`);
-        await sleep(2);
-      }
-    }
+    await retrying(`media for ${lastRoom}`, () => startListener(media, lastRoom, 'last-listener', receiver));
     await until('the first packet', () => firstAt > 0, 30_000);
     return {
       ...result,
