@@ -38,14 +38,15 @@ export interface SessionJobDeps {
 }
 
 const done = (detail: string): JobOutcome => ({ outcome: 'done', detail });
-/** How long a drain delivered before its doors opened waits before it looks again. */
-const DOORS_NOT_OPEN_RETRY_MS = 5000;
+const skipped = (reason: string): JobOutcome => ({ outcome: 'skipped', reason });
+/** The session command that records each step done. */
 const COMMAND_OF: Record<SessionStep, 'PrewarmSession' | 'OpenSession' | 'EndSessionWarmUp'> = {
   prewarm: 'PrewarmSession',
   open: 'OpenSession',
   drain: 'EndSessionWarmUp',
 };
-const skipped = (reason: string): JobOutcome => ({ outcome: 'skipped', reason });
+/** How long a drain delivered before its doors opened waits before it looks again. */
+const DOORS_NOT_OPEN_RETRY_MS = 5000;
 /** Refusals that leave a room as the prewarm found it (ended; opened by someone who is not the producer). */
 const ROOM_NOT_WARMABLE: ReadonlySet<string> = new Set(['ROOM_ENDED', 'NOT_A_MODERATOR']);
 
