@@ -25,6 +25,8 @@ import {
   refusalOf,
   stageHasRoom,
 } from './roomRules.ts';
+import { decideEndWarmUp, decidePrewarm } from './prewarm.ts';
+import { overflowRoomId } from './roomContext.ts';
 import { roomiestOverflow } from './seats.ts';
 import {
   MAX_AUDIENCE,
@@ -52,8 +54,7 @@ const settingsFrom = (data: {
   maxOverflowRooms: orDefault('maxOverflowRooms', data.maxOverflowRooms, DEFAULT_MAX_OVERFLOW_ROOMS, 0, 10_000),
 });
 
-/** The id of a family's n-th overflow room: derived, so the domain needs no id source. */
-export const overflowRoomId = (roomId: string, n: number): string => `${roomId}.overflow-${n}`;
+export { overflowRoomId };
 
 const OVERFLOW_ID = /^(.+)\.overflow-\d+$/;
 
@@ -75,6 +76,9 @@ const FIRST_EVENT: Record<RoomCommand['type'], RoomEventType> = {
   MarkHeadlinerArrived: 'HeadlinerArrived',
   EndRoom: 'RoomEnded',
   GrantMediaSeats: 'MediaSeatsGranted',
+  PrewarmRoom: 'RoomOpened',
+  OpenDoors: 'RoomDoorsOpened',
+  EndWarmUp: 'WarmUpEnded',
 };
 
 /**
@@ -141,6 +145,8 @@ const stageFrom = (state: RoomState, userId: string): string | null => {
  * command would be refused after the earlier ones were applied.
  */
 export const decide = (state: RoomState, command: RoomCommand): RoomEvent[] => {
+  // Opens the room or adds to it, whichever it finds: the lifecycle below would refuse one of the two.
+  if (command.type === 'PrewarmRoom') return decidePrewarm(state, command, settingsFrom);
   const context = state.snapshot.context;
   const roomId = requireText('roomId', command.data.roomId);
   const actor = requireActor(command.metadata.actor);
@@ -238,6 +244,12 @@ export const decide = (state: RoomState, command: RoomCommand): RoomEvent[] => {
       if (context.mediaSeats === seats) return [];
       return [{ type: 'MediaSeatsGranted', data: { roomId, seats, at: command.metadata.at } }];
     }
+    case 'OpenDoors': {
+      const opened: RoomEvent = { type: 'RoomDoorsOpened', data: { roomId, by: actor, at: command.metadata.at } };
+      return unlessDone(state, opened, context.doorsOpen);
+    }
+    case 'EndWarmUp':
+      return decideEndWarmUp(state, command);
     default: {
       const unknown: never = command;
       throw invalidCommand(`Unknown command ${JSON.stringify((unknown as { type?: unknown }).type)}.`);

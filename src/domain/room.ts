@@ -97,6 +97,7 @@ export const evolve = (state: RoomState, event: RoomEvent): RoomState => {
         listeners: 0,
         capacity: event.data.capacity,
         open: true,
+        ...(event.data.prewarmed === true ? { prewarmed: true } : {}),
       });
       break;
     case 'OverflowRoomDrained': {
@@ -116,6 +117,8 @@ export const evolve = (state: RoomState, event: RoomEvent): RoomState => {
     case 'ModeratorAdded':
     case 'HeadlinerAnnounced':
     case 'MediaSeatsGranted':
+    case 'RoomDoorsOpened':
+    case 'WarmUpEnded':
     case 'RoomEnded':
       break;
     default: {

@@ -6,10 +6,12 @@ import type { Member, OverflowSeats } from './seats.ts';
 export interface RoomSnapshotData {
   readonly version: 1;
   readonly value: unknown;
-  /** `recentSpawns` and `mediaSeats` are absent in snapshots made before they were kept. */
-  readonly context: Omit<RoomContext, 'seats' | 'roster' | 'recentSpawns' | 'mediaSeats'> & {
+  /** `recentSpawns`, `mediaSeats`, `doorsOpen` and `warm` are absent in snapshots made before they were kept. */
+  readonly context: Omit<RoomContext, 'seats' | 'roster' | 'recentSpawns' | 'mediaSeats' | 'doorsOpen' | 'warm'> & {
     readonly recentSpawns?: readonly number[];
     readonly mediaSeats?: number | null;
+    readonly doorsOpen?: boolean;
+    readonly warm?: boolean;
   };
   readonly listeners: number;
   readonly overflow: Array<[string, OverflowSeats]>;
@@ -39,6 +41,8 @@ export const fromSnapshotData = (data: RoomSnapshotData): RoomState => {
       ...data.context,
       recentSpawns: data.context.recentSpawns ?? [],
       mediaSeats: data.context.mediaSeats ?? null,
+      doorsOpen: data.context.doorsOpen ?? true,
+      warm: data.context.warm ?? false,
       seats,
       roster,
     },

@@ -147,7 +147,8 @@ const deltas = (event: RoomEvent): { own: number; family: number; joins: number;
  */
 export const analyticsProjection: DocumentProjection<RoomAnalytics | SecondBucket> = {
   name: 'analytics',
-  version: 2,
+  // 3: the first overflow is the first listener redirected (prewarmed rooms spawn ahead).
+  version: 3,
   perStream: true,
   handles: new Set([
     'RoomOpened',
@@ -168,7 +169,8 @@ export const analyticsProjection: DocumentProjection<RoomAnalytics | SecondBucke
     const listeners = b.listeners + d.own;
     const familyListeners = b.familyListeners + d.family;
     const arrived = b.headlinerArrivedAt === null ? undefined : msOf(b.headlinerArrivedAt);
-    const firstOverflow = event.type === 'OverflowRoomSpawned' && b.firstOverflowAt === null;
+    // The first listener sent to an overflow room (with a spawn, at the same moment; a prewarmed room waits for them).
+    const firstOverflow = event.type === 'ListenerRedirectedToOverflow' && b.firstOverflowAt === null;
     // One new object per event: this runs for every join of a surge.
     const summary: RoomAnalytics = {
       roomId,

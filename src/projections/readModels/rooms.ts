@@ -7,6 +7,8 @@ export interface OverflowRoomSummary {
   readonly listeners: number;
   readonly capacity: number;
   readonly open: boolean;
+  /** Spawned at prewarm and still warm (its warm-up has not ended). */
+  readonly warm: boolean;
 }
 
 /** A room as its detail page shows it: who is on stage, hands in order, counts, overflow children. */
@@ -20,6 +22,10 @@ export interface RoomDetail {
   readonly listenerCount: number;
   readonly familyListenerCount: number;
   readonly full: boolean;
+  /** Opened at prewarm for an expected audience, until the family's warm-up ends. */
+  readonly warm: boolean;
+  /** Whether listeners may join (a room opened at prewarm waits for its session's start). */
+  readonly doorsOpen: boolean;
   readonly speakers: readonly string[];
   readonly moderators: readonly string[];
   readonly hands: readonly string[];
@@ -45,6 +51,8 @@ export interface DirectoryEntry {
   readonly familySize: number;
   readonly full: boolean;
   readonly spilling: boolean;
+  readonly warm: boolean;
+  readonly doorsOpen: boolean;
   readonly headliner: RoomDetail['headliner'];
   readonly openedAt: string | null;
 }
@@ -64,6 +72,8 @@ const blank = (roomId: string): RoomDetail => ({
   listenerCount: 0,
   familyListenerCount: 0,
   full: false,
+  warm: false,
+  doorsOpen: true,
   speakers: [],
   moderators: [],
   hands: [],
@@ -128,6 +138,8 @@ export const evolveRoomDetail = (current: RoomDetail | undefined, recorded: Reco
         parentRoomId: event.data.parentRoomId,
         moderators: by !== null && main ? withOne(room.moderators, by) : room.moderators,
         speakers: by !== null && main ? withOne(room.speakers, by) : room.speakers,
+        warm: event.data.prewarmed === true,
+        doorsOpen: !(event.data.prewarmed === true && main),
         openedAt: iso(recorded),
       });
     }
@@ -155,7 +167,13 @@ export const evolveRoomDetail = (current: RoomDetail | undefined, recorded: Reco
       return changed(room, at, {
         overflow: [
           ...room.overflow,
-          { roomId: event.data.overflowRoomId, listeners: 0, capacity: event.data.capacity, open: true },
+          {
+            roomId: event.data.overflowRoomId,
+            listeners: 0,
+            capacity: event.data.capacity,
+            open: true,
+            warm: event.data.prewarmed === true,
+          },
         ],
       });
     case 'OverflowRoomDrained':
@@ -194,6 +212,13 @@ export const evolveRoomDetail = (current: RoomDetail | undefined, recorded: Reco
     case 'MediaSeatsGranted':
       // What media holds for the family is the capacity plan's; the room is as it was.
       return changed(room, at, {});
+    case 'RoomDoorsOpened':
+      return changed(room, at, { doorsOpen: true });
+    case 'WarmUpEnded':
+      return changed(room, at, {
+        warm: false,
+        overflow: room.overflow.map((o) => (o.warm ? { ...o, warm: false } : o)),
+      });
     case 'RoomEnded':
       return changed(room, at, { state: 'ended', endedAt: iso(recorded), endReason: event.data.reason });
     default: {
@@ -216,6 +241,8 @@ export const toDirectoryEntry = (room: RoomDetail): DirectoryEntry => {
     familySize: 1 + open,
     full: room.full,
     spilling: open > 0,
+    warm: room.warm,
+    doorsOpen: room.doorsOpen,
     headliner: room.headliner,
     openedAt: room.openedAt,
   };
@@ -230,8 +257,8 @@ export const directoryKey = (roomId: string): string => `directory:${roomId}`;
  */
 export const roomsProjection: DocumentProjection<RoomDetail | DirectoryEntry> = {
   name: 'rooms',
-  // 2: drained overflow rooms leave `overflow`.
-  version: 2,
+  // 2: drained overflow rooms leave `overflow`. 3: warm rooms and doors.
+  version: 3,
   perStream: true,
   handles: new Set<string>(ROOM_EVENT_TYPES),
   evolve(event, read) {
