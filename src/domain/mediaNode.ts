@@ -14,7 +14,7 @@ type Command<Type extends string, Data> = Of<Type, Data> & { readonly metadata: 
 export interface MediaNodeProfile {
   readonly nodeId: string;
   readonly instanceId: string;
-  /** Where API nodes send signed control requests. */
+  /** Where API nodes send signed control requests; `local:{name}` for a node inside the API's process. */
   readonly controlUrl: string;
   /** The address clients and other media nodes are told (ICE candidates, pipe tuples). */
   readonly announcedAddress: string;
@@ -139,8 +139,11 @@ const requireProfile = (data: MediaNodeProfile): MediaNodeProfile => {
     throw invalidCommand(
       `instanceId must be 1 to 64 letters, digits, "-" or "_", not ${JSON.stringify(data.instanceId)}.`,
     );
-  if (typeof data.controlUrl !== 'string' || !/^https?:\/\/\S+$/.test(data.controlUrl))
-    throw invalidCommand(`controlUrl must be an http(s) URL, not ${JSON.stringify(data.controlUrl)}.`);
+  // `local:{name}`: a node inside the API's own process (embedded media), reached without a network.
+  if (typeof data.controlUrl !== 'string' || !/^(https?:\/\/\S+|local:[A-Za-z0-9_-]{1,64})$/.test(data.controlUrl))
+    throw invalidCommand(
+      `controlUrl must be an http(s) URL or local:{name} (a node in the API's process), not ${JSON.stringify(data.controlUrl)}.`,
+    );
   if (typeof data.announcedAddress !== 'string' || !/^[0-9A-Za-z.:-]{1,255}$/.test(data.announcedAddress))
     throw invalidCommand(
       `announcedAddress must be an IP address or host name, not ${JSON.stringify(data.announcedAddress)}.`,

@@ -48,7 +48,8 @@ export {
   type ControlClient,
   type ControlServer,
 } from './controlChannel.ts';
-export { createOpaqueIds, type OpaqueIds } from './opaqueIds.ts';
+export { createLocalIds, createOpaqueIds, type OpaqueIds } from './opaqueIds.ts';
+export { createLocalControl, type LocalControl, type LocalControlHandler } from './localControl.ts';
 export { sharesFor, type LiveNode } from './nodeShares.ts';
 export { createRemoteMedia, type RemoteMediaOptions, type RemoteNode } from './remoteMedia.ts';
 export {

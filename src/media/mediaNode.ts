@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import type { CapacityPlan } from '../projections/index.ts';
 import { createControlClient, requireControlSecret, serveControl, type ControlServer } from './controlChannel.ts';
+import type { LocalControl } from './localControl.ts';
 import { createMediasoupMediaPlane } from './mediasoupMediaPlane.ts';
 import type { FamilyShare, MediaPlane, ReconcileReport } from './types.ts';
 import { requireRecord } from './validation.ts';
@@ -26,6 +27,13 @@ export interface MediaNodeOptions {
   readonly workers?: number;
   readonly listenersPerWorker?: number;
   readonly heartbeatMs?: number;
+  /** Transports one user may hold in one room family. Default 4. */
+  readonly maxTransportsPerUser?: number;
+  /**
+   * Serve the control channel in this process at `local:{nodeId}` instead of
+   * on `listenIp` (embedded media); `apiUrls` may then name `local:` URLs too.
+   */
+  readonly local?: LocalControl;
   readonly logLevel?: 'debug' | 'warn' | 'error' | 'none';
   /** Told every verified control request this node receives, as its raw body. */
   readonly onRequest?: (op: string, body: string) => void;
@@ -84,8 +92,9 @@ export const startMediaNode = async (options: MediaNodeOptions): Promise<Running
     workers,
     ...(options.announcedAddress ? { announcedAddress: options.announcedAddress } : {}),
     ...(options.logLevel ? { logLevel: options.logLevel } : {}),
+    ...(options.maxTransportsPerUser ? { maxTransportsPerUser: options.maxTransportsPerUser } : {}),
   });
-  const client = createControlClient(secret);
+  const client = options.local ? options.local.client(secret) : createControlClient(secret);
   const instanceId = randomUUID();
   const capacity = workers * (options.listenersPerWorker ?? DEFAULT_LISTENERS_PER_WORKER);
 
@@ -161,23 +170,26 @@ export const startMediaNode = async (options: MediaNodeOptions): Promise<Running
 
   let server: ControlServer;
   try {
-    server = await serveControl({
-      host: options.listenIp,
-      port: options.controlPort ?? 0,
-      secret,
-      handle,
-      ...(options.onRequest ? { onRequest: options.onRequest } : {}),
-    });
+    server = options.local
+      ? options.local.serve(options.nodeId, { handle, ...(options.onRequest ? { onRequest: options.onRequest } : {}) })
+      : await serveControl({
+          host: options.listenIp,
+          port: options.controlPort ?? 0,
+          secret,
+          handle,
+          ...(options.onRequest ? { onRequest: options.onRequest } : {}),
+        });
   } catch (error) {
     plane.close();
     throw error;
   }
-  const controlUrl = options.announcedAddress
-    ? server.url.replace(
-        /\/\/[^/]+:/,
-        `//${options.announcedAddress.includes(':') ? `[${options.announcedAddress}]` : options.announcedAddress}:`,
-      )
-    : server.url;
+  const controlUrl =
+    options.announcedAddress && !options.local
+      ? server.url.replace(
+          /\/\/[^/]+:/,
+          `//${options.announcedAddress.includes(':') ? `[${options.announcedAddress}]` : options.announcedAddress}:`,
+        )
+      : server.url;
   const profile = {
     nodeId: options.nodeId,
     instanceId,

@@ -33,3 +33,20 @@ export const createOpaqueIds = (secret: string): OpaqueIds => {
     roomOf: (token) => tokens.get(token),
   };
 };
+
+/**
+ * The ids of a media node inside the serve process (embedded media): rooms
+ * and users by their own ids, since nothing it receives leaves the process.
+ * `roomOf` still knows only the rooms this side named.
+ */
+export const createLocalIds = (): OpaqueIds => {
+  const named = new Set<string>();
+  return {
+    room(roomId) {
+      named.add(roomId);
+      return roomId;
+    },
+    participant: (_roomId, userId) => userId,
+    roomOf: (token) => (named.has(token) ? token : undefined),
+  };
+};

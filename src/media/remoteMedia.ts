@@ -55,9 +55,13 @@ export const createRemoteMedia = (options: RemoteMediaOptions): MediaSignaling =
   const handle = (node: RemoteNode, roomToken: string, id: string) => `${node.nodeId}.${roomToken}.${id}`;
   const parse = (value: unknown, field: string, missing: (id: string) => Error): Handle => {
     const text = requireId(value, field);
-    const [nodeId, roomToken, id, ...rest] = text.split('.');
-    const node = nodeId === undefined ? undefined : options.node(nodeId);
-    if (!node || roomToken === undefined || id === undefined || rest.length > 0) throw missing(text);
+    // `node.room.id`: node and media ids hold no dot; a room token may (a local node's are room ids).
+    const first = text.indexOf('.');
+    const last = text.lastIndexOf('.');
+    const node = first > 0 ? options.node(text.slice(0, first)) : undefined;
+    const roomToken = text.slice(first + 1, last);
+    const id = text.slice(last + 1);
+    if (!node || first === last || roomToken === '' || id === '') throw missing(text);
     return { node, roomToken, id };
   };
   const transportOf = (value: unknown) => parse(value, 'transportId', (id) => new TransportNotFoundError(id));

@@ -18,8 +18,10 @@ import {
   createOpaqueIds,
   createRemoteMedia,
   sharesFor,
+  type ControlClient,
   type FamilyShare,
   type MediaCaller,
+  type OpaqueIds,
   type MediaSignaling,
   type RtpCapabilities,
 } from '../media/index.ts';
@@ -38,6 +40,12 @@ export interface MediaClusterOptions {
   readonly roundMs?: number;
   readonly now?: () => Date;
   readonly onError?: (error: unknown, what: string) => void;
+  /** How control requests reach nodes; default the signed HTTP channel (embedded media: a local one). */
+  readonly client?: ControlClient;
+  /** How rooms and users are named to nodes; default opaque keyed hashes of the secret. */
+  readonly ids?: OpaqueIds;
+  /** Whether families' joins wait for media seats held on nodes (SPILLWAY_MEDIA=cluster). Default true. */
+  readonly gated?: boolean;
 }
 
 interface Heard {
@@ -54,8 +62,8 @@ export const createMediaCluster = (options: MediaClusterOptions) => {
   const lostAfterMs = options.lostAfterMs ?? 1_500;
   const now = options.now ?? (() => new Date());
   const onError = options.onError ?? (() => undefined);
-  const client = createControlClient(options.secret);
-  const ids = createOpaqueIds(options.secret);
+  const client = options.client ?? createControlClient(options.secret);
+  const ids = options.ids ?? createOpaqueIds(options.secret);
   const heard = new Map<string, Heard>();
   const pending = new Set<string>();
   const startedAt = Date.now();
@@ -138,12 +146,14 @@ export const createMediaCluster = (options: MediaClusterOptions) => {
       if (result.position > position) position = result.position;
     }
     if (position >= 0n) await readModels.waitFor(position);
-    await keepMediaSeats(
-      { commands, grantSeats: options.grantSeats, readModels, metadata },
-      plans,
-      live,
-      placementMap(),
-    );
+    // Ungated rooms (embedded media) admit whoever fits the room: no seats are held for them.
+    if (options.gated !== false)
+      await keepMediaSeats(
+        { commands, grantSeats: options.grantSeats, readModels, metadata },
+        plans,
+        live,
+        placementMap(),
+      );
     // Each share carries the log position it reflects: a node refuses one older than what it applied.
     const version = readModels.position();
     const shares = sharesFor(readModels.capacityPlans(), placementMap(), live, ids);
@@ -157,16 +167,16 @@ export const createMediaCluster = (options: MediaClusterOptions) => {
    * share held while a node was unreachable could be stale by then), and one
    * that arrives late anyway is refused by the node for its older version.
    */
-  const inFlight = new Map<string, { due: boolean }>();
+  const inFlight = new Map<string, { due: boolean; done: Promise<unknown> }>();
   const push = (node: MediaNodeEntry, version: bigint, families: FamilyShare[]): void => {
     const flight = inFlight.get(node.nodeId);
     if (flight) {
       flight.due = true;
       return;
     }
-    const mine = { due: false };
+    const mine = { due: false, done: Promise.resolve() as Promise<unknown> };
     inFlight.set(node.nodeId, mine);
-    client
+    mine.done = client
       .call(node.controlUrl, 'reconcile', { version: String(version), families }, 3_000)
       .catch((error: unknown) => onError(error, `reconcile:${node.nodeId}`))
       .finally(() => {
@@ -221,40 +231,41 @@ export const createMediaCluster = (options: MediaClusterOptions) => {
     onProduced: soon,
   });
 
-  const route = createControlHandler({
-    secret: options.secret,
-    handle: async (op, payload) => {
-      const p = (payload ?? {}) as Record<string, unknown>;
-      if (op === 'mediaNodeHeartbeat') onHeartbeat(p);
-      else if (op === 'mediaNodeLeft') {
-        const { nodeId, instanceId } = p as { nodeId: string; instanceId: string };
-        heard.delete(nodeId);
-        await commands.node({ type: 'LeaveMediaNode', data: { nodeId, instanceId }, metadata: metadata() });
-        soon();
-      } else if (op === 'mediaRoomsLost') {
-        const { nodeId, rooms } = p as { nodeId: string; rooms?: Array<{ familyId: string; roomId: string }> };
-        if (!Array.isArray(rooms)) throw new TypeError('mediaRoomsLost names the rooms whose routers were lost');
-        for (const lost of rooms) {
-          // Opaque on the wire; rooms this API node never named (a node's own probe) are not ours to report.
-          const familyId = ids.roomOf(String(lost.familyId));
-          const roomId = ids.roomOf(String(lost.roomId));
-          if (familyId === undefined || roomId === undefined) continue;
-          await commands.placement({
-            type: 'ReportRoomMediaLost',
-            data: { familyId, roomId, nodeId },
-            metadata: metadata(),
-          });
-        }
-      } else throw new TypeError(`unknown control operation ${JSON.stringify(op)} for an API node`);
-      return {};
-    },
-  });
+  /** Answers a node's request (heartbeat, leaving, rooms lost), over HTTP or in process. */
+  const handle = async (op: string, payload: unknown): Promise<unknown> => {
+    const p = (payload ?? {}) as Record<string, unknown>;
+    if (op === 'mediaNodeHeartbeat') onHeartbeat(p);
+    else if (op === 'mediaNodeLeft') {
+      const { nodeId, instanceId } = p as { nodeId: string; instanceId: string };
+      heard.delete(nodeId);
+      await commands.node({ type: 'LeaveMediaNode', data: { nodeId, instanceId }, metadata: metadata() });
+      soon();
+    } else if (op === 'mediaRoomsLost') {
+      const { nodeId, rooms } = p as { nodeId: string; rooms?: Array<{ familyId: string; roomId: string }> };
+      if (!Array.isArray(rooms)) throw new TypeError('mediaRoomsLost names the rooms whose routers were lost');
+      for (const lost of rooms) {
+        // Opaque on the wire; rooms this API node never named (a node's own probe) are not ours to report.
+        const familyId = ids.roomOf(String(lost.familyId));
+        const roomId = ids.roomOf(String(lost.roomId));
+        if (familyId === undefined || roomId === undefined) continue;
+        await commands.placement({
+          type: 'ReportRoomMediaLost',
+          data: { familyId, roomId, nodeId },
+          metadata: metadata(),
+        });
+      }
+    } else throw new TypeError(`unknown control operation ${JSON.stringify(op)} for an API node`);
+    return {};
+  };
+  const route = createControlHandler({ secret: options.secret, handle });
 
   let timer: NodeJS.Timeout | undefined;
   let lossTimer: NodeJS.Timeout | undefined;
   return {
     /** Client signaling, relayed to the node carrying each room. */
     media,
+    /** Answers a node's control request in process (a `local:` node's heartbeats, leaving, lost rooms). */
+    handle,
     /** The API server's route for media nodes (heartbeats, leaving); false for other paths. */
     route: (request: IncomingMessage, response: ServerResponse): Promise<boolean> => route(request, response),
     /** Hand it the read models' committed batches: rooms and nodes changing start a round. */
@@ -274,6 +285,7 @@ export const createMediaCluster = (options: MediaClusterOptions) => {
       clearInterval(timer);
       clearInterval(lossTimer);
       await running;
+      await Promise.all([...inFlight.values()].map((flight) => flight.done));
     },
   };
 };

@@ -1,12 +1,5 @@
-import { createMediaCommands } from '../commands/index.ts';
 import { createApiServer, createRateLimiter, type FeedBus } from '../graphql/index.ts';
-import {
-  createMediasoupMediaPlane,
-  createPlacementReactor,
-  createReconcileReactor,
-  type MediaPlane,
-  type MediaSignaling,
-} from '../media/index.ts';
+import type { MediaPlane, MediaSignaling } from '../media/index.ts';
 import type { SessionScheduler, WarmHook } from '../scheduling/index.ts';
 import { pino, type Logger } from 'pino';
 import type { SpillwayConfig } from './config.ts';
@@ -14,7 +7,8 @@ import { startCluster, type Cluster } from './cluster.ts';
 import { openEngine, type Engine } from './engine.ts';
 import { openFeedBus } from './feed.ts';
 import { renderOfflineGraphiQL } from './graphiql.ts';
-import { createMediaCluster, type MediaCluster } from './mediaCluster.ts';
+import { openMedia } from './media.ts';
+import type { MediaCluster } from './mediaCluster.ts';
 import { createMetrics } from './metrics.ts';
 import { operatorRoutes } from './operatorRoutes.ts';
 import { startSessions } from './sessions.ts';
@@ -25,8 +19,9 @@ export interface RunningServer {
   readonly engine: Engine;
   readonly feed: FeedBus;
   readonly scheduler: SessionScheduler;
+  /** The embedded media node's plane (SPILLWAY_MEDIA=on), naming rooms and users by their own ids. */
   readonly media: MediaPlane | undefined;
-  /** Client signaling: the local plane's, or the relay to media nodes (SPILLWAY_MEDIA=cluster). */
+  /** Client signaling, relayed to the media node of each room (the embedded one, or those on other hosts). */
   readonly signaling: MediaSignaling | undefined;
   /** Family ownership across nodes (undefined on an EventStoreDB log without Redis). */
   readonly cluster: Cluster | undefined;
@@ -60,34 +55,13 @@ export const serve = (config: SpillwayConfig, options: ServeOptions = {}): Promi
 
 const start = async (config: SpillwayConfig, options: ServeOptions, startup: StartupUndo): Promise<RunningServer> => {
   const lock = await checkBeforeStart(config, startup);
-  const { media: mediaConfig } = config;
-  const media = mediaConfig.enabled
-    ? startup.opened(
-        await createMediasoupMediaPlane({
-          listenIp: mediaConfig.listenIp,
-          ...(mediaConfig.announcedAddress ? { announcedAddress: mediaConfig.announcedAddress } : {}),
-          ...(mediaConfig.workers ? { workers: mediaConfig.workers } : {}),
-          maxTransportsPerUser: mediaConfig.maxTransportsPerUser,
-        }),
-        (plane) => plane.close(),
-      )
-    : undefined;
   const logger = options.logger ?? pino({ name: 'spillway' }, pino.destination(2));
   const metrics = createMetrics({
     readModels: () => engine.readModels,
     heldRooms: () => engine.commands.held(),
     media: () => media,
   });
-  const reconciler = media
-    ? createReconcileReactor({
-        media,
-        plans: () => engine.readModels.capacityPlans(),
-        onError: (error) => options.onInternalError?.(error, 'media-reconcile'),
-      })
-    : undefined;
-  // Whoever left or was moved loses the media made for where they were, as soon as the log says so.
-  const placements = media ? createPlacementReactor(media) : undefined;
-  // Media on other hosts is made once the engine exists; the engine's batches reach it from then on.
+  // Media is made once the engine exists; the engine's batches reach it from then on.
   const late: { cluster?: MediaCluster } = {};
   const engine = startup.opened(
     openEngine(config, {
@@ -96,8 +70,6 @@ const start = async (config: SpillwayConfig, options: ServeOptions, startup: Sta
       ...(config.eventStore.kind === 'eventstoredb' && !config.redisUrl ? {} : { commands: { maxRetries: 1 } }),
       onBatch: (events) => {
         metrics.onBatch(events);
-        reconciler?.onBatch(events);
-        placements?.onBatch(events);
         late.cluster?.onBatch(events);
       },
     }),
@@ -112,15 +84,16 @@ const start = async (config: SpillwayConfig, options: ServeOptions, startup: Sta
   };
   // Every room command, from the API or a session's job, goes through the family's owner.
   const commands = cluster?.commands ?? engine.commands;
-  const mediaCluster = config.mediaCluster
-    ? createMediaCluster({
-        secret: config.mediaCluster.secret,
-        commands: createMediaCommands(engine.store),
-        grantSeats: (command) => commands.send(command),
-        readModels: engine.readModels,
-        onError: (error, what) => logger.warn({ err: error, what }, 'media cluster'),
-      })
-    : undefined;
+  const { cluster: mediaCluster, node: mediaNode } = await openMedia(
+    config,
+    {
+      engine,
+      grantSeats: (command) => commands.send(command),
+      onError: (error, what) => logger.warn({ err: error, what }, 'media cluster'),
+    },
+    startup,
+  );
+  const media = mediaNode?.plane;
   late.cluster = mediaCluster;
   const sessions = startup.opened(
     await startSessions({ ...engine, commands }, config, options.warm ?? mediaWarmed, logger),
@@ -128,7 +101,6 @@ const start = async (config: SpillwayConfig, options: ServeOptions, startup: Sta
   );
   await engine.readModels.waitFor(await engine.store.headPosition(), 600_000);
   await sessions.resync();
-  reconciler?.start();
   const perSecond = options.mutationsPerSecond ?? 50;
   const operators = operatorRoutes(logger, metrics);
   const api = createApiServer({
@@ -138,7 +110,7 @@ const start = async (config: SpillwayConfig, options: ServeOptions, startup: Sta
       feed,
       rateLimiter: createRateLimiter(perSecond, perSecond * 4),
       sessions: { service: sessions.service, failedJobs: () => sessions.scheduler.failedJobs() },
-      media: media ?? mediaCluster?.media,
+      media: mediaCluster?.media,
       observeAdmission: (seconds) => metrics.observeAdmission(seconds),
       now: () => new Date(),
       roomLimits: config.api.roomLimits,
@@ -155,9 +127,10 @@ const start = async (config: SpillwayConfig, options: ServeOptions, startup: Sta
       options.onInternalError?.(error, requestId);
     },
     // Media nodes' heartbeats (two a second each) are answered before the access log.
-    routes: mediaCluster
-      ? async (request, response) => (await mediaCluster.route(request, response)) || operators(request, response)
-      : operators,
+    routes:
+      config.mediaCluster && mediaCluster
+        ? async (request, response) => (await mediaCluster.route(request, response)) || operators(request, response)
+        : operators,
   });
   const url = await api.listen();
   lock.served(url);
@@ -167,16 +140,16 @@ const start = async (config: SpillwayConfig, options: ServeOptions, startup: Sta
   let stopping: Promise<void> | undefined;
   const stop = async (): Promise<void> => {
     await mediaCluster?.stop();
+    // The embedded node's leaving is recorded while the log is open.
+    await mediaNode?.close();
     await api.close();
     await cluster?.close();
     await scheduler.close();
     await feed.close();
-    await reconciler?.stop();
-    media?.close();
     await engine.close();
     lock.release();
   };
-  const signaling = media ?? mediaCluster?.media;
+  const signaling = mediaCluster?.media;
   return {
     url,
     engine,

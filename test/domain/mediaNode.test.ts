@@ -80,6 +80,18 @@ describe('media node membership', () => {
       .thenThrows('MEDIA_NODE_NOT_FOUND', /never joined/);
   });
 
+  it('takes a node in the API’s own process by its local: URL (embedded media)', () => {
+    node()
+      .when(join({ controlUrl: 'local:local' }))
+      .then([joined({ controlUrl: 'local:local' })]);
+    node()
+      .when(join({ controlUrl: 'local:' }))
+      .thenThrows('INVALID_COMMAND', /controlUrl must be an http\(s\) URL or local:\{name\}/);
+    node()
+      .when(join({ controlUrl: 'local:a b' }))
+      .thenThrows('INVALID_COMMAND', /controlUrl/);
+  });
+
   it('refuses a profile it cannot use, naming the field', () => {
     node()
       .when(join({ controlUrl: 'ftp://x' }))
