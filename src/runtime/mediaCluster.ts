@@ -168,6 +168,8 @@ export const createMediaCluster = (options: MediaClusterOptions) => {
    * that arrives late anyway is refused by the node for its older version.
    */
   const inFlight = new Map<string, { due: boolean; done: Promise<unknown> }>();
+  /** The newest share each node answered, by its version (log position). */
+  const reconciled = new Map<string, bigint>();
   const push = (node: MediaNodeEntry, version: bigint, families: FamilyShare[]): void => {
     const flight = inFlight.get(node.nodeId);
     if (flight) {
@@ -178,6 +180,9 @@ export const createMediaCluster = (options: MediaClusterOptions) => {
     inFlight.set(node.nodeId, mine);
     mine.done = client
       .call(node.controlUrl, 'reconcile', { version: String(version), families }, 3_000)
+      .then(() => {
+        if (version > (reconciled.get(node.nodeId) ?? -1n)) reconciled.set(node.nodeId, version);
+      })
       .catch((error: unknown) => onError(error, `reconcile:${node.nodeId}`))
       .finally(() => {
         inFlight.delete(node.nodeId);
@@ -274,6 +279,24 @@ export const createMediaCluster = (options: MediaClusterOptions) => {
       for (const { familyId, userId, placement } of placementChanges(events))
         media.enforcePlacement(familyId, userId, placement);
       if (events.some((e) => e.streamId.startsWith('room-') || e.streamId.startsWith('media-node-'))) soon();
+    },
+    /**
+     * Resolves once every live node has reconciled a share that reflects the
+     * log up to `position` (a session's prewarm waits for it: the warm rooms'
+     * routers exist), or after `timeoutMs` whatever the nodes did.
+     */
+    async settled(position: bigint, timeoutMs = 30_000): Promise<void> {
+      const deadline = performance.now() + timeoutMs;
+      await readModels.waitFor(position);
+      while (!stopped && performance.now() < deadline) {
+        const live = liveNodes();
+        if (live.every((node) => (reconciled.get(node.nodeId) ?? -1n) >= position)) return;
+        soon();
+        await running;
+        await Promise.all([...inFlight.values()].map((flight) => flight.done));
+        if (live.every((node) => (reconciled.get(node.nodeId) ?? -1n) >= position)) return;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
     },
     start(): void {
       timer = setInterval(soon, options.roundMs ?? 1_000);

@@ -39,8 +39,9 @@ export interface ServeOptions {
   readonly logger?: Logger;
   /**
    * What a session's prewarm waits for once its family is shaped. Default:
-   * the read models reach the prewarm's events and media (on this host) has
-   * reconciled the capacity plan they make, so the routers exist.
+   * the read models reach the prewarm's events and every live media node
+   * (the embedded one, or those on other hosts) has reconciled a share of
+   * that position, so the warm rooms' routers exist.
    */
   readonly warm?: WarmHook;
 }
@@ -80,7 +81,8 @@ const start = async (config: SpillwayConfig, options: ServeOptions, startup: Sta
   if (cluster) startup.opened(cluster, (opened) => opened.close());
   const mediaWarmed: WarmHook = async (_roomId, _expectedAudience, position) => {
     if (position >= 0n) await engine.readModels.waitFor(position);
-    await reconciler?.settled();
+    // The warm rooms' routers exist once every live media node reconciled a share of that position.
+    if (position >= 0n) await late.cluster?.settled(position);
   };
   // Every room command, from the API or a session's job, goes through the family's owner.
   const commands = cluster?.commands ?? engine.commands;
