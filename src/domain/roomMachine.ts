@@ -23,7 +23,7 @@ const withOne = (list: readonly string[], id: string): string[] => (list.include
  * event exactly when no rule refuses it. No timers and no invoked actors:
  * durable timers are scheduler jobs, side effects are reactors on the log.
  *
- * The listener events (admitted, redirected, left) and hands are targetless
+ * The listener events (admitted, redirected, left, queued, out of the queue) and hands are targetless
  * and change no context: the machine guards them and names the roster action,
  * which `evolve` performs. `evolve` relies on that to skip the transition for
  * them (a test holds it to it).
@@ -51,11 +51,15 @@ export const roomMachine = setup({
     unseatListener: () => undefined,
     raiseHand: () => undefined,
     lowerHand: () => undefined,
+    queueListener: () => undefined,
+    unqueueListener: () => undefined,
     closeOverflowRoom: () => undefined,
     configure: assign(({ event }) => {
       if (event.type !== 'RoomOpened') return {};
       const { roomId, title, capacity, speakerCapacity, maxOverflowRooms } = event.data;
-      return { roomId, settings: { title, capacity, speakerCapacity, maxOverflowRooms } };
+      // A room opened before the waiting room has none.
+      const queueCapacity = event.data.queueCapacity ?? 0;
+      return { roomId, settings: { title, capacity, speakerCapacity, maxOverflowRooms, queueCapacity } };
     }),
     openRoom: assign(({ context, event }) => {
       if (event.type !== 'RoomOpened') return {};
@@ -114,6 +118,9 @@ export const roomMachine = setup({
       on: {
         ListenerAdmitted: { guard: 'followsTheRules', actions: 'seatListener' },
         ListenerLeft: { guard: 'followsTheRules', actions: 'unseatListener' },
+        ListenerQueued: { guard: 'followsTheRules', actions: 'queueListener' },
+        ListenerAdmittedFromQueue: { guard: 'followsTheRules', actions: 'unqueueListener' },
+        ListenerLeftQueue: { guard: 'followsTheRules', actions: 'unqueueListener' },
         HandRaised: { guard: 'followsTheRules', actions: 'raiseHand' },
         HandLowered: { guard: 'followsTheRules', actions: 'lowerHand' },
         SpeakerInvited: { guard: 'followsTheRules', actions: 'invite' },
@@ -177,6 +184,9 @@ export const GUARD_ONLY_EVENTS: ReadonlySet<RoomEvent['type']> = new Set([
   'ListenerAdmitted',
   'ListenerRedirectedToOverflow',
   'ListenerLeft',
+  'ListenerQueued',
+  'ListenerAdmittedFromQueue',
+  'ListenerLeftQueue',
   'HandRaised',
   'HandLowered',
 ]);

@@ -1,23 +1,31 @@
 import { roomMachine, type RoomContext } from './roomMachine.ts';
 import type { RoomState } from './room.ts';
 import type { Member, OverflowSeats } from './seats.ts';
+import { waitingRoomOf } from './waitingRoom.ts';
 
 /** A room's state as plain JSON, for snapshots. A cache: the events stay the truth. */
 export interface RoomSnapshotData {
   readonly version: 1;
   readonly value: unknown;
-  /** `recentSpawns` is absent in snapshots made before the spawn window was kept. */
-  readonly context: Omit<RoomContext, 'seats' | 'roster' | 'recentSpawns'> & {
+  /**
+   * `recentSpawns` is absent in snapshots made before the spawn window was
+   * kept, `settings.queueCapacity` in those made before the waiting room.
+   */
+  readonly context: Omit<RoomContext, 'seats' | 'roster' | 'recentSpawns' | 'waiting' | 'settings'> & {
     readonly recentSpawns?: readonly number[];
+    readonly settings: Omit<RoomContext['settings'], 'queueCapacity'> & { readonly queueCapacity?: number };
   };
   readonly listeners: number;
   readonly overflow: Array<[string, OverflowSeats]>;
   readonly members: Array<[string, Member]>;
   readonly hands: string[];
+  /** Who waits, with their tickets, in queue order; absent before the waiting room (nobody waited). */
+  readonly waiting?: Array<[string, number]>;
+  readonly ticketsIssued?: number;
 }
 
 export const toSnapshotData = (state: RoomState): RoomSnapshotData => {
-  const { seats, roster, ...context } = state.snapshot.context;
+  const { seats, roster, waiting, ...context } = state.snapshot.context;
   return {
     version: 1,
     value: state.snapshot.value,
@@ -26,15 +34,19 @@ export const toSnapshotData = (state: RoomState): RoomSnapshotData => {
     overflow: [...seats.overflow].map(([id, room]) => [id, { ...room }]),
     members: [...roster.members].map(([id, member]) => [id, { ...member }]),
     hands: [...roster.hands],
+    waiting: [...waiting.tickets],
+    ticketsIssued: waiting.issued,
   };
 };
 
 export const fromSnapshotData = (data: RoomSnapshotData): RoomState => {
   const seats = { listeners: data.listeners, overflow: new Map(data.overflow.map(([id, room]) => [id, { ...room }])) };
   const roster = { members: new Map(data.members.map(([id, m]) => [id, { ...m }])), hands: new Set(data.hands) };
+  const waiting = waitingRoomOf(data.waiting ?? [], data.ticketsIssued ?? 0);
+  const settings = { ...data.context.settings, queueCapacity: data.context.settings.queueCapacity ?? 0 };
   const snapshot = roomMachine.resolveState({
     value: data.value as never,
-    context: { ...data.context, recentSpawns: data.context.recentSpawns ?? [], seats, roster },
+    context: { ...data.context, settings, recentSpawns: data.context.recentSpawns ?? [], seats, roster, waiting },
   });
   return { snapshot, roster };
 };

@@ -20,6 +20,10 @@ export interface RoomDetail {
   readonly listenerCount: number;
   readonly familyListenerCount: number;
   readonly full: boolean;
+  /** Listeners waiting for a seat in the family's queue (a main room's; 0 for an overflow room). */
+  readonly queued: number;
+  /** How many may wait at most (0: the room has no waiting room). */
+  readonly queueCapacity: number;
   readonly speakers: readonly string[];
   readonly moderators: readonly string[];
   readonly hands: readonly string[];
@@ -44,6 +48,7 @@ export interface DirectoryEntry {
   readonly familyListenerCount: number;
   readonly familySize: number;
   readonly full: boolean;
+  readonly queued: number;
   readonly spilling: boolean;
   readonly headliner: RoomDetail['headliner'];
   readonly openedAt: string | null;
@@ -64,6 +69,8 @@ const blank = (roomId: string): RoomDetail => ({
   listenerCount: 0,
   familyListenerCount: 0,
   full: false,
+  queued: 0,
+  queueCapacity: 0,
   speakers: [],
   moderators: [],
   hands: [],
@@ -125,6 +132,7 @@ export const evolveRoomDetail = (current: RoomDetail | undefined, recorded: Reco
         title: event.data.title,
         capacity: event.data.capacity,
         speakerCapacity: event.data.speakerCapacity,
+        queueCapacity: event.data.queueCapacity ?? 0,
         parentRoomId: event.data.parentRoomId,
         moderators: by !== null && main ? withOne(room.moderators, by) : room.moderators,
         speakers: by !== null && main ? withOne(room.speakers, by) : room.speakers,
@@ -166,6 +174,11 @@ export const evolveRoomDetail = (current: RoomDetail | undefined, recorded: Reco
       return changed(room, at, { full: true });
     case 'RoomHadSeatsAgain':
       return changed(room, at, { full: false });
+    case 'ListenerQueued':
+      return changed(room, at, { queued: room.queued + 1 });
+    case 'ListenerAdmittedFromQueue':
+    case 'ListenerLeftQueue':
+      return changed(room, at, { queued: room.queued - 1 });
     case 'HandRaised':
       return changed(room, at, { hands: withOne(room.hands, event.data.userId) });
     case 'HandLowered':
@@ -192,7 +205,12 @@ export const evolveRoomDetail = (current: RoomDetail | undefined, recorded: Reco
         headliner: { userId: event.data.userId, expectedAudience: event.data.expectedAudience, arrived: false },
       });
     case 'RoomEnded':
-      return changed(room, at, { state: 'ended', endedAt: iso(recorded), endReason: event.data.reason });
+      return changed(room, at, {
+        state: 'ended',
+        endedAt: iso(recorded),
+        endReason: event.data.reason,
+        queued: 0,
+      });
     default: {
       const unknown: never = event;
       throw new TypeError(`Unknown room event ${JSON.stringify(unknown)}`);
@@ -212,6 +230,7 @@ export const toDirectoryEntry = (room: RoomDetail): DirectoryEntry => {
     familyListenerCount: room.familyListenerCount,
     familySize: 1 + open,
     full: room.full,
+    queued: room.queued,
     spilling: open > 0,
     headliner: room.headliner,
     openedAt: room.openedAt,
@@ -227,8 +246,8 @@ export const directoryKey = (roomId: string): string => `directory:${roomId}`;
  */
 export const roomsProjection: DocumentProjection<RoomDetail | DirectoryEntry> = {
   name: 'rooms',
-  // 2: drained overflow rooms leave `overflow`.
-  version: 2,
+  // 2: drained overflow rooms leave `overflow`. 3: the waiting room's length.
+  version: 3,
   perStream: true,
   handles: new Set<string>(ROOM_EVENT_TYPES),
   evolve(event, read) {
