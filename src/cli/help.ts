@@ -29,6 +29,7 @@ Environment:
   SPILLWAY_INTROSPECTION      on|off (default on; GraphiQL needs it)
   SPILLWAY_TRUSTED_DOCUMENTS  only|also (default: only in production)
   SPILLWAY_ROOM_LIMITS        CAPACITY,OVERFLOW_ROOMS a listener may open (default 5000,10)
+  SPILLWAY_QUEUE_CAPACITY     listeners who may wait for a seat in a full family (default 50000; 0: none)
   REDIS_URL            subscriptions across API nodes, and sessions' jobs, through Redis
   SPILLWAY_MEDIA       on (workers in serve), off, or cluster (media nodes on other hosts)
   SPILLWAY_MEDIA_SECRET  signs the control channel between API and media nodes (cluster)

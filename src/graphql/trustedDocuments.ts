@@ -12,7 +12,7 @@ export const TRUSTED_DOCUMENTS = {
   DashboardRooms: `query DashboardRooms($after: String) {
     rooms(state: live, first: 100, after: $after) {
       nodes {
-        id title state listenerCount familyListenerCount full capacity
+        id title state listenerCount familyListenerCount full capacity queued
         overflowRooms { id listenerCount capacity open }
         headliner { userId arrived }
       }
@@ -45,13 +45,28 @@ export const TRUSTED_DOCUMENTS = {
   }`,
   Sessions: `query Sessions { sessions { id status } }`,
   MarkHeadlinerArrived: `mutation MarkHeadlinerArrived($roomId: ID!) { markHeadlinerArrived(roomId: $roomId) { id } }`,
-  JoinRoom: `mutation JoinRoom($roomId: ID!) { joinRoom(roomId: $roomId) { role room { id parentId } } }`,
+  JoinRoom: `mutation JoinRoom($roomId: ID!) {
+    joinRoom(roomId: $roomId) {
+      __typename
+      ... on Placement { role room { id parentId } }
+      ... on Queued { position waiting room { id } }
+    }
+  }`,
+  LeaveRoom: `mutation LeaveRoom($roomId: ID!) { leaveRoom(roomId: $roomId) { id } }`,
+  LeaveQueue: `mutation LeaveQueue($roomId: ID!) { leaveQueue(roomId: $roomId) { id } }`,
+  WaitingRoom: `subscription WaitingRoom($roomId: ID!) {
+    waitingRoom(roomId: $roomId) {
+      __typename
+      ... on Queued { position waiting }
+      ... on Placement { room { id parentId } }
+    }
+  }`,
   InviteToSpeak: `mutation InviteToSpeak($roomId: ID!, $userId: ID!) {
     inviteToSpeak(roomId: $roomId, userId: $userId) { id }
   }`,
   AcceptInvite: `mutation AcceptInvite($roomId: ID!) { acceptInvite(roomId: $roomId) { id } }`,
   RoomCounts: `query RoomCounts($id: ID!) {
-    room(id: $id) { title listenerCount familyListenerCount capacity overflowRooms { id listenerCount capacity } }
+    room(id: $id) { title listenerCount familyListenerCount capacity queued overflowRooms { id listenerCount capacity } }
   }`,
   RoomTimeline: `query RoomTimeline($id: ID!) { roomAnalytics(id: $id) { timeline { second listeners } } }`,
 } as const;

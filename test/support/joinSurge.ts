@@ -11,6 +11,8 @@ export interface JoinReply {
   readonly endedAt: number;
   /** Where the API said the listener was placed. */
   readonly roomId?: string;
+  /** Where the API said the listener waits, when the family had no seat (Queued). */
+  readonly queuedAt?: number;
   /** The error code the client got, or NETWORK when the node did not answer. */
   readonly error?: string;
 }
@@ -24,7 +26,9 @@ export const listenerTokens = async (prefix: string, count: number): Promise<Arr
     }),
   );
 
-const JOIN = 'mutation($roomId: ID!) { joinRoom(roomId: $roomId) { role room { id } } }';
+const JOIN =
+  'mutation($roomId: ID!) { joinRoom(roomId: $roomId) { __typename ... on Placement { role room { id } } ... on Queued { position } } }';
+type JoinAnswer = { __typename: 'Placement'; room: { id: string } } | { __typename: 'Queued'; position: number };
 
 /**
  * Joins every user, `concurrency` at a time; user i goes to `urls()[i % n]`
@@ -47,13 +51,16 @@ export const joinSurge = async (options: {
       const startedAt = performance.now();
       let reply: JoinReply;
       try {
-        const answer = await postGraphQL<{ joinRoom: { room: { id: string } } }>(urls[node]!, JOIN, {
+        const answer = await postGraphQL<{ joinRoom: JoinAnswer }>(urls[node]!, JOIN, {
           token,
           variables: { roomId: options.roomId },
         });
+        const joined = answer.data?.joinRoom;
         reply = answer.errors?.length
           ? { user, node, startedAt, endedAt: performance.now(), error: String(answer.errors[0]!.extensions?.code) }
-          : { user, node, startedAt, endedAt: performance.now(), roomId: answer.data!.joinRoom.room.id };
+          : joined?.__typename === 'Queued'
+            ? { user, node, startedAt, endedAt: performance.now(), queuedAt: joined.position }
+            : { user, node, startedAt, endedAt: performance.now(), roomId: joined!.room.id };
       } catch {
         reply = { user, node, startedAt, endedAt: performance.now(), error: 'NETWORK' };
       }

@@ -14,7 +14,7 @@ import { startApi, type TestApi } from '../../support/apiServer.ts';
 import { eventually } from '../rtp.ts';
 import { MEDIA_SECRET } from './cluster.ts';
 
-const JOIN = 'mutation($roomId: ID!) { joinRoom(roomId: $roomId) { room { id } } }';
+const JOIN = 'mutation($roomId: ID!) { joinRoom(roomId: $roomId) { ... on Placement { room { id } } } }';
 
 describe('media capacity and membership on the control plane', () => {
   const cleanup: Array<() => unknown> = [];
