@@ -37,7 +37,7 @@ export const TRUSTED_DOCUMENTS = {
     sessions(upcoming: true, first: 20) { id title startsAt status expectedAudience headlinerUserId capacity }
   }`,
   DashboardAnalytics: `query DashboardAnalytics($id: ID!) {
-    roomAnalytics(id: $id) { timeline { second listeners familyListeners } }
+    roomAnalytics(id: $id) { timeline { second listeners familyListeners queued } }
   }`,
   DashboardViewer: `query DashboardViewer { viewer { id roles } }`,
   ScheduleSession: `mutation ScheduleSession($input: ScheduleSessionInput!) {
