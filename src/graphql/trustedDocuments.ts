@@ -68,7 +68,13 @@ export const TRUSTED_DOCUMENTS = {
   RoomCounts: `query RoomCounts($id: ID!) {
     room(id: $id) { title listenerCount familyListenerCount capacity queued overflowRooms { id listenerCount capacity } }
   }`,
-  RoomTimeline: `query RoomTimeline($id: ID!) { roomAnalytics(id: $id) { timeline { second listeners } } }`,
+  RoomTimeline: `query RoomTimeline($id: ID!) {
+    roomAnalytics(id: $id) { queuePeak admittedFromQueue timeline { second listeners queued } }
+  }`,
+  OpenRoom: `mutation OpenRoom($input: OpenRoomInput!) { openRoom(input: $input) { id } }`,
+  AnnounceHeadliner: `mutation AnnounceHeadliner($roomId: ID!, $userId: ID!, $expectedAudience: Int!) {
+    announceHeadliner(roomId: $roomId, userId: $userId, expectedAudience: $expectedAudience) { id }
+  }`,
 } as const;
 
 export type TrustedDocumentId = keyof typeof TRUSTED_DOCUMENTS;
