@@ -187,8 +187,9 @@ export const createRoomCommands = (store: EventStore, snapshots: SnapshotStore, 
     for (const { pending, events: own } of decided)
       pending.resolve({ roomId: mailbox.roomId, events: own, revision, position });
     for (const { pending, error } of refused) pending.reject(error);
-    // Amortised: a snapshot costs the roster's size, so it waits for at least as many new events.
-    const due = BigInt(Math.max(Number(snapshotEvery), room.state.roster.members.size));
+    // Amortised: a snapshot costs the roster's and the waiting room's size, so it waits for at least as many new events.
+    const held = room.state.roster.members.size + room.state.snapshot.context.waiting.tickets.size;
+    const due = BigInt(Math.max(Number(snapshotEvery), held));
     if (room.revision - mailbox.lastSnapshot >= due) {
       mailbox.lastSnapshot = room.revision;
       await snapshots.save(roomStreamId(mailbox.roomId), room.revision, roomDecider.snapshots!.toData(room.state));
