@@ -35,37 +35,48 @@ export const standingOf = (readModels: ReadModels, roomId: string, userId: strin
  * seated, out of the queue or the room ended. Undefined when they are neither
  * waiting nor just seated from the queue. Reads after each committed batch
  * that touched the family's queue, on whichever node serves the subscription
- * (every node's read models follow the one log).
+ * (every node's read models follow the one log). `return()` (the client went
+ * away) stops watching at once, even while waiting for the next change.
  */
 export const followStanding = (
   readModels: ReadModels,
   roomId: string,
   userId: string,
-): AsyncGenerator<JoinOutcomeShape> | undefined => {
+): AsyncIterableIterator<JoinOutcomeShape> | undefined => {
   const first = standingOf(readModels, roomId, userId);
   if (!first) return undefined;
-  let wake: (() => void) | undefined;
+  let last: JoinOutcomeShape | undefined;
   let dirty = false;
+  let finished = false;
+  let wake: (() => void) | undefined;
   const stop = readModels.watchQueue(roomId, () => {
     dirty = true;
     wake?.();
   });
-  return (async function* () {
-    try {
-      let last = first;
-      yield first;
-      while (last.kind === 'queued') {
+  const finish = (): IteratorResult<JoinOutcomeShape> => {
+    finished = true;
+    stop();
+    wake?.();
+    return { done: true, value: undefined };
+  };
+  const iterator: AsyncIterableIterator<JoinOutcomeShape> = {
+    [Symbol.asyncIterator]: () => iterator,
+    async next(): Promise<IteratorResult<JoinOutcomeShape>> {
+      if (finished) return { done: true, value: undefined };
+      if (!last) return { done: false, value: (last = first) };
+      while (!finished && last.kind === 'queued') {
         if (!dirty) await new Promise<void>((resolve) => (wake = resolve));
         wake = undefined;
+        if (finished) break;
         dirty = false;
         const now = standingOf(readModels, roomId, userId);
-        if (!now) return;
+        if (!now) break;
         if (now.kind === 'queued' && now.position === last.position && now.waiting === last.waiting) continue;
-        last = now;
-        yield now;
+        return { done: false, value: (last = now) };
       }
-    } finally {
-      stop();
-    }
-  })();
+      return finish();
+    },
+    return: async () => finish(),
+  };
+  return iterator;
 };
