@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { createPostgresEventStore } from '../src/eventstore/index.ts';
-import { measureAppends, payload, rate, type Appender } from './appendWorkload.ts';
+import { payload, rate, type Appender } from './appendWorkload.ts';
 import { ratio, report } from './report.ts';
 
 const URL_ = process.env.SPILLWAY_BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
@@ -54,37 +54,69 @@ const concurrentSingles = async (append: Appender, writers: number, each: number
   return rate(writers * each, started);
 };
 
-interface Figures {
-  single: number;
-  batched: number;
-  concurrent: number;
-}
+type Store = { appendToStream(id: string, events: never[]): Promise<unknown>; close(): Promise<void> };
+const appenderOf =
+  (store: Store): Appender =>
+  (events, stream) =>
+    store.appendToStream(stream, events as never[]);
 
-/** Every workload through one store's append, then the store closed. */
-const measure = async (
-  store: { appendToStream(id: string, events: never[]): Promise<unknown>; close(): Promise<void> },
-  load: Load,
-): Promise<Figures> => {
-  try {
-    const append: Appender = (events, stream) => store.appendToStream(stream, events as never[]);
-    const { single, batched } = await measureAppends(append, { ...load, readEvents: 0 });
-    return { single, batched, concurrent: await concurrentSingles(append, WRITERS, load.concurrentEach) };
-  } finally {
-    await store.close();
-  }
+/**
+ * The floor no durable store can pass one append at a time: a plain INSERT
+ * (one row, or 100) committed alone: one round trip, one WAL flush.
+ */
+const floorAppender = async (schema: string): Promise<{ append: Appender; close(): Promise<void> }> => {
+  const client = new pg.Client({ connectionString: URL_ });
+  await client.connect();
+  await client.query(`CREATE TABLE "${schema}".floor (id bigserial PRIMARY KEY, v text NOT NULL)`);
+  return {
+    append: (events) =>
+      events.length === 1
+        ? client.query(`INSERT INTO "${schema}".floor (v) VALUES ($1)`, [JSON.stringify(events[0]!.data)])
+        : client.query(`INSERT INTO "${schema}".floor (v) SELECT unnest($1::text[])`, [
+            events.map((e) => JSON.stringify(e.data)),
+          ]),
+    close: () => client.end(),
+  };
 };
 
-const oursOnce = (schema: string, load: Load): Promise<Figures> =>
-  measure(createPostgresEventStore(URL_, { schema }), load);
-
-// Emmett's tables are unqualified: point its connections' search_path at the bench schema.
-const emmettOnce = (peer: EmmettPostgres, schema: string, load: Load): Promise<Figures> =>
-  measure(
-    peer.getPostgreSQLEventStore(`${URL_}?options=${encodeURIComponent(`-c search_path=${schema}`)}`, {
-      schema: { autoMigration: 'CreateOrUpdate' },
-    }),
-    load,
-  );
+/**
+ * Single appends, then batches of 100, taken in turns: one of ours, one of
+ * Emmett's, one floor INSERT, and again. This machine's load moves from
+ * second to second (other work shares its two cores and its disk), so each
+ * side is timed through the same moments rather than one after the other.
+ */
+const interleaved = async (sides: Record<'ours' | 'emmett' | 'floor', Appender>, load: Load) => {
+  const spent = {
+    ours: { single: 0, batched: 0 },
+    emmett: { single: 0, batched: 0 },
+    floor: { single: 0, batched: 0 },
+  };
+  const timed = async (
+    side: keyof typeof sides,
+    kind: 'single' | 'batched',
+    events: Parameters<Appender>[0],
+    stream: string,
+  ) => {
+    const started = performance.now();
+    await sides[side](events, stream);
+    spent[side][kind] += performance.now() - started;
+  };
+  for (let i = 0; i < load.singleAppends; i += 1) {
+    for (const side of ['ours', 'emmett', 'floor'] as const)
+      await timed(side, 'single', [{ type: 'ListenerAdmitted', data: payload(i) }], `room-${i % 100}`);
+  }
+  for (let b = 0; b < load.batches; b += 1) {
+    const events = Array.from({ length: 100 }, (_, i) => ({ type: 'ListenerAdmitted', data: payload(b * 100 + i) }));
+    for (const side of ['ours', 'emmett', 'floor'] as const)
+      await timed(side, 'batched', events, `room-batch-${b % 100}`);
+  }
+  const perSecond = (count: number, ms: number) => count / (ms / 1000);
+  const figures = (side: keyof typeof spent) => ({
+    single: perSecond(load.singleAppends, spent[side].single),
+    batched: perSecond(load.batches * 100, spent[side].batched),
+  });
+  return { ours: figures('ours'), emmett: figures('emmett'), floor: figures('floor') };
+};
 
 interface Load {
   singleAppends: number;
@@ -92,53 +124,60 @@ interface Load {
   concurrentEach: number;
 }
 
-const best = (runs: Figures[]): Figures => ({
-  single: Math.max(...runs.map((r) => r.single)),
-  batched: Math.max(...runs.map((r) => r.batched)),
-  concurrent: Math.max(...runs.map((r) => r.concurrent)),
-});
-
 export const runPostgres = async (quick: boolean): Promise<void> => {
   const peer = await loadPeer();
   const suffix = randomBytes(4).toString('hex');
   const ours = `spillway_bench_${suffix}`;
   const theirs = `emmett_bench_${suffix}`;
   await admin((c) => c.query(`CREATE SCHEMA "${theirs}"`));
-  const oursLoad: Load = quick
-    ? { singleAppends: 300, batches: 30, concurrentEach: 50 }
-    : { singleAppends: 3000, batches: 300, concurrentEach: 300 };
-  const emmettLoad: Load = quick
-    ? { singleAppends: 100, batches: 10, concurrentEach: 20 }
-    : { singleAppends: 1000, batches: 100, concurrentEach: 100 };
+  const load: Load = quick
+    ? { singleAppends: 200, batches: 20, concurrentEach: 20 }
+    : { singleAppends: 1500, batches: 150, concurrentEach: 150 };
+  const oursStore = createPostgresEventStore(URL_, { schema: ours });
+  // Emmett's tables are unqualified: point its connections' search_path at the bench schema.
+  const emmettStore = peer.getPostgreSQLEventStore(
+    `${URL_}?options=${encodeURIComponent(`-c search_path=${theirs}`)}`,
+    { schema: { autoMigration: 'CreateOrUpdate' } },
+  );
+  const floor = await floorAppender(theirs);
   try {
     const server = await admin(
       async (c) => (await c.query<{ server_version: string }>('SHOW server_version')).rows[0]!.server_version,
     );
     report(
-      `PostgreSQL ${server} on 127.0.0.1 (fsync on, synchronous_commit on); two rounds each, alternating, best kept`,
+      `PostgreSQL ${server} on 127.0.0.1 (fsync on, synchronous_commit on); ours, Emmett's and a plain INSERT taken in turns, append by append`,
     );
-    const a: Figures[] = [];
-    const b: Figures[] = [];
-    for (let round = 0; round < 2; round += 1) {
-      a.push(await oursOnce(ours, oursLoad));
-      b.push(await emmettOnce(peer, theirs, emmettLoad));
-    }
-    const o = best(a);
-    const e = best(b);
+    // Each side's schema and connections made before anything is timed.
+    await appenderOf(oursStore)([{ type: 'Warm', data: payload(0) }], 'warm');
+    await appenderOf(emmettStore)([{ type: 'Warm', data: payload(0) }], 'warm');
+    const o = await interleaved(
+      { ours: appenderOf(oursStore), emmett: appenderOf(emmettStore), floor: floor.append },
+      load,
+    );
+    const concurrentOurs = await concurrentSingles(appenderOf(oursStore), WRITERS, load.concurrentEach);
+    const concurrentEmmett = await concurrentSingles(appenderOf(emmettStore), WRITERS, load.concurrentEach);
     report(
-      `pg ours   single-event appends: ${o.single.toFixed(0)}/s (${oursLoad.singleAppends} appends, one at a time)`,
+      `pg ours   single-event appends: ${o.ours.single.toFixed(0)}/s (${load.singleAppends} appends, one at a time)`,
     );
-    report(`pg ours   batches of 100:       ${o.batched.toFixed(0)} events/s (${oursLoad.batches * 100} events)`);
+    report(`pg ours   batches of 100:       ${o.ours.batched.toFixed(0)} events/s (${load.batches * 100} events)`);
     report(
-      `pg ours   ${WRITERS} concurrent writers: ${o.concurrent.toFixed(0)} single appends/s (group commit under the append lock)`,
+      `pg ours   ${WRITERS} concurrent writers: ${concurrentOurs.toFixed(0)} single appends/s (group commit under the append lock)`,
     );
-    report(`pg emmett single-event appends: ${e.single.toFixed(0)}/s (${emmettLoad.singleAppends} appends)`);
-    report(`pg emmett batches of 100:       ${e.batched.toFixed(0)} events/s (${emmettLoad.batches * 100} events)`);
-    report(`pg emmett ${WRITERS} concurrent writers: ${e.concurrent.toFixed(0)} single appends/s`);
-    report(`ratio pg single ours/emmett: ${ratio(o.single, e.single)}`);
-    report(`ratio pg batch100 ours/emmett: ${ratio(o.batched, e.batched)}`);
-    report(`ratio pg concurrent${WRITERS} ours/emmett: ${ratio(o.concurrent, e.concurrent)}`);
+    report(`pg emmett single-event appends: ${o.emmett.single.toFixed(0)}/s (${load.singleAppends} appends)`);
+    report(`pg emmett batches of 100:       ${o.emmett.batched.toFixed(0)} events/s (${load.batches * 100} events)`);
+    report(`pg emmett ${WRITERS} concurrent writers: ${concurrentEmmett.toFixed(0)} single appends/s`);
+    report(
+      `pg floor  a plain INSERT committed alone: ${o.floor.single.toFixed(0)}/s one row, ${o.floor.batched.toFixed(0)} rows/s 100 at a time (no durable store passes it one append at a time)`,
+    );
+    const share = (x: number, of: number) => `${((100 * x) / of).toFixed(0)} %`;
+    report(
+      `share of the floor: ours single ${share(o.ours.single, o.floor.single)}, batch ${share(o.ours.batched, o.floor.batched)}; emmett single ${share(o.emmett.single, o.floor.single)}, batch ${share(o.emmett.batched, o.floor.batched)}`,
+    );
+    report(`ratio pg single ours/emmett: ${ratio(o.ours.single, o.emmett.single)}`);
+    report(`ratio pg batch100 ours/emmett: ${ratio(o.ours.batched, o.emmett.batched)}`);
+    report(`ratio pg concurrent${WRITERS} ours/emmett: ${ratio(concurrentOurs, concurrentEmmett)}`);
   } finally {
+    await Promise.allSettled([oursStore.close(), emmettStore.close(), floor.close()]);
     await admin((c) => c.query(`DROP SCHEMA IF EXISTS "${ours}" CASCADE; DROP SCHEMA IF EXISTS "${theirs}" CASCADE`));
   }
 };

@@ -212,6 +212,12 @@ export const createRoomCommands = (store: EventStore, snapshots: SnapshotStore, 
     if (mailbox.running || mailbox.queue.length === 0) return;
     mailbox.running = (async () => {
       try {
+        // The first turn waits for the rest of this pass of the event loop: the
+        // commands its I/O delivers join the same batch. Without it, a store that
+        // appends synchronously (SQLite) would take each idle family's first
+        // command alone, inside its sender's call, and a surge would commit one
+        // join at a time.
+        await new Promise((resolve) => setImmediate(resolve));
         while (mailbox.queue.length > 0) {
           await turn(mailbox);
           if (mailbox.queue.length === 0) break;

@@ -158,6 +158,7 @@ export const createApiServer = (options: ApiServerOptions) => {
   const sseFeed = useSseFeed({ maskError });
   const anonymous: ApiContext = { viewer: null, services: options.services, requestId: 'shared-subscription-results' };
 
+  const deadlineMs = options.requestDeadlineMs ?? 10_000;
   const yoga = createYoga<Record<string, never>, ApiContext>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -177,7 +178,7 @@ export const createApiServer = (options: ApiServerOptions) => {
       useMutationBudget(),
       useErrorStatus(),
       plainRequestErrors,
-      useRequestDeadline(options.requestDeadlineMs ?? 10_000),
+      useRequestDeadline(deadlineMs),
       useSharedSubscriptionExecution(anonymous, sseFeed.onShared),
       sseFeed.plugin,
     ],
@@ -192,6 +193,7 @@ export const createApiServer = (options: ApiServerOptions) => {
     schema,
     trusted,
     maskError,
+    deadlineMs,
     contextFor: async (request) => ({
       viewer: await viewerFrom(request.headers.authorization),
       services: options.services,

@@ -3,6 +3,7 @@ import type { GraphQLError } from 'graphql';
 import { execute, getOperationAST, OperationTypeNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { ApiContext } from './context.ts';
 import { chargeMutation, statusOfErrors, withoutHttp } from './plugins.ts';
+import { withinDeadline } from './deadline.ts';
 import type { TrustedDocument } from './trustedDocuments.ts';
 
 export interface TrustedExecutionOptions {
@@ -11,6 +12,8 @@ export interface TrustedExecutionOptions {
   /** The request's context (its viewer from the token); throws a GraphQLError for a bad token. */
   readonly contextFor: (request: IncomingMessage) => Promise<ApiContext>;
   readonly maskError: (error: unknown, message: string) => GraphQLError;
+  /** Each call is answered within this, as every other request is (`useRequestDeadline`). */
+  readonly deadlineMs: number;
 }
 
 /** What a POST body names, when it names a trusted document and nothing else. */
@@ -81,13 +84,16 @@ export const createTrustedExecution = (options: TrustedExecutionOptions) => {
     }
     const refused = chargeMutation(context, call.document.document, call.operationName);
     if (refused) return { errors: [refused] };
-    return execute({
-      schema: options.schema,
-      document: call.document.document,
-      variableValues: call.variables,
-      operationName: call.operationName,
-      contextValue: context,
-    });
+    return withinDeadline(
+      options.deadlineMs,
+      execute({
+        schema: options.schema,
+        document: call.document.document,
+        variableValues: call.variables,
+        operationName: call.operationName,
+        contextValue: context,
+      }),
+    );
   };
 
   return {

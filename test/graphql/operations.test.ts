@@ -94,9 +94,25 @@ describe('GraphQL operations', () => {
     expect((await mutate('bob', 'raiseHand', { roomId: main.id })).raisedHands).toEqual(['bob']);
     expect((await mutate('bob', 'lowerHand', { roomId: main.id })).raisedHands).toEqual([]);
     await mutate('carol', 'raiseHand', { roomId: main.id });
-    expect((await mutate('bob', 'raiseHand', { roomId: main.id })).raisedHands).toEqual(['carol', 'bob']);
+    // A listener sees only their own hand; the moderator sees every hand, in order.
+    expect((await mutate('bob', 'raiseHand', { roomId: main.id })).raisedHands).toEqual(['bob']);
+    expect((await room(main.id, 'alice'))!.raisedHands).toEqual(['carol', 'bob']);
+    expect((await room(main.id, 'carol'))!.raisedHands).toEqual(['carol']);
+    expect((await room(main.id, 'dave'))!.raisedHands).toEqual([]);
     const lowered = await mutate('alice', 'lowerHand', { roomId: main.id, userId: 'carol' });
     expect(lowered.raisedHands).toEqual(['bob']);
+  });
+
+  it('rooms: an anonymous reader sees no raised hands', async () => {
+    const main = await openRoom(api, as('alice'));
+    await joinRoom(api, as('bob'), main.id);
+    await mutate('bob', 'raiseHand', { roomId: main.id });
+    // The directory is open without a token; its rooms show an anonymous reader no hands.
+    const anonymous = await api.data<{ rooms: { nodes: { id: string; raisedHands: string[] }[] } }>(
+      `{ rooms(first: 100, state: live) { nodes { id raisedHands } } }`,
+    );
+    expect(anonymous.rooms.nodes.find((r) => r.id === main.id)?.raisedHands).toEqual([]);
+    expect((await room(main.id, 'alice'))!.raisedHands).toEqual(['bob']);
   });
 
   it('inviteToSpeak, acceptInvite, moveToAudience: a listener goes on stage and back', async () => {

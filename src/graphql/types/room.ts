@@ -1,6 +1,13 @@
 import type { RoomDetail } from '../../projections/index.ts';
 import { builder } from '../builder.ts';
 
+/** The feed's rule for hands (`asSeenBy`), for a read: moderators see all, a hand's owner their own. */
+const handsSeenBy = (room: RoomDetail, userId: string | undefined): readonly string[] => {
+  if (userId === undefined) return [];
+  if (room.moderators.includes(userId)) return room.hands;
+  return room.hands.includes(userId) ? [userId] : [];
+};
+
 export const RoomStateEnum = builder.enumType('RoomState', {
   description: 'Where a room is in its life.',
   values: {
@@ -50,7 +57,11 @@ export const RoomRef = builder.objectRef<RoomDetail>('Room').implement({
     }),
     speakers: t.exposeIDList('speakers', { description: 'Users on stage.' }),
     moderators: t.exposeIDList('moderators', { description: 'Users who moderate the room.' }),
-    raisedHands: t.exposeIDList('hands', { description: 'In the order they went up.' }),
+    raisedHands: t.idList({
+      description:
+        "Raised hands, in the order they went up. A room's moderators see every hand; anyone else sees only their own (or an empty list), as in the room feed.",
+      resolve: (room, _args, context) => handsSeenBy(room, context.viewer?.userId),
+    }),
     headliner: t.field({
       type: HeadlinerRef,
       nullable: true,
