@@ -50,6 +50,18 @@ const family = async (c: Cluster, nodes: number, perRoom: number) => {
     data: { roomId, title: 'bench', capacity: perRoom + 2 },
     metadata: { ...at(), actor: SPEAKERS[0]! },
   });
+  // Its joins are admitted within the seats media holds for it: announce the audience, so they are held ahead.
+  const audience = nodes * perRoom;
+  await commands.send({
+    type: 'AnnounceHeadliner',
+    data: { roomId, userId: SPEAKERS[0]!, expectedAudience: audience + SPEAKERS.length },
+    metadata: { ...at(), actor: SPEAKERS[0]! },
+  });
+  const until = Date.now() + 20_000;
+  while ((readModels.capacityPlan(roomId)?.mediaSeats ?? 0) < audience + SPEAKERS.length) {
+    if (Date.now() > until) throw new Error(`media seats for ${audience} listeners were not granted to ${roomId}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   for (const s of SPEAKERS.slice(1)) {
     await commands.send({ type: 'JoinRoom', data: { roomId }, metadata: { ...at(), actor: s } });
     await commands.send({

@@ -37,7 +37,8 @@ Environment:
 
 export const COMMAND_HELP = {
   'media-node': `Usage: spillway media-node --api URL [--api URL ...] [--listen IP] [--announce IP]
-                          [--node-id ID] [--workers N] [--control-port N] [--audit FILE]
+                          [--node-id ID] [--workers N] [--listeners-per-worker N]
+                          [--control-port N] [--audit FILE]
 
 mediasoup workers for a media host (one per core by default), driven by the
 API nodes at --api over a control channel signed with SPILLWAY_MEDIA_SECRET
@@ -50,6 +51,8 @@ leaves the control plane cleanly.
   --announce IP       the address clients and other nodes are told, behind NAT
   --node-id ID        this node's id in the log (default the host name)
   --workers N         mediasoup workers (default one per core)
+  --listeners-per-worker N
+                      listeners a worker carries, its capacity's unit (default 600: three speakers each)
   --control-port N    the control server's port (default a free one)
   --audit FILE        appends every control request received to FILE (JSON lines)
 `,

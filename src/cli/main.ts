@@ -129,6 +129,7 @@ const COMMANDS = {
       announce: 'value',
       'node-id': 'value',
       workers: 'value',
+      'listeners-per-worker': 'value',
       'control-port': 'value',
       audit: 'value',
     },

@@ -9,6 +9,7 @@ export interface MediaNodeFlags {
   readonly announce?: string | undefined;
   readonly api?: string[] | undefined;
   readonly workers?: string | undefined;
+  readonly 'listeners-per-worker'?: string | undefined;
   readonly 'control-port'?: string | undefined;
   readonly audit?: string | undefined;
 }
@@ -42,6 +43,7 @@ export const runMediaNode = async (flags: MediaNodeFlags, env: NodeJS.ProcessEnv
     throw new UsageError(`--node-id "${nodeId}" must be 1 to 64 letters, digits, "-" or "_".`);
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
   const workers = whole('workers', flags.workers, 1, 64);
+  const listenersPerWorker = whole('listeners-per-worker', flags['listeners-per-worker'], 1, 100_000);
   const controlPort = whole('control-port', flags['control-port'], 0, 65_535);
   let lastComplaint = 0;
   const node = await startMediaNode({
@@ -51,6 +53,7 @@ export const runMediaNode = async (flags: MediaNodeFlags, env: NodeJS.ProcessEnv
     apiUrls,
     ...(flags.announce ? { announcedAddress: flags.announce } : {}),
     ...(workers === undefined ? {} : { workers }),
+    ...(listenersPerWorker === undefined ? {} : { listenersPerWorker }),
     ...(controlPort === undefined ? {} : { controlPort }),
     ...(flags.audit === undefined
       ? {}

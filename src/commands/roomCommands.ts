@@ -32,6 +32,11 @@ export interface RoomCommandOptions {
   readonly onAppended?: (position: bigint) => void;
   /** How many families stay loaded, and how long idle (defaults: DEFAULT_MAILBOX_LIMITS). */
   readonly held?: Partial<MailboxLimits>;
+  /**
+   * Rooms opened here admit listeners only within the media seats granted
+   * to them (MediaSeatsGranted): on when media runs on other hosts.
+   */
+  readonly gateJoinsOnMedia?: boolean;
 }
 
 /** What a command did: its events, and where the log holds them. */
@@ -93,6 +98,10 @@ export const createRoomCommands = (store: EventStore, snapshots: SnapshotStore, 
     ...(options.held ? { limits: options.held } : {}),
   });
   let closing = false;
+  const gated = (command: RoomCommand): RoomCommand =>
+    options.gateJoinsOnMedia === true && command.type === 'OpenRoom'
+      ? { ...command, data: { ...command.data, mediaGated: true } }
+      : command;
 
   /**
    * Decides a batch against the room's state, evolving it as it goes. Refusals
@@ -244,8 +253,9 @@ export const createRoomCommands = (store: EventStore, snapshots: SnapshotStore, 
       if (refusal) return Promise.reject(refusal);
       const root = familyRootOf(roomId);
       // Commands for an overflow room go to its family's main room, which decides for the family.
-      const routed =
-        root === roomId ? command : ({ ...command, data: { ...command.data, roomId: root } } as RoomCommand);
+      const routed = gated(
+        root === roomId ? command : ({ ...command, data: { ...command.data, roomId: root } } as RoomCommand),
+      );
       return new Promise<CommandResult>((resolve, reject) => {
         const mailbox = mailboxes.use(root);
         mailbox.queue.push({ command: routed, resolve, reject });

@@ -20,8 +20,11 @@ type RoomOptions = {
   readonly queueCapacity?: number;
 };
 
-/** Opens a new room: the actor becomes its moderator and its first speaker. */
-export type OpenRoom = Of<'OpenRoom', ForRoom<Partial<RoomOptions>>>;
+/**
+ * Opens a new room: the actor becomes its moderator and its first speaker.
+ * `mediaGated`: its joins wait on media seats (set by the command path when media is on other hosts).
+ */
+export type OpenRoom = Of<'OpenRoom', ForRoom<Partial<RoomOptions> & { readonly mediaGated?: boolean }>>;
 /** The actor joins as a listener: in the main room if it has a seat, else in an overflow room. */
 export type JoinRoom = Of<'JoinRoom', ForRoom>;
 export type LeaveRoom = Of<'LeaveRoom', ForRoom>;
@@ -44,6 +47,8 @@ export type AddModerator = Of<'AddModerator', ForRoom<{ userId: string }>>;
 export type AnnounceHeadliner = Of<'AnnounceHeadliner', ForRoom<{ userId: string; expectedAudience: number }>>;
 export type MarkHeadlinerArrived = Of<'MarkHeadlinerArrived', ForRoom>;
 export type EndRoom = Of<'EndRoom', ForRoom>;
+/** The media cluster records how many listeners the family's media nodes reserved seats for. */
+export type GrantMediaSeats = Of<'GrantMediaSeats', ForRoom<{ seats: number }>>;
 
 export type RoomCommand =
   | OpenRoom
@@ -59,7 +64,8 @@ export type RoomCommand =
   | AddModerator
   | AnnounceHeadliner
   | MarkHeadlinerArrived
-  | EndRoom;
+  | EndRoom
+  | GrantMediaSeats;
 
 export type RoomCommandType = RoomCommand['type'];
 

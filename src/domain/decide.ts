@@ -28,6 +28,7 @@ import {
 import { placeOrQueue } from './seating.ts';
 import {
   MAX_AUDIENCE,
+  MAX_MEDIA_SEATS,
   MAX_CAPACITY,
   MAX_QUEUE_CAPACITY,
   requireActor,
@@ -77,6 +78,7 @@ const FIRST_EVENT: Record<RoomCommand['type'], RoomEventType> = {
   AnnounceHeadliner: 'HeadlinerAnnounced',
   MarkHeadlinerArrived: 'HeadlinerArrived',
   EndRoom: 'RoomEnded',
+  GrantMediaSeats: 'MediaSeatsGranted',
 };
 
 /** What freeing a listener's seat in `fromRoomId` entails: seats again in the main room, or a drained overflow room. */
@@ -136,7 +138,14 @@ export const decide = (state: RoomState, command: RoomCommand): RoomEvent[] => {
       return [
         {
           type: 'RoomOpened',
-          data: { roomId, ...settingsFrom(command.data), by: actor, parentRoomId: null, at: command.metadata.at },
+          data: {
+            roomId,
+            ...settingsFrom(command.data),
+            by: actor,
+            parentRoomId: null,
+            at: command.metadata.at,
+            ...(command.data.mediaGated === true ? { mediaGated: true as const } : {}),
+          },
         },
       ];
     }
@@ -222,6 +231,11 @@ export const decide = (state: RoomState, command: RoomCommand): RoomEvent[] => {
     }
     case 'EndRoom':
       return [{ type: 'RoomEnded', data: { roomId, by: actor, reason: 'ended', at: command.metadata.at } }];
+    case 'GrantMediaSeats': {
+      const seats = wholeNumber('seats', command.data.seats, 0, MAX_MEDIA_SEATS);
+      if (context.mediaSeats === seats) return [];
+      return [{ type: 'MediaSeatsGranted', data: { roomId, seats, at: command.metadata.at } }];
+    }
     default: {
       const unknown: never = command;
       throw invalidCommand(`Unknown command ${JSON.stringify((unknown as { type?: unknown }).type)}.`);

@@ -22,7 +22,11 @@ export interface RoomSettings {
 type Of<Type extends string, Data> = { readonly type: Type; readonly data: Data };
 type InRoom<T = object> = { readonly roomId: string } & T;
 
-/** `queueCapacity` is absent in rooms opened before the waiting room: they have none (0). */
+/**
+ * `queueCapacity` is absent in rooms opened before the waiting room: they have none (0).
+ * `mediaGated`: its joins are admitted only within the seats its media nodes
+ * reserved for it (media on other hosts); absent, the family is not gated.
+ */
 export type RoomOpened = Of<
   'RoomOpened',
   InRoom<
@@ -31,6 +35,7 @@ export type RoomOpened = Of<
       by: string | null;
       parentRoomId: string | null;
       at: string;
+      mediaGated?: true;
     }
   >
 >;
@@ -75,6 +80,12 @@ export type HeadlinerAnnounced = Of<
 >;
 /** The headliner is on stage; `fromRoomId` is where they listened, if anywhere. */
 export type HeadlinerArrived = Of<'HeadlinerArrived', InRoom<{ userId: string; fromRoomId: string | null }>>;
+/**
+ * The listeners a gated family's media can serve now: the seats its media
+ * nodes reserved for it. Recorded by the media cluster through the family's
+ * mailbox, so joins past it are refused in the turn that decides them.
+ */
+export type MediaSeatsGranted = Of<'MediaSeatsGranted', InRoom<{ seats: number; at: string }>>;
 export type RoomEnded = Of<
   'RoomEnded',
   InRoom<{ by: string | null; reason: 'ended' | 'parentEnded' | 'drained'; at: string }>
@@ -101,6 +112,7 @@ export type RoomEvent =
   | ModeratorAdded
   | HeadlinerAnnounced
   | HeadlinerArrived
+  | MediaSeatsGranted
   | RoomEnded;
 
 export type RoomEventType = RoomEvent['type'];
@@ -126,6 +138,7 @@ export const ROOM_EVENT_TYPES: readonly RoomEventType[] = [
   'ModeratorAdded',
   'HeadlinerAnnounced',
   'HeadlinerArrived',
+  'MediaSeatsGranted',
   'RoomEnded',
 ];
 

@@ -5,6 +5,7 @@ export type {
   AnnounceHeadliner,
   CommandMetadata,
   EndRoom,
+  GrantMediaSeats,
   InviteToSpeak,
   JoinRoom,
   LeaveQueue,
@@ -64,7 +65,16 @@ export {
   type MediaNodeEvent,
   type MediaNodeProfile,
   type MediaNodeState,
+  type ReserveMediaSeats,
 } from './mediaNode.ts';
+export {
+  chooseReservations,
+  seatsHeld,
+  seatsWanted,
+  type FamilySeatDemand,
+  type NodeSeats,
+  type SeatChoice,
+} from './mediaSeats.ts';
 export {
   choosePlacements,
   evolveMediaPlacement,
@@ -73,6 +83,8 @@ export {
   isMediaPlacementEvent,
   MEDIA_PLACEMENT_EVENT_TYPES,
   mediaPlacementStreamId,
+  nodeOfRouter,
+  routerFor,
   type MediaPlacementCommand,
   type MediaPlacementEvent,
   type MediaPlacementState,

@@ -35,18 +35,33 @@ export type MediaNodeDeclaredLost = Of<
     at: string;
   }
 >;
-export type MediaNodeEvent = MediaNodeJoined | MediaNodeLeft | MediaNodeDeclaredLost;
+/**
+ * Seats of this node held for one room family: `seats` is the family's whole
+ * reservation here from now on (0: released). Decided on this stream, with
+ * its expected revision, so two families are never given the same seats.
+ */
+export type MediaSeatsReserved = Of<
+  'MediaSeatsReserved',
+  { nodeId: string; instanceId: string; familyId: string; seats: number; at: string }
+>;
+export type MediaNodeEvent = MediaNodeJoined | MediaNodeLeft | MediaNodeDeclaredLost | MediaSeatsReserved;
 
 export type JoinMediaNode = Command<'JoinMediaNode', MediaNodeProfile>;
 export type LeaveMediaNode = Command<'LeaveMediaNode', { nodeId: string; instanceId: string }>;
 /** Sent by an API node that heard nothing from the node for `silentForMs`. */
 export type DeclareMediaNodeLost = Command<'DeclareMediaNodeLost', { nodeId: string; instanceId: string }>;
-export type MediaNodeCommand = JoinMediaNode | LeaveMediaNode | DeclareMediaNodeLost;
+/** Asks for `seats` of the node for a family in all (0 releases them); it gets as many as are free. */
+export type ReserveMediaSeats = Command<
+  'ReserveMediaSeats',
+  { nodeId: string; instanceId: string; familyId: string; seats: number }
+>;
+export type MediaNodeCommand = JoinMediaNode | LeaveMediaNode | DeclareMediaNodeLost | ReserveMediaSeats;
 
 export const MEDIA_NODE_EVENT_TYPES: readonly MediaNodeEvent['type'][] = [
   'MediaNodeJoined',
   'MediaNodeLeft',
   'MediaNodeDeclaredLost',
+  'MediaSeatsReserved',
 ];
 
 export const isMediaNodeEvent = (event: { type: string }): event is MediaNodeEvent =>
@@ -57,20 +72,43 @@ export const mediaNodeStreamId = (nodeId: string): string => `media-node-${nodeI
 export interface MediaNodeState {
   readonly status: 'unknown' | 'joined' | 'left' | 'lost';
   readonly profile: MediaNodeProfile | undefined;
+  /** Seats held per room family, by this instance; a node that leaves or is lost holds none. */
+  readonly reservations: ReadonlyMap<string, number>;
 }
 
-export const initialMediaNodeState = (): MediaNodeState => ({ status: 'unknown', profile: undefined });
+const NONE: ReadonlyMap<string, number> = new Map();
+
+export const initialMediaNodeState = (): MediaNodeState => ({
+  status: 'unknown',
+  profile: undefined,
+  reservations: NONE,
+});
+
+/** The node's seats not held by any family but `familyId` (none unless it is joined). */
+export const seatsFreeFor = (state: MediaNodeState, familyId: string): number => {
+  if (state.status !== 'joined') return 0;
+  let held = 0;
+  for (const [id, seats] of state.reservations) if (id !== familyId) held += seats;
+  return Math.max(0, (state.profile?.capacity ?? 0) - held);
+};
 
 export const evolveMediaNode = (state: MediaNodeState, event: MediaNodeEvent): MediaNodeState => {
   switch (event.type) {
     case 'MediaNodeJoined': {
       const { at: _at, ...profile } = event.data;
-      return { status: 'joined', profile };
+      const same = state.status === 'joined' && state.profile?.instanceId === profile.instanceId;
+      return { status: 'joined', profile, reservations: same ? state.reservations : NONE };
     }
     case 'MediaNodeLeft':
-      return { ...state, status: 'left' };
+      return { ...state, status: 'left', reservations: NONE };
     case 'MediaNodeDeclaredLost':
-      return { ...state, status: 'lost' };
+      return { ...state, status: 'lost', reservations: NONE };
+    case 'MediaSeatsReserved': {
+      const reservations = new Map(state.reservations);
+      if (event.data.seats === 0) reservations.delete(event.data.familyId);
+      else reservations.set(event.data.familyId, event.data.seats);
+      return { ...state, reservations };
+    }
     default: {
       const unknown: never = event;
       throw new TypeError(`evolveMediaNode: unknown event ${JSON.stringify(unknown)}`);
@@ -79,6 +117,15 @@ export const evolveMediaNode = (state: MediaNodeState, event: MediaNodeEvent): M
 };
 
 const NODE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const FAMILY_ID = /^[A-Za-z0-9_.-]{1,200}$/;
+
+const requireFamilyId = (familyId: unknown): string => {
+  if (typeof familyId !== 'string' || !FAMILY_ID.test(familyId))
+    throw invalidCommand(
+      `familyId must be 1 to 200 letters, digits, ".", "-" or "_", not ${JSON.stringify(familyId)}.`,
+    );
+  return familyId;
+};
 
 const sameProfile = (a: MediaNodeProfile, b: MediaNodeProfile): boolean =>
   a.instanceId === b.instanceId &&
@@ -132,6 +179,17 @@ export const decideMediaNode = (state: MediaNodeState, command: MediaNodeCommand
         ];
       }
       return [joined];
+    }
+    case 'ReserveMediaSeats': {
+      const familyId = requireFamilyId(command.data.familyId);
+      const wanted = command.data.seats;
+      if (typeof wanted !== 'number' || !Number.isInteger(wanted) || wanted < 0 || wanted > 10_000_000)
+        throw invalidCommand(`seats must be a whole number from 0 to 10000000, not ${JSON.stringify(wanted)}.`);
+      // Seats of a node that left, was lost or restarted are not there to hold: nothing to record.
+      if (state.status !== 'joined' || !current || current.instanceId !== command.data.instanceId) return [];
+      const seats = Math.min(wanted, seatsFreeFor(state, familyId));
+      if (seats === (state.reservations.get(familyId) ?? 0)) return [];
+      return [{ type: 'MediaSeatsReserved', data: { nodeId, instanceId: current.instanceId, familyId, seats, at } }];
     }
     case 'LeaveMediaNode':
     case 'DeclareMediaNodeLost': {

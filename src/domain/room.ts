@@ -127,6 +127,7 @@ export const evolve = (state: RoomState, event: RoomEvent): RoomState => {
     case 'SpeakerInvited':
     case 'ModeratorAdded':
     case 'HeadlinerAnnounced':
+    case 'MediaSeatsGranted':
       break;
     default: {
       const unknown: never = event;

@@ -20,6 +20,11 @@ export interface RoomContext {
   readonly overflowSpawned: number;
   /** When the overflow rooms spawned within the last SPAWN_WINDOW_MS were (epoch ms, oldest first). */
   readonly recentSpawns: readonly number[];
+  /**
+   * Listeners the family's media can serve (MediaSeatsGranted), or null when
+   * its joins are not gated on media (media in the serve process, or none).
+   */
+  readonly mediaSeats: number | null;
   readonly seats: SeatLedger;
   readonly roster: Roster;
   /** Who waits for a seat, first come first served (see waitingRoom.ts); in place, like the roster. */
@@ -36,10 +41,18 @@ export const initialRoomContext = (): RoomContext => ({
   headliner: null,
   overflowSpawned: 0,
   recentSpawns: [],
+  mediaSeats: null,
   seats: emptyLedger(),
   roster: emptyRoster(),
   waiting: emptyWaitingRoom(),
 });
+
+/** Listeners seated in the family: the main room's and every overflow room's. */
+export const familyListeners = (context: RoomContext): number => {
+  let listeners = context.seats.listeners;
+  for (const room of context.seats.overflow.values()) listeners += room.listeners;
+  return listeners;
+};
 
 export const openOverflowRooms = (context: RoomContext): number => {
   let open = 0;

@@ -56,11 +56,18 @@ export const roomMachine = setup({
     closeOverflowRoom: () => undefined,
     configure: assign(({ event }) => {
       if (event.type !== 'RoomOpened') return {};
-      const { roomId, title, capacity, speakerCapacity, maxOverflowRooms } = event.data;
+      const { roomId, title, capacity, speakerCapacity, maxOverflowRooms, mediaGated } = event.data;
       // A room opened before the waiting room has none.
       const queueCapacity = event.data.queueCapacity ?? 0;
-      return { roomId, settings: { title, capacity, speakerCapacity, maxOverflowRooms, queueCapacity } };
+      return {
+        roomId,
+        settings: { title, capacity, speakerCapacity, maxOverflowRooms, queueCapacity },
+        mediaSeats: mediaGated === true ? 0 : null,
+      };
     }),
+    grantMediaSeats: assign(({ event }) =>
+      event.type === 'MediaSeatsGranted' ? { mediaSeats: event.data.seats } : {},
+    ),
     openRoom: assign(({ context, event }) => {
       if (event.type !== 'RoomOpened') return {};
       const by = event.data.by;
@@ -129,6 +136,7 @@ export const roomMachine = setup({
         SpeakerLeft: { guard: 'followsTheRules', actions: 'leaveTheStage' },
         ModeratorAdded: { guard: 'followsTheRules', actions: 'addModerator' },
         HeadlinerAnnounced: { guard: 'followsTheRules', actions: 'announceHeadliner' },
+        MediaSeatsGranted: { guard: 'followsTheRules', actions: 'grantMediaSeats' },
         RoomEnded: { target: 'ended', guard: 'followsTheRules' },
       },
       states: {

@@ -1,6 +1,6 @@
 import { DomainError, notAModerator, roomEnded, roomNotFound } from './errors.ts';
 import type { RoomEvent, RoomEventType } from './events.ts';
-import { openOverflowRooms, SPAWN_WINDOW_MS, spawnsWithin, type RoomContext } from './roomContext.ts';
+import { familyListeners, openOverflowRooms, SPAWN_WINDOW_MS, spawnsWithin, type RoomContext } from './roomContext.ts';
 import { overflowSeatFree } from './seats.ts';
 import { positionOf } from './waitingRoom.ts';
 
@@ -125,6 +125,26 @@ export const hasSeat = rule(
       'ROOM_FULL',
       `Room ${context.roomId} is full (${context.settings.capacity} listeners); try again when someone leaves.`,
     ),
+);
+
+/**
+ * Media never seats a listener it cannot serve: a family gated on media
+ * (media on other hosts) seats listeners only within the seats its media
+ * nodes reserved for it (MediaSeatsGranted). Asked before any seat is chosen,
+ * so a join it refuses records nothing; the waiting room turns this refusal
+ * into a place in the queue.
+ */
+export const mediaHasSeat = rule(
+  (context) => context.mediaSeats === null || familyListeners(context) < context.mediaSeats,
+  (context) => {
+    const seats = context.mediaSeats ?? 0;
+    return new DomainError(
+      'MEDIA_CAPACITY',
+      seats === 0
+        ? `No media node has seats for the audio of room ${context.roomId} yet: start one with spillway media-node (or wait a moment while seats are reserved), then join again.`
+        : `The media of room ${context.roomId} carries ${familyListeners(context)} listeners, all its media nodes reserved seats for (${seats}); no router can serve another. Add a media node, or join again when listeners leave.`,
+    );
+  },
 );
 
 export const overflowHasSeat = rule(
@@ -258,13 +278,15 @@ export const refusalOf = (context: RoomContext, event: RoomEvent): DomainError |
       return (
         check(notInFamily, context, event.data.userId) ??
         check(notQueued, context, event.data.userId) ??
-        check(hasSeat, context)
+        check(hasSeat, context) ??
+        check(mediaHasSeat, context)
       );
     case 'ListenerRedirectedToOverflow':
       return (
         check(notInFamily, context, event.data.userId) ??
         check(notQueued, context, event.data.userId) ??
-        check(overflowHasSeat, context, event.data.overflowRoomId)
+        check(overflowHasSeat, context, event.data.overflowRoomId) ??
+        check(mediaHasSeat, context)
       );
     case 'ListenerQueued':
       return (
@@ -324,6 +346,8 @@ export const refusalOf = (context: RoomContext, event: RoomEvent): DomainError |
       return event.data.reason === 'ended' ? check(isModerator, context, event.data.by ?? '', 'end it') : undefined;
     case 'OverflowRoomSpawned':
       return check(mainRoomOnly, context) ?? check(maySpawnOverflow, context, event.data.overflowRoomId, event.data.at);
+    case 'MediaSeatsGranted':
+      return check(mainRoomOnly, context);
     case 'RoomOpened':
     case 'RoomBecameFull':
     case 'RoomHadSeatsAgain':

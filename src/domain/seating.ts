@@ -1,7 +1,7 @@
 import { DomainError } from './errors.ts';
 import type { RoomEvent } from './events.ts';
 import type { RoomContext } from './roomContext.ts';
-import { hasSeat, maySpawnOverflow, queueHasRoom } from './roomRules.ts';
+import { hasSeat, maySpawnOverflow, mediaHasSeat, queueHasRoom } from './roomRules.ts';
 import { roomiestOverflow } from './seats.ts';
 import { headOf, positionOf } from './waitingRoom.ts';
 
@@ -19,10 +19,13 @@ export type Seat =
  * while it has a seat, else in the open overflow room with the most free
  * seats, else in a newly spawned one; or, when there is no seat, the refusal
  * of the rule that leaves none. Every bound on a seat is asked here and only
- * here, so the waiting room starts exactly where seats end: another bound
- * (media seats, say) is one more rule asked in this function.
+ * here, so the waiting room starts exactly where seats end: media seats
+ * (`mediaHasSeat`, a gated family's seats its media nodes hold) are one more
+ * such bound, and a family with no media seat queues like a full one.
  */
 export const seatFor = (context: RoomContext, at: string): Seat | DomainError => {
+  // Asked first: no seat is chosen, and no overflow room spawned, for a listener media cannot serve.
+  if (!mediaHasSeat.holds(context)) return mediaHasSeat.refusal(context);
   if (hasSeat.holds(context)) return { kind: 'main' };
   const roomiest = roomiestOverflow(context.seats);
   if (roomiest) return { kind: 'overflow', overflowRoomId: roomiest[0] };

@@ -8,11 +8,12 @@ export interface RoomSnapshotData {
   readonly version: 1;
   readonly value: unknown;
   /**
-   * `recentSpawns` is absent in snapshots made before the spawn window was
-   * kept, `settings.queueCapacity` in those made before the waiting room.
+   * `recentSpawns` and `mediaSeats` are absent in snapshots made before they
+   * were kept, `settings.queueCapacity` in those made before the waiting room.
    */
-  readonly context: Omit<RoomContext, 'seats' | 'roster' | 'recentSpawns' | 'waiting' | 'settings'> & {
+  readonly context: Omit<RoomContext, 'seats' | 'roster' | 'recentSpawns' | 'mediaSeats' | 'waiting' | 'settings'> & {
     readonly recentSpawns?: readonly number[];
+    readonly mediaSeats?: number | null;
     readonly settings: Omit<RoomContext['settings'], 'queueCapacity'> & { readonly queueCapacity?: number };
   };
   readonly listeners: number;
@@ -46,7 +47,15 @@ export const fromSnapshotData = (data: RoomSnapshotData): RoomState => {
   const settings = { ...data.context.settings, queueCapacity: data.context.settings.queueCapacity ?? 0 };
   const snapshot = roomMachine.resolveState({
     value: data.value as never,
-    context: { ...data.context, settings, recentSpawns: data.context.recentSpawns ?? [], seats, roster, waiting },
+    context: {
+      ...data.context,
+      settings,
+      recentSpawns: data.context.recentSpawns ?? [],
+      mediaSeats: data.context.mediaSeats ?? null,
+      seats,
+      roster,
+      waiting,
+    },
   });
   return { snapshot, roster };
 };

@@ -11,6 +11,8 @@ export const MAX_CAPACITY = 1_000_000;
 export const MAX_QUEUE_CAPACITY = 1_000_000;
 /** An expected audience, at most. */
 export const MAX_AUDIENCE = 100_000_000;
+/** Media seats a family may be granted at most (every node's capacity together). */
+export const MAX_MEDIA_SEATS = 100_000_000;
 
 const ID_RULE = 'must be 1 to 100 letters, digits, "-" or "_"';
 const ROOM_ID = /^[A-Za-z0-9_-]{1,100}(\.overflow-\d{1,9})?$/;

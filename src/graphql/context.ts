@@ -27,8 +27,6 @@ export interface ApiServices {
   };
   /** Media signaling for clients; undefined when this node runs without media. */
   readonly media: MediaSignaling | undefined;
-  /** Refuses a listener no media router could serve (a DomainError MEDIA_CAPACITY); media on other hosts only. */
-  readonly admitToMedia?: (roomId: string) => void;
   /** Told how long each joinRoom took, request to answer (metrics). */
   readonly observeAdmission?: (seconds: number) => void;
   /** Time for command metadata (the domain never reads a clock). */

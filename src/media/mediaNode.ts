@@ -62,10 +62,15 @@ const toPlan = (share: FamilyShare): CapacityPlan => ({
   })),
 });
 
-const requireShares = (payload: unknown): FamilyShare[] => {
-  const families = requireRecord(payload, 'share').families;
+/** A node's share as an API node sends it: the log position it was computed at, and its families. */
+const requireShare = (payload: unknown): { version: bigint; families: FamilyShare[] } => {
+  const { version, families } = requireRecord(payload, 'share');
+  if (typeof version !== 'string' || !/^\d{1,20}$/.test(version))
+    throw new TypeError(
+      `share.version must be the log position it was computed at, as digits; got ${JSON.stringify(version)}`,
+    );
   if (!Array.isArray(families)) throw new TypeError('share.families must be an array');
-  return families as FamilyShare[];
+  return { version: BigInt(version), families: families as FamilyShare[] };
 };
 
 export const startMediaNode = async (options: MediaNodeOptions): Promise<RunningMediaNode> => {
@@ -105,11 +110,24 @@ export const startMediaNode = async (options: MediaNodeOptions): Promise<Running
     return { ...report, pipesClosed, pulled };
   };
 
+  /**
+   * The log position of the newest share applied. A share computed at an
+   * older one is refused: it was superseded (sent before a link went down and
+   * delivered after it came back, or by an API node whose read models lag),
+   * and applying it would undo what the newer one made.
+   */
+  let applied = -1n;
+  const applyShare = (share: { version: bigint; families: FamilyShare[] }) => {
+    if (share.version < applied) return Promise.resolve({ stale: true, applied: String(applied) });
+    applied = share.version;
+    return reconcileShare(share.families);
+  };
+
   const handle = async (op: string, payload: unknown): Promise<unknown> => {
     const p = requireRecord(payload, 'payload');
     switch (op) {
       case 'reconcile':
-        return reconcileShare(requireShares(p));
+        return applyShare(requireShare(p));
       case 'offerPipe':
         return plane.offerHostPipe(p as never);
       case 'inventory':

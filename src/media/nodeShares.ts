@@ -8,14 +8,15 @@ export interface LiveNode {
 }
 
 /**
- * Each live node's share of the desired media, in opaque ids: the rooms
- * placed on it, and for a family spanning nodes, which node is its source
- * (the main room's) and which it feeds. A family whose main room has no live
- * node is left out everywhere until placement gives it one.
+ * Each live node's share of the desired media, in opaque ids: the routers of
+ * each room placed on it (a room's routers may span nodes), and for a family
+ * spanning nodes, which node is its source (the one with the main room's
+ * first router, where speakers produce) and which it feeds. A family whose
+ * source is not live is left out everywhere until placement gives it one.
  */
 export const sharesFor = (
   plans: readonly CapacityPlan[],
-  placements: ReadonlyMap<string, ReadonlyMap<string, string>>,
+  placements: ReadonlyMap<string, ReadonlyMap<string, readonly string[]>>,
   nodes: readonly LiveNode[],
   ids: OpaqueIds,
 ): Map<string, FamilyShare[]> => {
@@ -24,18 +25,22 @@ export const sharesFor = (
   for (const plan of plans) {
     if (plan.state !== 'live') continue;
     const placed = placements.get(plan.familyId);
-    const sourceId = placed?.get(plan.familyId);
+    const sourceId = placed?.get(plan.familyId)?.[0];
     const source = sourceId === undefined ? undefined : live.get(sourceId);
     if (!placed || !source) continue;
     const familyId = ids.room(plan.familyId);
     const speakers = plan.speakers.map((userId) => ids.participant(plan.familyId, userId));
     const byNode = new Map<string, Array<{ roomId: string; routers: number }>>();
     for (const room of plan.rooms) {
-      const nodeId = placed.get(room.roomId);
-      if (!room.open || nodeId === undefined || !live.has(nodeId)) continue;
-      const list = byNode.get(nodeId) ?? [];
-      list.push({ roomId: ids.room(room.roomId), routers: Math.max(1, room.routers) });
-      byNode.set(nodeId, list);
+      if (!room.open) continue;
+      const here = new Map<string, number>();
+      for (const nodeId of placed.get(room.roomId) ?? [])
+        if (live.has(nodeId)) here.set(nodeId, (here.get(nodeId) ?? 0) + 1);
+      for (const [nodeId, routers] of here) {
+        const list = byNode.get(nodeId) ?? [];
+        list.push({ roomId: ids.room(room.roomId), routers });
+        byNode.set(nodeId, list);
+      }
     }
     const receivers = [...byNode.keys()].filter((id) => id !== source.nodeId).sort();
     for (const [nodeId, rooms] of byNode) {

@@ -29,8 +29,12 @@ export interface RemoteNode {
 export interface RemoteMediaOptions {
   readonly client: ControlClient;
   readonly ids: OpaqueIds;
-  /** The live node carrying a room (main or overflow), by the room's real id. */
-  readonly nodeOf: (roomId: string) => RemoteNode | undefined;
+  /**
+   * The live node carrying a room (main or overflow), by the room's real id;
+   * given a caller, the node of the router that serves them (a room's routers
+   * may span nodes).
+   */
+  readonly nodeOf: (roomId: string, caller?: MediaCaller) => RemoteNode | undefined;
   readonly node: (nodeId: string) => RemoteNode | undefined;
   /** A node's router RTP capabilities, as its heartbeats report them. */
   readonly capabilitiesOf: (nodeId: string) => RtpCapabilities | undefined;
@@ -57,8 +61,8 @@ export const createRemoteMedia = (options: RemoteMediaOptions): MediaSignaling =
     return { node, roomToken, id };
   };
   const transportOf = (value: unknown) => parse(value, 'transportId', (id) => new TransportNotFoundError(id));
-  const hostOf = (roomId: string): RemoteNode => {
-    const node = options.nodeOf(roomId);
+  const hostOf = (roomId: string, caller?: MediaCaller): RemoteNode => {
+    const node = options.nodeOf(roomId, caller);
     if (!node) throw new RoomMediaNotFoundError(roomId);
     return node;
   };
@@ -110,7 +114,7 @@ export const createRemoteMedia = (options: RemoteMediaOptions): MediaSignaling =
     },
 
     async createWebRtcTransport(caller: MediaCaller): Promise<WebRtcTransportParameters> {
-      const node = hostOf(requireCaller(caller).roomId);
+      const node = hostOf(requireCaller(caller).roomId, caller);
       const token = ids.room(caller.roomId);
       const transport = await client.call<WebRtcTransportParameters>(node.controlUrl, 'createWebRtcTransport', {
         caller: opaqueCaller(caller),
@@ -123,7 +127,7 @@ export const createRemoteMedia = (options: RemoteMediaOptions): MediaSignaling =
       caller: MediaCaller,
       remote?: { ip: string; port: number },
     ): Promise<PlainRtpTransportParameters> {
-      const node = hostOf(requireCaller(caller).roomId);
+      const node = hostOf(requireCaller(caller).roomId, caller);
       const token = ids.room(caller.roomId);
       const transport = await client.call<PlainRtpTransportParameters>(node.controlUrl, 'createPlainRtpTransport', {
         caller: opaqueCaller(caller),

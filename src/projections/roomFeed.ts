@@ -184,9 +184,10 @@ export const createRoomFeed = (options: RoomFeedOptions) => {
 
   /** A room placed anew after being on another node, or whose routers were lost where it is: its transports are gone. */
   const onMediaMoved = (recorded: RecordedEvent): void => {
-    const data = recorded.data as { familyId: string; roomId: string; previousNodeId?: string | null };
+    const data = recorded.data as { familyId: string; roomId: string; previousNodeId?: string | null; router?: number };
     if (data.previousNodeId === null) return; // placed for the first time: nobody is connected yet
-    const main = data.roomId === data.familyId;
+    // Speakers produce on the main room's first router: only its move makes them produce again.
+    const main = data.roomId === data.familyId && (data.router ?? 0) === 0;
     const consume = ['consumeSpeakers', 'resumeConsumer'];
     const transport = ['routerRtpCapabilities', 'createMediaTransport', 'connectMediaTransport'];
     const position = recorded.position;

@@ -42,6 +42,8 @@ export const openEngine = (config: SpillwayConfig, options: EngineOptions = {}):
   });
   const commands = createRoomCommands(store, snapshots, {
     held: config.heldRooms,
+    // Media on other hosts: a family admits listeners only within the seats its media nodes hold for it.
+    gateJoinsOnMedia: config.mediaCluster !== undefined,
     ...options.commands,
     onAppended: (position) => readModels.runner.noteAppended(position),
   });

@@ -5,7 +5,13 @@
 // it at once: the log's expected revisions make them agree.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MediaCommands } from '../commands/index.ts';
-import { choosePlacements, DomainError, familyRootOf, type MediaNodeProfile } from '../domain/index.ts';
+import {
+  choosePlacements,
+  familyRootOf,
+  routerFor,
+  type GrantMediaSeats,
+  type MediaNodeProfile,
+} from '../domain/index.ts';
 import {
   createControlClient,
   createControlHandler,
@@ -13,14 +19,18 @@ import {
   createRemoteMedia,
   sharesFor,
   type FamilyShare,
+  type MediaCaller,
   type MediaSignaling,
   type RtpCapabilities,
 } from '../media/index.ts';
 import { placementChanges, type MediaNodeEntry, type ReadModels, type RecordedEvent } from '../projections/index.ts';
+import { keepMediaSeats } from './mediaSeats.ts';
 
 export interface MediaClusterOptions {
   readonly secret: string;
   readonly commands: MediaCommands;
+  /** Records a family's media seats through its mailbox (and its owner, with several API nodes). */
+  readonly grantSeats: (command: GrantMediaSeats) => Promise<unknown>;
   readonly readModels: ReadModels;
   /** A node silent this long is declared lost. Default 1,500 ms (heartbeats come every 500 ms). */
   readonly lostAfterMs?: number;
@@ -108,10 +118,11 @@ export const createMediaCluster = (options: MediaClusterOptions) => {
     }
   };
 
+  /** Family → room → the node of each of its routers. */
   const placementMap = () =>
-    new Map(readModels.mediaCluster.placements().map((p) => [p.familyId, new Map(Object.entries(p.rooms))]));
+    new Map(readModels.mediaCluster.placements().map((p) => [p.familyId, new Map(Object.entries(p.routers))]));
 
-  /** Places what needs placing, then tells every live node its share. */
+  /** Places what needs placing, holds and grants seats, then tells every live node its share. */
   const round = async (): Promise<void> => {
     declareSilentLost();
     const plans = readModels.capacityPlans();
@@ -127,18 +138,27 @@ export const createMediaCluster = (options: MediaClusterOptions) => {
       if (result.position > position) position = result.position;
     }
     if (position >= 0n) await readModels.waitFor(position);
+    await keepMediaSeats(
+      { commands, grantSeats: options.grantSeats, readModels, metadata },
+      plans,
+      live,
+      placementMap(),
+    );
+    // Each share carries the log position it reflects: a node refuses one older than what it applied.
+    const version = readModels.position();
     const shares = sharesFor(readModels.capacityPlans(), placementMap(), live, ids);
-    for (const node of live) push(node, shares.get(node.nodeId) ?? []);
+    for (const node of live) push(node, version, shares.get(node.nodeId) ?? []);
   };
 
   /**
    * Sends a node its share without waiting for it: a node cut off the
    * network must not hold up placement or the others. One request per node
    * in flight; a share due meanwhile is computed afresh once it answers (a
-   * share held while a node was unreachable could be stale by then).
+   * share held while a node was unreachable could be stale by then), and one
+   * that arrives late anyway is refused by the node for its older version.
    */
   const inFlight = new Map<string, { due: boolean }>();
-  const push = (node: MediaNodeEntry, families: FamilyShare[]): void => {
+  const push = (node: MediaNodeEntry, version: bigint, families: FamilyShare[]): void => {
     const flight = inFlight.get(node.nodeId);
     if (flight) {
       flight.due = true;
@@ -147,7 +167,7 @@ export const createMediaCluster = (options: MediaClusterOptions) => {
     const mine = { due: false };
     inFlight.set(node.nodeId, mine);
     client
-      .call(node.controlUrl, 'reconcile', { families }, 3_000)
+      .call(node.controlUrl, 'reconcile', { version: String(version), families }, 3_000)
       .catch((error: unknown) => onError(error, `reconcile:${node.nodeId}`))
       .finally(() => {
         inFlight.delete(node.nodeId);
@@ -176,9 +196,17 @@ export const createMediaCluster = (options: MediaClusterOptions) => {
       });
   };
 
-  const nodeOf = (roomId: string) => {
-    const nodeId = readModels.mediaCluster.placement(familyRootOf(roomId))?.rooms[roomId];
-    return liveNodes().find((n) => n.nodeId === nodeId);
+  /**
+   * The live node of the router that serves `caller` in `roomId`: speakers on
+   * the first router's (where they produce), a listener on the router
+   * `routerFor` gives them, else any live one of the room's.
+   */
+  const nodeOf = (roomId: string, caller?: MediaCaller) => {
+    const routers = readModels.mediaCluster.placement(familyRootOf(roomId))?.routers[roomId] ?? [];
+    const live = liveNodes();
+    const serving = caller?.role === 'listener' ? routerFor(caller.userId, routers.length) : 0;
+    const liveOf = (nodeId: string | undefined) => live.find((n) => n.nodeId === nodeId);
+    return liveOf(routers[serving]) ?? (caller?.role === 'speaker' ? undefined : routers.map(liveOf).find(Boolean));
   };
   const media: MediaSignaling = createRemoteMedia({
     client,
@@ -235,29 +263,6 @@ export const createMediaCluster = (options: MediaClusterOptions) => {
       for (const { familyId, userId, placement } of placementChanges(events))
         media.enforcePlacement(familyId, userId, placement);
       if (events.some((e) => e.streamId.startsWith('room-') || e.streamId.startsWith('media-node-'))) soon();
-    },
-    /**
-     * Refuses a listener no router could serve: no live node, or the live
-     * nodes already carry as many listeners as they can. Checked before the
-     * join is decided, so a surge's joins in flight may pass it together.
-     */
-    admit(roomId: string): void {
-      const live = liveNodes();
-      if (live.length === 0)
-        throw new DomainError(
-          'MEDIA_CAPACITY',
-          `No media node is live to carry the audio of room ${roomId}: start one with spillway media-node, then join again.`,
-        );
-      const capacity = live.reduce((n, node) => n + node.capacity, 0);
-      const carried = readModels
-        .capacityPlans()
-        .filter((p) => p.state === 'live')
-        .reduce((n, p) => n + p.rooms.reduce((m, r) => m + (r.open ? r.listeners : 0), 0), 0);
-      if (carried >= capacity)
-        throw new DomainError(
-          'MEDIA_CAPACITY',
-          `The media nodes carry ${carried} listeners, all they can (${capacity}); no router can serve another in room ${roomId}. Add a media node, or join again when listeners leave.`,
-        );
     },
     start(): void {
       timer = setInterval(soon, options.roundMs ?? 1_000);

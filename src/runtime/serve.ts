@@ -99,20 +99,21 @@ const start = async (config: SpillwayConfig, options: ServeOptions, startup: Sta
     }),
     (opened) => opened.close(),
   );
-  const mediaCluster = config.mediaCluster
-    ? createMediaCluster({
-        secret: config.mediaCluster.secret,
-        commands: createMediaCommands(engine.store),
-        readModels: engine.readModels,
-        onError: (error, what) => logger.warn({ err: error, what }, 'media cluster'),
-      })
-    : undefined;
-  late.cluster = mediaCluster;
   const feed = startup.opened(await openFeedBus(config, engine.readModels.feed, metrics, logger), (bus) => bus.close());
   const cluster = await startCluster(config, engine, (error) => options.onInternalError?.(error, 'internal-channel'));
   if (cluster) startup.opened(cluster, (opened) => opened.close());
   // Every room command, from the API or a session's job, goes through the family's owner.
   const commands = cluster?.commands ?? engine.commands;
+  const mediaCluster = config.mediaCluster
+    ? createMediaCluster({
+        secret: config.mediaCluster.secret,
+        commands: createMediaCommands(engine.store),
+        grantSeats: (command) => commands.send(command),
+        readModels: engine.readModels,
+        onError: (error, what) => logger.warn({ err: error, what }, 'media cluster'),
+      })
+    : undefined;
+  late.cluster = mediaCluster;
   const sessions = startup.opened(
     await startSessions({ ...engine, commands }, config, options.warm, logger),
     (started) => started.scheduler.close(),
@@ -130,7 +131,6 @@ const start = async (config: SpillwayConfig, options: ServeOptions, startup: Sta
       rateLimiter: createRateLimiter(perSecond, perSecond * 4),
       sessions: { service: sessions.service, failedJobs: () => sessions.scheduler.failedJobs() },
       media: media ?? mediaCluster?.media,
-      ...(mediaCluster ? { admitToMedia: (roomId: string) => mediaCluster.admit(roomId) } : {}),
       observeAdmission: (seconds) => metrics.observeAdmission(seconds),
       now: () => new Date(),
       roomLimits: config.api.roomLimits,

@@ -4,6 +4,7 @@ import {
   execute,
   replay,
   type DomainErrorCode,
+  type MediaNodeProfile,
   type RoomCommand,
   type RoomEvent,
   type RoomState,
@@ -46,7 +47,7 @@ export const deciderSpec =
 
 export const given = deciderSpec<RoomEvent, RoomCommand, RoomState>((events) => replay(events), execute);
 
-const settings = { title: 'Jazz at night', capacity: 3, speakerCapacity: 2, maxOverflowRooms: 2 };
+export const settings = { title: 'Jazz at night', capacity: 3, speakerCapacity: 2, maxOverflowRooms: 2 };
 
 /**
  * A live room "r" with capacity 3, moderated by "mod", and the events that made it. Without
@@ -55,6 +56,27 @@ const settings = { title: 'Jazz at night', capacity: 3, speakerCapacity: 2, maxO
 export const opened = (overrides: Partial<typeof settings & { queueCapacity: number }> = {}): RoomEvent => ({
   type: 'RoomOpened',
   data: { roomId: 'r', ...settings, ...overrides, by: 'mod', parentRoomId: null, at: AT },
+});
+
+/** Room "r" as `opened()`, gated on media seats (opened while media runs on other hosts). */
+export const gatedOpened = (): RoomEvent => ({
+  type: 'RoomOpened',
+  data: { roomId: 'r', ...settings, by: 'mod', parentRoomId: null, at: AT, mediaGated: true },
+});
+export const mediaSeatsGranted = (seats: number): RoomEvent => ({
+  type: 'MediaSeatsGranted',
+  data: { roomId: 'r', seats, at: AT },
+});
+
+/** A media node's profile: node "b", capacity 10 unless told otherwise. */
+export const nodeProfile = (overrides: Partial<MediaNodeProfile> = {}): MediaNodeProfile => ({
+  nodeId: 'b',
+  instanceId: 'i1',
+  controlUrl: 'http://10.0.0.2:7000',
+  announcedAddress: '10.0.0.2',
+  workers: 1,
+  capacity: 10,
+  ...overrides,
 });
 
 export const admitted = (userId: string): RoomEvent => ({ type: 'ListenerAdmitted', data: { roomId: 'r', userId } });

@@ -9,6 +9,7 @@ import {
 } from '../../src/domain/mediaNode.ts';
 import {
   choosePlacements,
+  routerFor,
   executeMediaPlacement,
   replayMediaPlacement,
   type MediaPlacementCommand,
@@ -140,7 +141,7 @@ describe('room media placement', () => {
       .then([
         { type: 'RoomMediaLost', data: { familyId: 'r', roomId: 'r', nodeId: 'b', reason: 'workerDied', at: AT } },
       ]);
-    expect(state.get('r')).toBe('b');
+    expect(state.get('r')).toEqual(['b']);
     placement(placed('r', 'b')).when(report('c')).then([]);
     placement().when(report('b')).then([]);
   });
@@ -163,9 +164,9 @@ describe('room media placement', () => {
       [
         'r',
         new Map([
-          ['r', 'b'],
-          ['r.overflow-1', 'c'],
-          ['r.overflow-2', 'c'],
+          ['r', ['b']],
+          ['r.overflow-1', ['c']],
+          ['r.overflow-2', ['c']],
         ]),
       ],
     ]);
@@ -174,5 +175,73 @@ describe('room media placement', () => {
       { type: 'PlaceRoomMedia', data: { familyId: 'r', roomId: 'r.overflow-1', nodeId: 'b', replacing: 'c' } },
     ]);
     expect(choosePlacements([{ familyId: 'r', rooms }], [], new Map())).toEqual([]);
+  });
+
+  it('spans a room’s routers over nodes when its node has no room for the next one, and gives them back from the top', () => {
+    const room = (listeners: number, routers: number) => [{ roomId: 'r', open: true, listeners, routers }];
+    const nodes = [
+      { nodeId: 'b', capacity: 255 },
+      { nodeId: 'c', capacity: 255 },
+    ];
+    const placed = (...routers: string[]) => new Map([['r', new Map([['r', routers]])]]);
+    // 260 listeners: the first router's 250 on b, the second's 10 do not fit there (5 left), so c.
+    expect(choosePlacements([{ familyId: 'r', rooms: room(260, 2) }], nodes, placed('b'))).toEqual([
+      { type: 'PlaceRoomMedia', data: { familyId: 'r', roomId: 'r', nodeId: 'c', replacing: null, router: 1 } },
+    ]);
+    // On a roomier b, the second router goes beside the first.
+    const roomy = [{ nodeId: 'b', capacity: 1000 }, ...nodes.slice(1)];
+    expect(choosePlacements([{ familyId: 'r', rooms: room(260, 2) }], roomy, placed('b'))).toEqual([
+      { type: 'PlaceRoomMedia', data: { familyId: 'r', roomId: 'r', nodeId: 'b', replacing: null, router: 1 } },
+    ]);
+    expect(choosePlacements([{ familyId: 'r', rooms: room(260, 2) }], nodes, placed('b', 'c'))).toEqual([]);
+    expect(choosePlacements([{ familyId: 'r', rooms: room(40, 1) }], nodes, placed('b', 'c'))).toEqual([
+      { type: 'ReleaseRoomMedia', data: { familyId: 'r', roomId: 'r', router: 1 } },
+    ]);
+  });
+
+  it('records a router past the first with its index, releases from a router up, and replays the older shape', () => {
+    const state = placement(placed('r', 'b'))
+      .when({
+        type: 'PlaceRoomMedia',
+        data: { familyId: 'r', roomId: 'r', nodeId: 'c', replacing: null, router: 1 },
+        metadata: meta,
+      })
+      .then([
+        {
+          type: 'RoomMediaPlaced',
+          data: { familyId: 'r', roomId: 'r', nodeId: 'c', previousNodeId: null, router: 1, at: AT },
+        },
+      ]);
+    expect(state.get('r')).toEqual(['b', 'c']);
+    const second: MediaPlacementEvent = {
+      type: 'RoomMediaPlaced',
+      data: { familyId: 'r', roomId: 'r', nodeId: 'c', previousNodeId: null, router: 1, at: AT },
+    };
+    const shrunk = placement(placed('r', 'b'), second)
+      .when({ type: 'ReleaseRoomMedia', data: { familyId: 'r', roomId: 'r', router: 1 }, metadata: meta })
+      .then([{ type: 'RoomMediaReleased', data: { familyId: 'r', roomId: 'r', nodeId: 'c', router: 1, at: AT } }]);
+    expect(shrunk.get('r')).toEqual(['b']);
+    // A worker died on c, where the room's second router is: its clients are told.
+    placement(placed('r', 'b'), second)
+      .when({ type: 'ReportRoomMediaLost', data: { familyId: 'r', roomId: 'r', nodeId: 'c' }, metadata: meta })
+      .then([
+        { type: 'RoomMediaLost', data: { familyId: 'r', roomId: 'r', nodeId: 'c', reason: 'workerDied', at: AT } },
+      ]);
+    placement(placed('r', 'b'))
+      .when({
+        type: 'PlaceRoomMedia',
+        data: { familyId: 'r', roomId: 'r', nodeId: 'c', replacing: null, router: -1 },
+        metadata: meta,
+      })
+      .thenThrows('INVALID_COMMAND', /router must be a whole number/);
+  });
+
+  it('serves each listener from the same one of a room’s routers on every API node, spread over all of them', () => {
+    const users = Array.from({ length: 400 }, (_, i) => `user-${i}`);
+    const counts = [0, 0, 0, 0];
+    for (const user of users) counts[routerFor(user, 4)]! += 1;
+    for (const count of counts) expect(count).toBeGreaterThan(60);
+    expect(users.map((u) => routerFor(u, 4))).toEqual(users.map((u) => routerFor(u, 4)));
+    expect(routerFor('anyone', 1)).toBe(0);
   });
 });

@@ -19,6 +19,7 @@ import {
   type RoomState,
 } from '../../src/domain/index.ts';
 import {
+  familyListeners,
   summarize,
   ensure,
   ensureSame,
@@ -53,6 +54,7 @@ type Step =
   | { readonly t: 'announce'; readonly actor: Pick; readonly target: Pick; readonly expected: number }
   | { readonly t: 'arrive' | 'end'; readonly actor: Pick }
   | { readonly t: 'openerEnds' }
+  | { readonly t: 'grant'; readonly seats: number }
   | { readonly t: 'wrongRoom'; readonly actor: Pick; readonly roomId: string };
 
 const pick = (...from: PickFrom[]): fc.Arbitrary<Pick> =>
@@ -109,6 +111,8 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { arbitrary: fc.record({ t: fc.constant('arrive' as const), actor: moderatorMostly }), weight: 3 },
   // Mostly refused (not a moderator); ends the room if the user was made one.
   { arbitrary: fc.record({ t: fc.constant('end' as const), actor: pick('user', 'member') }), weight: 1 },
+  // The media cluster's grants, in a family gated on media: up, and down below its listeners (a node lost).
+  { arbitrary: fc.record({ t: fc.constant('grant' as const), seats: fc.nat({ max: 12 }) }), weight: 3 },
   {
     arbitrary: fc.record({
       t: fc.constant('wrongRoom' as const),
@@ -178,6 +182,8 @@ const commandOf = (state: RoomState, step: Step, at: string): RoomCommand => {
       return { type: 'EndRoom', data: { roomId }, metadata: { actor: OPENER, at } };
     case 'wrongRoom':
       return { type: 'JoinRoom', data: { roomId: step.roomId }, metadata };
+    case 'grant':
+      return { type: 'GrantMediaSeats', data: { roomId, seats: step.seats }, metadata: { actor: 'media', at } };
   }
 };
 
@@ -189,6 +195,10 @@ interface Scenario {
   readonly capacity: number;
   readonly speakerCapacity: number;
   readonly maxOverflowRooms: number;
+  /** Opened while media runs on other hosts: joins are admitted within the media seats granted. */
+  readonly gated: boolean;
+  /** Its waiting room's limit (0: none, a join with no seat is refused; see waitingRoom.property.test.ts). */
+  readonly queueCapacity: number;
   readonly steps: Step[];
   /** Where the opener ends the room, if anywhere (as a fraction of the run). */
   readonly endAt: number | null;
@@ -201,6 +211,8 @@ const scenarioArb = (minLength = 50, maxLength = 300): fc.Arbitrary<Scenario> =>
     capacity: fc.integer({ min: 1, max: 5 }),
     speakerCapacity: fc.integer({ min: 2, max: 4 }),
     maxOverflowRooms: fc.integer({ min: 1, max: 4 }),
+    gated: fc.boolean(),
+    queueCapacity: fc.constantFrom(0, 0, 3),
     // Uniform lengths: fast-check's default size would keep them near the minimum.
     steps: fc.array(stepArb, { minLength, maxLength, size: 'max' }),
     endAt: fc.oneof(
@@ -230,7 +242,7 @@ const bump = (map: Map<string, number>, key: string): void => {
  * reloading changes nothing). Without it, only the half-applied kind (stateChanged) is an error.
  */
 const runScenario = (scenario: Scenario, stats: Stats, strict = false): void => {
-  const { capacity, speakerCapacity, maxOverflowRooms } = scenario;
+  const { capacity, speakerCapacity, maxOverflowRooms, gated, queueCapacity } = scenario;
   const steps: Step[] = [...scenario.steps];
   if (scenario.endAt !== null) {
     steps.splice(Math.floor(scenario.endAt * steps.length), 0, { t: 'openerEnds' });
@@ -239,7 +251,15 @@ const runScenario = (scenario: Scenario, stats: Stats, strict = false): void => 
 
   const open: RoomCommand = {
     type: 'OpenRoom',
-    data: { roomId: ROOM, title: 'Property room', capacity, speakerCapacity, maxOverflowRooms },
+    data: {
+      roomId: ROOM,
+      title: 'Property room',
+      capacity,
+      speakerCapacity,
+      maxOverflowRooms,
+      mediaGated: gated,
+      queueCapacity,
+    },
     metadata: { actor: OPENER, at: atOf(0) },
   };
   let live = execute(initialState(), open);
@@ -277,6 +297,8 @@ const runScenario = (scenario: Scenario, stats: Stats, strict = false): void => 
     const wasModerator = state.snapshot.context.moderators.includes(command.metadata.actor);
     const wasMember = state.roster.members.has(command.metadata.actor);
     const wasFull = familyIsFull(state, command.metadata.at);
+    const mediaSeats = state.snapshot.context.mediaSeats;
+    const wasMediaFull = mediaSeats !== null && familyListeners(state) >= mediaSeats;
     const wasLive = roomStatus(state) === 'live';
     let refusal: DomainError | undefined;
     try {
@@ -297,9 +319,16 @@ const runScenario = (scenario: Scenario, stats: Stats, strict = false): void => 
       ensureSameSummary(summarize(state), before, `refused ${command.type} (${refusal.code}) changed the state`);
       if (endedAt !== null) ensureSame(refusal.code, 'ROOM_ENDED', `${command.type} refused after the room ended`);
       if (command.type === 'JoinRoom' && wasLive && command.data.roomId === ROOM && !wasMember) {
-        // The only reason to turn away a newcomer is a family with no seat left and no overflow room to spawn.
-        ensureSame(refusal.code, 'ROOM_FULL', `JoinRoom by newcomer ${command.metadata.actor} refused`);
-        ensure(wasFull, 'ROOM_FULL with a seat free somewhere, or an overflow room still allowed');
+        // The only reasons to turn away a newcomer: media has no seat for them (asked first), or the family has
+        // no seat left and no overflow room to spawn; with a waiting room, only once it is full too.
+        if (queueCapacity > 0) {
+          ensureSame(refusal.code, 'ROOM_FULL', `JoinRoom by newcomer ${command.metadata.actor} refused`);
+          ensureSame(state.snapshot.context.waiting.tickets.size, queueCapacity, 'refused with room in the queue');
+        } else if (wasMediaFull) ensureSame(refusal.code, 'MEDIA_CAPACITY', `JoinRoom by newcomer refused, media full`);
+        else {
+          ensureSame(refusal.code, 'ROOM_FULL', `JoinRoom by newcomer ${command.metadata.actor} refused`);
+          ensure(wasFull, 'ROOM_FULL with a seat free somewhere, or an overflow room still allowed');
+        }
       }
     } else {
       ensure(endedAt === null, `${command.type} accepted after the room ended`);
@@ -311,6 +340,14 @@ const runScenario = (scenario: Scenario, stats: Stats, strict = false): void => 
         command.data.userId !== command.metadata.actor
       ) {
         ensure(wasModerator, `${command.type} for someone else accepted from a non-moderator`);
+      }
+      // Media never seats a listener it has no seat for.
+      if (live.events.some((e) => e.type === 'ListenerAdmitted' || e.type === 'ListenerRedirectedToOverflow')) {
+        const seats = live.state.snapshot.context.mediaSeats;
+        // A seat from the queue may follow whatever freed or granted it; a newcomer is never seated past media.
+        if (!live.events.some((e) => e.type === 'ListenerAdmittedFromQueue'))
+          ensure(!wasMediaFull, `${command.type} seated a listener with media full`);
+        ensure(seats === null || familyListeners(live.state) <= seats, `listeners past the media seats (${seats})`);
       }
       state = live.state;
       log.push(...live.events);
@@ -361,7 +398,16 @@ describe('room invariants under random interleavings of commands', () => {
     expect(stats.ended).toBeGreaterThan(0);
     expect(stats.drained).toBeGreaterThan(0);
     expect(stats.maxOverflowSeen).toBeGreaterThan(1);
-    for (const type of ['JoinRoom', 'LeaveRoom', 'AcceptInvite', 'MoveToAudience', 'MarkHeadlinerArrived', 'EndRoom']) {
+    expect(stats.refused.get('JoinRoom:MEDIA_CAPACITY') ?? 0, 'no join refused for media').toBeGreaterThan(0);
+    for (const type of [
+      'JoinRoom',
+      'LeaveRoom',
+      'AcceptInvite',
+      'MoveToAudience',
+      'MarkHeadlinerArrived',
+      'EndRoom',
+      'GrantMediaSeats',
+    ]) {
       expect(stats.accepted.get(type) ?? 0, `${type} never accepted`).toBeGreaterThan(0);
     }
     if (process.env.ROOM_PROPERTY_STATS) {

@@ -55,6 +55,12 @@ export const familyIsFull = (state: RoomState, at: string): boolean => {
   );
 };
 
+/** Listeners seated in the family, main room and overflow rooms. */
+export const familyListeners = (state: RoomState): number => {
+  const { seats } = state.snapshot.context;
+  return [...seats.overflow.values()].reduce((n, room) => n + room.listeners, seats.listeners);
+};
+
 export const MODERATOR_ONLY = new Set<RoomCommand['type']>([
   'InviteToSpeak',
   'AddModerator',

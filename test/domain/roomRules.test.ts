@@ -4,7 +4,21 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError, execute, replay, type RoomEvent, type RoomState } from '../../src/domain/index.ts';
 import { whyRefused } from '../../src/domain/execute.ts';
-import { admitted, as, AT, left, opened, redirected, spawned, spilling } from './given.ts';
+import {
+  admitted,
+  as,
+  AT,
+  gatedOpened,
+  left,
+  mediaSeatsGranted,
+  opened,
+  redirected,
+  spawned,
+  spilling,
+} from './given.ts';
+
+const gated = gatedOpened();
+const mediaSeats = mediaSeatsGranted;
 
 const announced: RoomEvent = {
   type: 'HeadlinerAnnounced',
@@ -47,6 +61,7 @@ const states = (): Array<[string, () => RoomState]> => [
   ['a spilling room at its overflow limit', () => replay([...spilling(), spawned(2)])],
   ['a room with a headliner announced', () => replay([...spilling(), announced])],
   ['a room with a full stage', () => replay([opened({ speakerCapacity: 1 }), admitted('a')])],
+  ['a room whose media seats are all taken', () => replay([gated, mediaSeats(2), admitted('a'), admitted('b')])],
 ];
 
 describe('the room rules', () => {

@@ -30,6 +30,7 @@ import {
   ensureSame,
   ensureSameSummary,
   familyIsFull,
+  familyListeners,
   OPENER,
   summarize,
   type OverflowStream,
@@ -41,7 +42,8 @@ const T0 = Date.UTC(2026, 11, 1, 20, 0, 0);
 type Step =
   | { readonly t: 'join' | 'leave' | 'leaveQueue' | 'joinAgain' | 'goOnStage' | 'stepDown'; readonly i: number }
   | { readonly t: 'later'; readonly minutes: number }
-  | { readonly t: 'admit' };
+  | { readonly t: 'admit' }
+  | { readonly t: 'grant'; readonly seats: number };
 
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { arbitrary: fc.record({ t: fc.constant('join' as const), i: fc.nat(40) }), weight: 30 },
@@ -52,12 +54,16 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { arbitrary: fc.record({ t: fc.constant('stepDown' as const), i: fc.nat(1000) }), weight: 3 },
   { arbitrary: fc.record({ t: fc.constant('later' as const), minutes: fc.integer({ min: 1, max: 12 }) }), weight: 2 },
   { arbitrary: fc.constant({ t: 'admit' as const }), weight: 2 },
+  // Media seats granted to a gated family, up and down (a node joining, a node lost).
+  { arbitrary: fc.record({ t: fc.constant('grant' as const), seats: fc.nat({ max: 10 }) }), weight: 3 },
 );
 
 interface Scenario {
   readonly capacity: number;
   readonly maxOverflowRooms: number;
   readonly queueCapacity: number;
+  /** Gated on media seats (media on other hosts): one more bound on a seat. */
+  readonly gated: boolean;
   readonly steps: Step[];
   readonly cuts: number[];
 }
@@ -66,9 +72,16 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
   capacity: fc.integer({ min: 1, max: 3 }),
   maxOverflowRooms: fc.integer({ min: 0, max: 2 }),
   queueCapacity: fc.integer({ min: 0, max: 8 }),
+  gated: fc.boolean(),
   steps: fc.array(stepArb, { minLength: 20, maxLength: 250, size: 'max' }),
   cuts: fc.array(fc.nat(), { maxLength: 4 }),
 });
+
+/** No seat for one more listener: the family is full, or media (for a gated family) has none. */
+const noSeat = (state: RoomState, at: string): boolean => {
+  const media = state.snapshot.context.mediaSeats;
+  return familyIsFull(state, at) || (media !== null && familyListeners(state) >= media);
+};
 
 const pickFrom = (list: readonly string[], i: number): string | undefined =>
   list.length === 0 ? undefined : list[i % list.length];
@@ -93,6 +106,7 @@ const runScenario = (scenario: Scenario, stats: Stats): void => {
     speakerCapacity: 3,
     maxOverflowRooms: scenario.maxOverflowRooms,
     queueCapacity: scenario.queueCapacity,
+    mediaGated: scenario.gated,
   });
   let state = initialState();
   const log: RoomEvent[] = [];
@@ -134,7 +148,7 @@ const runScenario = (scenario: Scenario, stats: Stats): void => {
     const wasQueued = line.includes(actor);
     const positionBefore = queuePositionOf(state.snapshot.context, actor);
     const wasMember = state.roster.members.has(actor);
-    const mustWait = line.length > 0 || familyIsFull(state, at());
+    const mustWait = line.length > 0 || noSeat(state, at());
     const queueWasFull = state.snapshot.context.waiting.tickets.size >= scenario.queueCapacity;
     const before = summarize(state);
     let result: { state: RoomState; events: RoomEvent[] } | undefined;
@@ -151,7 +165,11 @@ const runScenario = (scenario: Scenario, stats: Stats): void => {
       ensureSameSummary(summarize(state), before, `refused ${next.type} changed the state`);
       if (next.type === 'JoinRoom' && !wasMember && !wasQueued) {
         // A newcomer is refused only when they must wait and the queue is at its limit.
-        ensureSame(refusal.code, 'ROOM_FULL', `JoinRoom by ${actor} refused`);
+        // Without a waiting room the refusal is the bound's own: media's when media has no seat (asked first).
+        const media = state.snapshot.context.mediaSeats;
+        const mediaFull = media !== null && familyListeners(state) >= media;
+        const code = scenario.queueCapacity === 0 && mediaFull ? 'MEDIA_CAPACITY' : 'ROOM_FULL';
+        ensureSame(refusal.code, code, `JoinRoom by ${actor} refused`);
         ensure(mustWait && queueWasFull, `ROOM_FULL with a seat free, or room left in the queue (${refusal.message})`);
         stats.refusedFull += 1;
       }
@@ -226,7 +244,7 @@ const runScenario = (scenario: Scenario, stats: Stats): void => {
     );
     // Work-conserving: after an accepted command, nobody waits while the family has a seat.
     if (roomStatus(state) === 'live' && line.length > 0) {
-      ensure(familyIsFull(state, at()), `${line.length} waiting while a seat is free (after ${next.type})`);
+      ensure(noSeat(state, at()), `${line.length} waiting while a seat is free (after ${next.type})`);
     }
     checkInvariants(state);
     ensureSameSummary(summarize(shadow), summarize(state), 'event by event vs execute');
@@ -273,6 +291,9 @@ const runScenario = (scenario: Scenario, stats: Stats): void => {
         break;
       case 'admit':
         next = command('AdmitFromQueue', OPENER);
+        break;
+      case 'grant':
+        next = command('GrantMediaSeats', 'media', { seats: step.seats });
         break;
     }
     if (!next) return;

@@ -48,7 +48,7 @@ describe('cross-host fan-out through SRTP pipes', () => {
       source: { nodeId: 'b', controlUrl: b.controlUrl },
       receivers: [],
     };
-    await client.call(b.controlUrl, 'reconcile', { families: [source] });
+    await client.call(b.controlUrl, 'reconcile', { version: '1', families: [source] });
     const speakerTransport = await client.call<{ id: string; port: number }>(b.controlUrl, 'createPlainRtpTransport', {
       caller: { userId: 'p-alice', roomId: 'f', role: 'speaker' },
     });
@@ -61,9 +61,13 @@ describe('cross-host fan-out through SRTP pipes', () => {
     const sender = new RtpSender(0x4444, speakerTransport.port);
     cleanup.push(() => sender.stop());
 
-    const report = await client.call<{ pulled: number }>(c.controlUrl, 'reconcile', { families: [receiving] });
+    const report = await client.call<{ pulled: number }>(c.controlUrl, 'reconcile', {
+      version: '1',
+      families: [receiving],
+    });
     expect(report.pulled).toBe(1);
     const again = await client.call<{ pulled: number; routersCreated: number }>(c.controlUrl, 'reconcile', {
+      version: '1',
       families: [receiving],
     });
     expect(again).toMatchObject({ pulled: 0, routersCreated: 0 });
@@ -97,13 +101,37 @@ describe('cross-host fan-out through SRTP pipes', () => {
     expect(overflowRouters.map((r) => r.pipes)).toEqual([1, 1, 1]);
 
     // The receiver's rooms move away: reconcile on the source closes its pipe, the receiver's go with its routers.
-    await client.call(c.controlUrl, 'reconcile', { families: [] });
-    await client.call(b.controlUrl, 'reconcile', { families: [{ ...source, receivers: [] }] });
+    await client.call(c.controlUrl, 'reconcile', { version: '2', families: [] });
+    await client.call(b.controlUrl, 'reconcile', { version: '2', families: [{ ...source, receivers: [] }] });
     expect(inventory(b).hostPipes).toEqual([]);
     expect(inventory(c).rooms).toEqual([]);
     const before = receiver.total();
     await new Promise((r) => setTimeout(r, 300));
     expect(receiver.total()).toBeLessThanOrEqual(before + 1);
+  });
+
+  it('refuses a share older than the one it applied: a superseded share delivered late changes nothing', async () => {
+    const b = await node('b');
+    const family = (familyId: string): FamilyShare => ({
+      familyId,
+      speakers: [],
+      rooms: [{ roomId: familyId, routers: 1 }],
+      source: null,
+      receivers: [],
+    });
+    const rooms = () => b.plane.inventory().rooms.map((r) => r.roomId);
+    const share = (version: string, families: FamilyShare[]) =>
+      client.call<{ stale?: boolean; routersCreated?: number }>(b.controlUrl, 'reconcile', { version, families });
+    expect(await share('10', [family('now')])).toMatchObject({ routersCreated: 1 });
+    // Computed at position 7, before the room was placed here: it would close it.
+    expect(await share('7', [])).toEqual({ stale: true, applied: '10' });
+    expect(rooms()).toEqual(['now']);
+    // The same position again is the same share (every round may send it); a newer one applies.
+    expect(await share('10', [family('now')])).toMatchObject({ routersCreated: 0 });
+    expect(await share('12', [family('later')])).toMatchObject({ routersCreated: 1, routersClosed: 1 });
+    expect(rooms()).toEqual(['later']);
+    await expect(client.call(b.controlUrl, 'reconcile', { families: [] })).rejects.toThrow(/share.version must be/);
+    expect(rooms()).toEqual(['later']);
   });
 
   it('refuses requests that are unsigned, signed with another secret, or replayed', async () => {

@@ -146,11 +146,6 @@ builder.mutationFields((t) => {
       resolve: async (_root, { roomId }, context): Promise<JoinOutcomeShape> => {
         const started = performance.now();
         requireRole(context, 'join a room', 'listener', 'producer');
-        try {
-          context.services.admitToMedia?.(roomId);
-        } catch (error) {
-          throw toGraphQLError(error);
-        }
         const { result, viewer } = await send(context, 'join a room', { type: 'JoinRoom', data: { roomId } });
         context.services.observeAdmission?.((performance.now() - started) / 1000);
         const placedIn = seatIn(result.events, viewer.userId);

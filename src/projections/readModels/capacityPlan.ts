@@ -19,6 +19,8 @@ export interface CapacityPlan {
   readonly rooms: readonly PlannedRoom[];
   /** An expected audience announced ahead (a headliner): overflow rooms to warm before it arrives. */
   readonly expectedAudience: number;
+  /** Listeners its media nodes reserved seats for (MediaSeatsGranted); absent when its joins are not gated on media. */
+  readonly mediaSeats?: number;
 }
 
 const routersFor = (listeners: number, open: boolean, perRouter: number): number =>
@@ -55,7 +57,7 @@ export const createCapacityPlanProjection = (
 
   return {
     name: 'capacityPlan',
-    version: 1,
+    version: 2,
     perStream: true,
     // Only the main room's stream: it decides for the family.
     handles: new Set([
@@ -70,6 +72,7 @@ export const createCapacityPlanProjection = (
       'HeadlinerArrived',
       'SpeakerMovedToAudience',
       'HeadlinerAnnounced',
+      'MediaSeatsGranted',
       'RoomEnded',
     ]),
     evolve(recorded, read): Array<readonly [string, CapacityPlan]> {
@@ -88,6 +91,7 @@ export const createCapacityPlanProjection = (
                 room({ roomId: familyId, role: 'main', open: true, listeners: 0, capacity: event.data.capacity }),
               ],
               expectedAudience: 0,
+              ...(event.data.mediaGated === true ? { mediaSeats: 0 } : {}),
             },
           ],
         ];
@@ -132,6 +136,8 @@ export const createCapacityPlanProjection = (
           return [[familyId, { ...plan, speakers: without(plan.speakers, event.data.userId) }]];
         case 'HeadlinerAnnounced':
           return [[familyId, { ...plan, expectedAudience: event.data.expectedAudience }]];
+        case 'MediaSeatsGranted':
+          return [[familyId, { ...plan, mediaSeats: event.data.seats }]];
         case 'RoomEnded':
           return [[familyId, { ...plan, state: 'ended', rooms: plan.rooms.map((r) => room({ ...r, open: false })) }]];
         default:

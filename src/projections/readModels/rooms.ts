@@ -204,6 +204,9 @@ export const evolveRoomDetail = (current: RoomDetail | undefined, recorded: Reco
       return changed(room, at, {
         headliner: { userId: event.data.userId, expectedAudience: event.data.expectedAudience, arrived: false },
       });
+    case 'MediaSeatsGranted':
+      // What media holds for the family is the capacity plan's; the room is as it was.
+      return changed(room, at, {});
     case 'RoomEnded':
       return changed(room, at, {
         state: 'ended',

@@ -1,7 +1,8 @@
 // The control plane's media bookkeeping, on loopback in one process: a join
 // no live media node could serve is refused with MEDIA_CAPACITY and writes
-// nothing; a node that leaves (SIGTERM) is recorded and its rooms move; the
-// API's control route refuses what is not signed, fresh and new.
+// nothing, exactly at the seats the nodes hold, however many join at once and
+// for however many families; a node that leaves (SIGTERM) is recorded and its
+// rooms move; the API's control route refuses what is not signed, fresh and new.
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   createControlClient,
@@ -10,11 +11,14 @@ import {
   startMediaNode,
   type RunningMediaNode,
 } from '../../../src/media/index.ts';
+import { replayMediaNode } from '../../../src/domain/mediaNode.ts';
+import type { MediaNodeEvent } from '../../../src/domain/index.ts';
 import { startApi, type TestApi } from '../../support/apiServer.ts';
 import { eventually } from '../rtp.ts';
 import { MEDIA_SECRET } from './cluster.ts';
 
-const JOIN = 'mutation($roomId: ID!) { joinRoom(roomId: $roomId) { ... on Placement { room { id } } } }';
+const JOIN =
+  'mutation($roomId: ID!) { joinRoom(roomId: $roomId) { __typename ... on Placement { room { id } } ... on Queued { position } } }';
 
 describe('media capacity and membership on the control plane', () => {
   const cleanup: Array<() => unknown> = [];
@@ -22,8 +26,13 @@ describe('media capacity and membership on the control plane', () => {
     for (const f of cleanup.splice(0).reverse()) await f();
   });
 
-  const api = async (): Promise<TestApi> => {
-    const a = await startApi('media-admission', {}, { SPILLWAY_MEDIA: 'cluster', SPILLWAY_MEDIA_SECRET: MEDIA_SECRET });
+  /** Rooms without a waiting room unless `queue` says (a family media cannot serve then refuses). */
+  const api = async (queue = '0'): Promise<TestApi> => {
+    const a = await startApi(
+      'media-admission',
+      {},
+      { SPILLWAY_MEDIA: 'cluster', SPILLWAY_MEDIA_SECRET: MEDIA_SECRET, SPILLWAY_QUEUE_CAPACITY: queue },
+    );
     cleanup.push(() => a.stop());
     return a;
   };
@@ -39,13 +48,39 @@ describe('media capacity and membership on the control plane', () => {
     cleanup.push(() => n.close());
     return n;
   };
-  const openRoom = async (a: TestApi, token: string): Promise<string> =>
+  const openRoom = async (a: TestApi, token: string, capacity = 10): Promise<string> =>
     (
       await a.data<{ openRoom: { id: string } }>(
-        'mutation { openRoom(input: { title: "Cap", capacity: 10 }) { id } }',
+        `mutation { openRoom(input: { title: "Cap", capacity: ${capacity} }) { id } }`,
         { token },
       )
     ).openRoom.id;
+  const joined = (a: TestApi) =>
+    eventually(() => a.server.engine.readModels.mediaCluster.nodes().some((n) => n.status === 'joined'));
+  /** The seats granted to a family, as its capacity plan has them. */
+  const grantOf = (a: TestApi, roomId: string): number | undefined =>
+    a.server.engine.readModels.capacityPlan(roomId)?.mediaSeats;
+  /** Everyone in `users` joins `roomId` at once, over HTTP; the error code each got, "admitted", or "queued N". */
+  const surge = async (a: TestApi, roomId: string, users: readonly string[]): Promise<string[]> =>
+    Promise.all(
+      users.map(async (user) => {
+        const reply = await a.request<{ joinRoom: { __typename: string; position?: number } }>(JOIN, {
+          token: await a.token(user, 'listener'),
+          variables: { roomId },
+        });
+        const answer = reply.data?.joinRoom;
+        if (answer?.__typename === 'Queued') return `queued ${answer.position}`;
+        return reply.errors?.[0]?.extensions?.code ?? 'admitted';
+      }),
+    );
+  const tally = (codes: readonly string[]) =>
+    Object.fromEntries([...new Set(codes)].sort().map((c) => [c, codes.filter((x) => x === c).length]));
+  /** What the node's own stream holds for each family: the seats it handed out. */
+  const heldOn = async (a: TestApi, nodeId: string): Promise<Record<string, number>> => {
+    const events = await a.server.engine.store.readStream(`media-node-${nodeId}`);
+    const state = replayMediaNode(events.map((e) => ({ type: e.type, data: e.data }) as MediaNodeEvent));
+    return Object.fromEntries(state.reservations);
+  };
 
   it('refuses a listener with MEDIA_CAPACITY when no media node is live, writing nothing', async () => {
     const a = await api();
@@ -53,22 +88,98 @@ describe('media capacity and membership on the control plane', () => {
     const head = await a.head();
     const reply = await a.request(JOIN, { token: await a.token('lena', 'listener'), variables: { roomId } });
     expect(reply.errors?.[0]?.extensions?.code).toBe('MEDIA_CAPACITY');
-    expect(reply.errors?.[0]?.message).toMatch(/No media node is live .*spillway media-node/);
+    expect(reply.errors?.[0]?.message).toMatch(/No media node has seats for the audio of room .*spillway media-node/);
     expect(await a.head()).toBe(head);
   });
 
-  it('admits up to the live nodes’ capacity, then refuses with a sentence naming it', async () => {
+  it('admits up to the seats the live node holds for the room, then refuses with a sentence naming them', async () => {
     const a = await api();
     await node(a, 'small', 2);
-    expect(
-      await eventually(() => a.server.engine.readModels.mediaCluster.nodes().some((n) => n.status === 'joined')),
-    ).toBe(true);
+    expect(await joined(a)).toBe(true);
     const roomId = await openRoom(a, await a.token('mod', 'listener'));
+    expect(await eventually(() => grantOf(a, roomId) === 2)).toBe(true);
     for (const user of ['one', 'two'])
       await a.data(JOIN, { token: await a.token(user, 'listener'), variables: { roomId } });
+    const head = await a.head();
     const reply = await a.request(JOIN, { token: await a.token('three', 'listener'), variables: { roomId } });
     expect(reply.errors?.[0]?.extensions?.code).toBe('MEDIA_CAPACITY');
-    expect(reply.errors?.[0]?.message).toMatch(/carry 2 listeners, all they can \(2\).*Add a media node/);
+    expect(reply.errors?.[0]?.message).toMatch(
+      /carries 2 listeners, all its media nodes reserved seats for \(2\).*Add a media node/,
+    );
+    expect(await a.head()).toBe(head);
+  });
+
+  it('admits exactly the media’s seats out of a crowd joining at once over HTTP, overflow rooms included', async () => {
+    const a = await api();
+    await node(a, 'small', 5);
+    expect(await joined(a)).toBe(true);
+    const roomId = await openRoom(a, await a.token('mod', 'listener'), 2);
+    expect(await eventually(() => grantOf(a, roomId) === 5)).toBe(true);
+    const codes = await surge(
+      a,
+      roomId,
+      Array.from({ length: 14 }, (_, i) => `crowd-${i}`),
+    );
+    expect(tally(codes)).toEqual({ MEDIA_CAPACITY: 9, admitted: 5 });
+    const room = a.server.engine.readModels.room(roomId)!;
+    expect(room.familyListenerCount).toBe(5);
+    expect(await heldOn(a, 'small')).toEqual({ [roomId]: 5 });
+  });
+
+  it('with a waiting room, a crowd past the media’s seats waits in line, and a node joining seats the first of them', async () => {
+    const a = await api('50');
+    await node(a, 'small', 5);
+    expect(await joined(a)).toBe(true);
+    const roomId = await openRoom(a, await a.token('mod', 'listener'), 2);
+    expect(await eventually(() => grantOf(a, roomId) === 5)).toBe(true);
+    const codes = await surge(
+      a,
+      roomId,
+      Array.from({ length: 14 }, (_, i) => `line-${i}`),
+    );
+    expect(codes.filter((c) => c === 'admitted')).toHaveLength(5);
+    expect(
+      codes.filter((c) => c.startsWith('queued ')).sort((x, y) => Number(x.slice(7)) - Number(y.slice(7))),
+    ).toEqual(Array.from({ length: 9 }, (_, i) => `queued ${i + 1}`));
+    // More media: the grant grows, and the first in line are seated in the step that records it.
+    await node(a, 'more', 3);
+    expect(await eventually(() => (grantOf(a, roomId) ?? 0) > 5, 10_000)).toBe(true);
+    const grant = grantOf(a, roomId)!;
+    expect(
+      await eventually(() => a.server.engine.readModels.room(roomId)!.familyListenerCount === Math.min(14, grant)),
+    ).toBe(true);
+    expect(a.server.engine.readModels.room(roomId)!.queued).toBe(14 - Math.min(14, grant));
+  });
+
+  it('never hands one node’s seats to two families: two crowds at once get exactly its capacity between them', async () => {
+    const a = await api();
+    await node(a, 'shared', 6);
+    expect(await joined(a)).toBe(true);
+    const mod = await a.token('mod', 'listener');
+    const [first, second] = [await openRoom(a, mod), await openRoom(a, mod)];
+    expect(await eventually(() => (grantOf(a, first) ?? 0) + (grantOf(a, second) ?? 0) === 6)).toBe(true);
+    const [codesA, codesB] = await Promise.all([
+      surge(
+        a,
+        first,
+        Array.from({ length: 9 }, (_, i) => `left-${i}`),
+      ),
+      surge(
+        a,
+        second,
+        Array.from({ length: 9 }, (_, i) => `right-${i}`),
+      ),
+    ]);
+    expect(tally([...codesA, ...codesB])).toEqual({ MEDIA_CAPACITY: 12, admitted: 6 });
+    for (const [roomId, codes] of [
+      [first, codesA],
+      [second, codesB],
+    ] as const) {
+      expect(codes.filter((c) => c === 'admitted').length).toBe(grantOf(a, roomId));
+      expect(a.server.engine.readModels.room(roomId)!.familyListenerCount).toBe(grantOf(a, roomId));
+    }
+    const held = await heldOn(a, 'shared');
+    expect(Object.values(held).reduce((n, s) => n + s, 0)).toBe(6);
   });
 
   it('records a node that leaves, and places its rooms on the one that stays', async () => {
@@ -82,7 +193,11 @@ describe('media capacity and membership on the control plane', () => {
     expect(await eventually(() => cluster.placement(roomId)?.rooms[roomId] === 'c', 3_000)).toBe(true);
     expect(cluster.nodes().find((n) => n.nodeId === 'b')?.status).toBe('left');
     const stream = await a.server.engine.store.readStream('media-node-b');
-    expect(stream.map((e) => e.type)).toEqual(['MediaNodeJoined', 'MediaNodeLeft']);
+    expect(stream.map((e) => e.type)).toEqual(['MediaNodeJoined', 'MediaSeatsReserved', 'MediaNodeLeft']);
+    // The seats went with the node that left; the room holds and is granted seats on the one that stays.
+    expect(await heldOn(a, 'b')).toEqual({});
+    expect(await eventually(async () => (await heldOn(a, 'c'))[roomId] === 100, 3_000)).toBe(true);
+    expect(await eventually(() => grantOf(a, roomId) === 100, 3_000)).toBe(true);
   });
 
   it('refuses control requests that are unsigned, forged, stale or replayed', async () => {
@@ -111,6 +226,7 @@ describe('media capacity and membership on the control plane', () => {
     const a = await api();
     const n = await node(a, 'b', 100);
     const roomId = await openRoom(a, await a.token('mod', 'listener'));
+    expect(await eventually(() => (grantOf(a, roomId) ?? 0) > 0)).toBe(true);
     const lena = await a.token('lena', 'listener');
     await a.data(JOIN, { token: lena, variables: { roomId } });
     const signaling = a.server.signaling!;

@@ -71,6 +71,9 @@ describe.skipIf(missing)('a browser speaker on one media host heard by a browser
       'mutation { openRoom(input: { title: "Across", capacity: 1 }) { id } }',
     );
     const stage = openRoom.id;
+    // Its listeners are admitted within the seats media holds for it.
+    const seats = () => cluster.api.engine.readModels.capacityPlan(stage)?.mediaSeats ?? 0;
+    expect(await eventually(() => seats() >= 2, 10_000)).toBe(true);
     const speaker = await open(sol!, 'speaker', stage, 'sol');
     const { producerId } = await speaker.evaluate(() => window.join());
     await gql(fay!, JOIN, { roomId: stage });

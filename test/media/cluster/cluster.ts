@@ -47,7 +47,7 @@ export interface Cluster {
 export const startCluster = async (
   names: readonly string[],
   /** corsOrigin: a page's origin that may call the API (the browser tests serve their page elsewhere). */
-  options: { workers?: number; lostAfterMs?: number; corsOrigin?: string } = {},
+  options: { workers?: number; listenersPerWorker?: number; lostAfterMs?: number; corsOrigin?: string } = {},
 ): Promise<Cluster> => {
   const hosts = createHosts(names);
   if (hosts.reason) console.log(`cross-host media: hosts are loopback addresses because ${hosts.reason}`);
@@ -104,6 +104,9 @@ export const startCluster = async (
             host.name,
             '--workers',
             String(options.workers ?? 1),
+            ...(options.listenersPerWorker === undefined
+              ? []
+              : ['--listeners-per-worker', String(options.listenersPerWorker)]),
             '--audit',
             auditFile,
           ],
@@ -159,6 +162,12 @@ export const startCluster = async (
         data: { roomId, title, capacity: 1 },
         metadata: { ...at(), actor: speaker },
       });
+      // Its joins are admitted within the seats media holds for it: wait for the first grant.
+      const granted = await eventually(
+        () => (running.engine.readModels.capacityPlan(roomId)?.mediaSeats ?? 0) >= listeners.length,
+        10_000,
+      );
+      if (!granted) throw new Error(`no media seats were granted to room ${roomId}`);
       const overflowRooms: string[] = [];
       for (const userId of listeners) {
         const result = await commands.send({
