@@ -21,7 +21,7 @@ import { jwtVerify } from 'jose';
 import { pino } from 'pino';
 import { loadConfig, serve, signToken, type RunningServer } from '../src/runtime/index.ts';
 import { makeTempDir } from '../test/support/tempDir.ts';
-import type { LoadRequest, LoadResult } from './joinLoad.ts';
+import { load } from './joinLoad.ts';
 import { env, ratio, report, rssMb } from './report.ts';
 
 const SECRET = 'bench-secret-of-sufficient-length';
@@ -93,18 +93,6 @@ const startBareServer = async (secret: string): Promise<{ url: string; close(): 
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 };
-
-/** One load run in a child process (bench/joinLoad.ts): autocannon there, the server here. */
-const load = (request: LoadRequest): Promise<LoadResult> =>
-  new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(new URL('./joinLoad.ts', import.meta.url)), [], {
-      execArgv: ['--import', 'tsx'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    child.once('message', (result: LoadResult) => resolve(result));
-    child.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`the load generator exited (${code})`))));
-    child.send(request);
-  });
 
 const joinThroughput = async (server: RunningServer, clients: number, joins: number) => {
   const bare = await startBareServer(SECRET);

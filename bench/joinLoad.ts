@@ -2,6 +2,7 @@
 // process, so the server under test keeps its core. Told a URL, a room and how
 // to send a join, it signs one token per join (distinct users), sends every
 // join once from `connections` keep-alive connections, and reports back.
+import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { signToken } from '../src/runtime/index.ts';
@@ -78,6 +79,18 @@ const run = async (request: LoadRequest): Promise<LoadResult> => {
     firstFailure,
   };
 };
+
+/** One load run in a child process (this file): autocannon there, the server in the caller. */
+export const load = (request: LoadRequest): Promise<LoadResult> =>
+  new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(import.meta.url), [], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    child.once('message', (result: LoadResult) => resolve(result));
+    child.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`the load generator exited (${code})`))));
+    child.send(request);
+  });
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   process.once('message', (request: LoadRequest) => {

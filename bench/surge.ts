@@ -1,7 +1,9 @@
-// npm run bench -- surge [--listeners N] [--clients N] [--quick]
+// npm run bench -- surge [--listeners N] [--clients N] [--quick] [--prewarm-joins N] [--prewarm-connections N] [--prewarm-only]
 // 100,000 distinct listeners join one headliner room (cap 5,000) through the
 // command path on the SQLite file store, in-process: once through the mailbox
 // (group commit), once with batching off. Prints a line each and the ratio.
+// Then the prewarm pass (surgePrewarm.ts): the first 20,000 joins over HTTP
+// with media, without and with prewarm, and the ratios.
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createRoomCommands } from '../src/commands/index.ts';
@@ -10,6 +12,7 @@ import { createSqliteEventStore, createSqliteSnapshotStore } from '../src/events
 import { toRoomEvent } from '../test/support/roomStreams.ts';
 import { makeTempDir } from '../test/support/tempDir.ts';
 import { env, report, rssMb } from './report.ts';
+import { runPrewarmPass } from './surgePrewarm.ts';
 
 interface SurgeResult {
   admitted: number;
@@ -97,11 +100,20 @@ export const run = async (args: string[]): Promise<void> => {
       clients: { type: 'string' },
       capacity: { type: 'string' },
       quick: { type: 'boolean' },
+      'prewarm-joins': { type: 'string' },
+      'prewarm-connections': { type: 'string' },
+      'prewarm-only': { type: 'boolean' },
     },
   });
+  const prewarmJoins = Number(values['prewarm-joins'] ?? (values.quick ? 6000 : 20_000));
+  const prewarmConnections = Number(values['prewarm-connections'] ?? 256);
   const listeners = Number(values.listeners ?? (values.quick ? 10_000 : 100_000));
   const clients = Number(values.clients ?? 1000);
   const capacity = Number(values.capacity ?? 5000);
+  if (values['prewarm-only']) {
+    report(`surge bench on ${env()}`);
+    return runPrewarmPass(prewarmJoins, prewarmConnections, report);
+  }
   report(
     `surge bench on ${env()}: ${listeners} listeners, ${clients} concurrent clients, cap ${capacity}, SQLite synchronous=FULL`,
   );
@@ -110,4 +122,5 @@ export const run = async (args: string[]): Promise<void> => {
   const unbatched = await surge(listeners, clients, capacity, false);
   report(line('unbatched', unbatched));
   report(`surge ratio: ${(batched.rate / unbatched.rate).toFixed(1)}`);
+  await runPrewarmPass(prewarmJoins, prewarmConnections, report);
 };

@@ -49,6 +49,17 @@ export type MarkHeadlinerArrived = Of<'MarkHeadlinerArrived', ForRoom>;
 export type EndRoom = Of<'EndRoom', ForRoom>;
 /** The media cluster records how many listeners the family's media nodes reserved seats for. */
 export type GrantMediaSeats = Of<'GrantMediaSeats', ForRoom<{ seats: number }>>;
+/**
+ * Shapes a family for an expected audience before anyone arrives (a
+ * session's prewarm): opens the room with its doors closed, unless it is
+ * open already, and spawns the overflow rooms the audience needs, each
+ * marked prewarmed. Deciding it again spawns only what is missing.
+ */
+export type PrewarmRoom = Of<'PrewarmRoom', ForRoom<{ title: string; capacity?: number; expectedAudience: number }>>;
+/** Opens a prewarmed room's doors: listeners may join. */
+export type OpenDoors = Of<'OpenDoors', ForRoom>;
+/** Ends the family's warm-up: drains the warm overflow rooms nobody sat in. */
+export type EndWarmUp = Of<'EndWarmUp', ForRoom>;
 
 export type RoomCommand =
   | OpenRoom
@@ -65,7 +76,10 @@ export type RoomCommand =
   | AnnounceHeadliner
   | MarkHeadlinerArrived
   | EndRoom
-  | GrantMediaSeats;
+  | GrantMediaSeats
+  | PrewarmRoom
+  | OpenDoors
+  | EndWarmUp;
 
 export type RoomCommandType = RoomCommand['type'];
 

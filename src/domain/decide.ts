@@ -25,6 +25,7 @@ import {
   refusalOf,
   stageHasRoom,
 } from './roomRules.ts';
+import { decideEndWarmUp, decidePrewarm } from './prewarm.ts';
 import { placeOrQueue } from './seating.ts';
 import {
   MAX_AUDIENCE,
@@ -55,7 +56,7 @@ const settingsFrom = (data: {
   queueCapacity: orDefault('queueCapacity', data.queueCapacity, DEFAULT_QUEUE_CAPACITY, 0, MAX_QUEUE_CAPACITY),
 });
 
-export { overflowRoomId } from './seating.ts';
+export { overflowRoomId } from './roomContext.ts';
 
 const OVERFLOW_ID = /^(.+)\.overflow-\d+$/;
 
@@ -79,6 +80,9 @@ const FIRST_EVENT: Record<RoomCommand['type'], RoomEventType> = {
   MarkHeadlinerArrived: 'HeadlinerArrived',
   EndRoom: 'RoomEnded',
   GrantMediaSeats: 'MediaSeatsGranted',
+  PrewarmRoom: 'RoomOpened',
+  OpenDoors: 'RoomDoorsOpened',
+  EndWarmUp: 'WarmUpEnded',
 };
 
 /** What freeing a listener's seat in `fromRoomId` entails: seats again in the main room, or a drained overflow room. */
@@ -121,6 +125,8 @@ const stageFrom = (state: RoomState, userId: string): string | null => {
  * command would be refused after the earlier ones were applied.
  */
 export const decide = (state: RoomState, command: RoomCommand): RoomEvent[] => {
+  // Opens the room or adds to it, whichever it finds: the lifecycle below would refuse one of the two.
+  if (command.type === 'PrewarmRoom') return decidePrewarm(state, command, settingsFrom);
   const context = state.snapshot.context;
   const roomId = requireText('roomId', command.data.roomId);
   const actor = requireActor(command.metadata.actor);
@@ -236,6 +242,12 @@ export const decide = (state: RoomState, command: RoomCommand): RoomEvent[] => {
       if (context.mediaSeats === seats) return [];
       return [{ type: 'MediaSeatsGranted', data: { roomId, seats, at: command.metadata.at } }];
     }
+    case 'OpenDoors': {
+      const opened: RoomEvent = { type: 'RoomDoorsOpened', data: { roomId, by: actor, at: command.metadata.at } };
+      return unlessDone(state, opened, context.doorsOpen);
+    }
+    case 'EndWarmUp':
+      return decideEndWarmUp(state, command);
     default: {
       const unknown: never = command;
       throw invalidCommand(`Unknown command ${JSON.stringify((unknown as { type?: unknown }).type)}.`);

@@ -5,6 +5,7 @@ export type DomainErrorCode =
   | 'ROOM_NOT_LIVE'
   | 'ROOM_ENDED'
   | 'ROOM_FULL'
+  | 'DOORS_CLOSED'
   | 'STAGE_FULL'
   | 'ALREADY_IN_ROOM'
   | 'NOT_IN_ROOM'

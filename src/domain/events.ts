@@ -23,7 +23,23 @@ type Of<Type extends string, Data> = { readonly type: Type; readonly data: Data 
 type InRoom<T = object> = { readonly roomId: string } & T;
 
 /**
+ * What a room opened at prewarm says of itself: `prewarmed`, and the
+ * listeners it was warmed for (the capacity plan asks routers for them).
+ * Absent on rooms opened the ordinary way, and in events recorded before
+ * prewarm provisioned.
+ */
+export interface Prewarmed {
+  readonly prewarmed?: true;
+  readonly expectedListeners?: number;
+}
+
+/**
+ * A main room opened with `prewarmed` has its doors closed until
+ * RoomDoorsOpened: it exists (moderators, speakers, overflow rooms, media)
+ * but admits no listener yet.
+ *
  * `queueCapacity` is absent in rooms opened before the waiting room: they have none (0).
+ *
  * `mediaGated`: its joins are admitted only within the seats its media nodes
  * reserved for it (media on other hosts); absent, the family is not gated.
  */
@@ -36,7 +52,7 @@ export type RoomOpened = Of<
       parentRoomId: string | null;
       at: string;
       mediaGated?: true;
-    }
+    } & Prewarmed
   >
 >;
 export type ListenerAdmitted = Of<'ListenerAdmitted', InRoom<{ userId: string }>>;
@@ -49,7 +65,7 @@ export type ListenerLeft = Of<'ListenerLeft', InRoom<{ userId: string; fromRoomI
 /** `at`: when it was spawned (the spawn window counts it); absent in events recorded before it was kept. */
 export type OverflowRoomSpawned = Of<
   'OverflowRoomSpawned',
-  InRoom<{ overflowRoomId: string; capacity: number; at?: string }>
+  InRoom<{ overflowRoomId: string; capacity: number; at?: string } & Prewarmed>
 >;
 export type OverflowRoomDrained = Of<'OverflowRoomDrained', InRoom<{ overflowRoomId: string }>>;
 export type RoomBecameFull = Of<'RoomBecameFull', InRoom>;
@@ -86,6 +102,15 @@ export type HeadlinerArrived = Of<'HeadlinerArrived', InRoom<{ userId: string; f
  * mailbox, so joins past it are refused in the turn that decides them.
  */
 export type MediaSeatsGranted = Of<'MediaSeatsGranted', InRoom<{ seats: number; at: string }>>;
+/** A prewarmed room's doors opened: listeners may join from now on. */
+export type RoomDoorsOpened = Of<'RoomDoorsOpened', InRoom<{ by: string; at: string }>>;
+/**
+ * The family's warm-up is over (a set time after the doors opened): its rooms
+ * hold routers for the listeners they have, no longer for those expected.
+ * The warm overflow rooms nobody sat in were drained just before it. On an
+ * overflow room's stream it is mirrored from its parent, `by` null.
+ */
+export type WarmUpEnded = Of<'WarmUpEnded', InRoom<{ by: string | null; at: string }>>;
 export type RoomEnded = Of<
   'RoomEnded',
   InRoom<{ by: string | null; reason: 'ended' | 'parentEnded' | 'drained'; at: string }>
@@ -113,6 +138,8 @@ export type RoomEvent =
   | HeadlinerAnnounced
   | HeadlinerArrived
   | MediaSeatsGranted
+  | RoomDoorsOpened
+  | WarmUpEnded
   | RoomEnded;
 
 export type RoomEventType = RoomEvent['type'];
@@ -139,6 +166,8 @@ export const ROOM_EVENT_TYPES: readonly RoomEventType[] = [
   'HeadlinerAnnounced',
   'HeadlinerArrived',
   'MediaSeatsGranted',
+  'RoomDoorsOpened',
+  'WarmUpEnded',
   'RoomEnded',
 ];
 

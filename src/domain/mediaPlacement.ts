@@ -162,6 +162,8 @@ export interface RoomDemand {
   readonly listeners: number;
   /** Routers the capacity plan gives it (one per LISTENERS_PER_ROUTER listeners); absent, one. */
   readonly routers?: number;
+  /** Listeners a warm room was prewarmed for: it weighs that much before they arrive. */
+  readonly warmFor?: number;
 }
 
 export interface NodeSupply {
@@ -174,10 +176,14 @@ export type PlacementChoice = Omit<PlaceRoomMedia, 'metadata'> | Omit<ReleaseRoo
 
 /**
  * Router `router`'s weight on its node: the listeners it serves when the
- * room's routers fill in order, and at least one so an empty router counts.
+ * room's routers fill in order (a warm room's counted as the listeners it was
+ * warmed for until they arrive), and at least one so an empty router counts.
  */
 const demandOf = (room: RoomDemand, router: number): number =>
-  Math.max(1, Math.min(LISTENERS_PER_ROUTER, room.listeners - router * LISTENERS_PER_ROUTER));
+  Math.max(
+    1,
+    Math.min(LISTENERS_PER_ROUTER, Math.max(room.listeners, room.warmFor ?? 0) - router * LISTENERS_PER_ROUTER),
+  );
 
 /**
  * The placement commands that make every router of every open room sit on a

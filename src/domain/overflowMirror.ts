@@ -48,6 +48,9 @@ export const mirrorToOverflowRooms = (after: RoomState, event: RoomEvent, at: st
               by: null,
               parentRoomId,
               at,
+              ...(event.data.prewarmed === true
+                ? { prewarmed: true, expectedListeners: event.data.expectedListeners ?? 0 }
+                : {}),
             },
           },
         },
@@ -74,6 +77,11 @@ export const mirrorToOverflowRooms = (after: RoomState, event: RoomEvent, at: st
       const roomId = event.data.overflowRoomId;
       return [{ roomId, event: { type: 'RoomEnded', data: { roomId, by: null, reason: 'drained', at } } }];
     }
+    case 'WarmUpEnded':
+      // The warm rooms that stay open (someone sits in them) end their warm-up too.
+      return [...seats.overflow]
+        .filter(([, room]) => room.open && room.prewarmed === true)
+        .map(([roomId]) => ({ roomId, event: { type: 'WarmUpEnded', data: { roomId, by: null, at: event.data.at } } }));
     case 'RoomEnded':
       return [...seats.overflow]
         .filter(([, room]) => room.open)

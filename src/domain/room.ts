@@ -98,6 +98,7 @@ export const evolve = (state: RoomState, event: RoomEvent): RoomState => {
         listeners: 0,
         capacity: event.data.capacity,
         open: true,
+        ...(event.data.prewarmed === true ? { prewarmed: true } : {}),
       });
       break;
     case 'OverflowRoomDrained': {
@@ -128,6 +129,8 @@ export const evolve = (state: RoomState, event: RoomEvent): RoomState => {
     case 'ModeratorAdded':
     case 'HeadlinerAnnounced':
     case 'MediaSeatsGranted':
+    case 'RoomDoorsOpened':
+    case 'WarmUpEnded':
       break;
     default: {
       const unknown: never = event;

@@ -16,6 +16,10 @@ export interface RoomContext {
   readonly speakers: readonly string[];
   readonly invited: readonly string[];
   readonly headliner: { readonly userId: string; readonly expectedAudience: number } | null;
+  /** Whether listeners may join: false from a prewarmed RoomOpened until RoomDoorsOpened. */
+  readonly doorsOpen: boolean;
+  /** Whether the family is warmed for an expected audience: from prewarm until WarmUpEnded. */
+  readonly warm: boolean;
   /** Overflow rooms spawned over the room's life (their ids count up from 1). */
   readonly overflowSpawned: number;
   /** When the overflow rooms spawned within the last SPAWN_WINDOW_MS were (epoch ms, oldest first). */
@@ -39,6 +43,8 @@ export const initialRoomContext = (): RoomContext => ({
   speakers: [],
   invited: [],
   headliner: null,
+  doorsOpen: true,
+  warm: false,
   overflowSpawned: 0,
   recentSpawns: [],
   mediaSeats: null,
@@ -53,6 +59,8 @@ export const familyListeners = (context: RoomContext): number => {
   for (const room of context.seats.overflow.values()) listeners += room.listeners;
   return listeners;
 };
+/** The id of a family's n-th overflow room: derived, so the domain needs no id source. */
+export const overflowRoomId = (roomId: string, n: number): string => `${roomId}.overflow-${n}`;
 
 export const openOverflowRooms = (context: RoomContext): number => {
   let open = 0;

@@ -18,7 +18,8 @@ const withOne = (list: readonly string[], id: string): string[] => (list.include
 /**
  * A room's life: `idle → live → ended`, and within `live` three regions:
  * capacity `open ↔ full`, overflow `none ↔ spilling`, headliner
- * `none → awaited → present`. Its events are the persisted domain events; its
+ * `none → awaited → present`. A room opened at prewarm is live with its
+ * doors closed (`doorsOpen` in the context) until RoomDoorsOpened. Its events are the persisted domain events; its
  * guards are the room's rules (roomRules.ts): `followsTheRules` accepts an
  * event exactly when no rule refuses it. No timers and no invoked actors:
  * durable timers are scheduler jobs, side effects are reactors on the log.
@@ -56,13 +57,17 @@ export const roomMachine = setup({
     closeOverflowRoom: () => undefined,
     configure: assign(({ event }) => {
       if (event.type !== 'RoomOpened') return {};
-      const { roomId, title, capacity, speakerCapacity, maxOverflowRooms, mediaGated } = event.data;
+      const { roomId, title, capacity, speakerCapacity, maxOverflowRooms, mediaGated, parentRoomId } = event.data;
+      const prewarmed = event.data.prewarmed === true;
       // A room opened before the waiting room has none.
       const queueCapacity = event.data.queueCapacity ?? 0;
       return {
         roomId,
         settings: { title, capacity, speakerCapacity, maxOverflowRooms, queueCapacity },
         mediaSeats: mediaGated === true ? 0 : null,
+        // Doors are the main room's: an overflow room only mirrors what its parent admitted.
+        doorsOpen: !(prewarmed && parentRoomId === null),
+        warm: prewarmed,
       };
     }),
     grantMediaSeats: assign(({ event }) =>
@@ -82,6 +87,7 @@ export const roomMachine = setup({
       const at = event.type === 'OverflowRoomSpawned' && event.data.at ? Date.parse(event.data.at) : Number.NaN;
       return {
         overflowSpawned: context.overflowSpawned + 1,
+        ...(event.type === 'OverflowRoomSpawned' && event.data.prewarmed === true ? { warm: true } : {}),
         ...(Number.isNaN(at) ? {} : { recentSpawns: [...spawnsWithin(context, at), at] }),
       };
     }),
@@ -104,6 +110,8 @@ export const roomMachine = setup({
     addModerator: assign(({ context, event }) =>
       event.type === 'ModeratorAdded' ? { moderators: withOne(context.moderators, event.data.userId) } : {},
     ),
+    openDoors: assign({ doorsOpen: true }),
+    endWarmUp: assign({ warm: false }),
     announceHeadliner: assign(({ event }) =>
       event.type === 'HeadlinerAnnounced'
         ? { headliner: { userId: event.data.userId, expectedAudience: event.data.expectedAudience } }
@@ -137,6 +145,8 @@ export const roomMachine = setup({
         ModeratorAdded: { guard: 'followsTheRules', actions: 'addModerator' },
         HeadlinerAnnounced: { guard: 'followsTheRules', actions: 'announceHeadliner' },
         MediaSeatsGranted: { guard: 'followsTheRules', actions: 'grantMediaSeats' },
+        RoomDoorsOpened: { guard: 'followsTheRules', actions: 'openDoors' },
+        WarmUpEnded: { guard: 'followsTheRules', actions: 'endWarmUp' },
         RoomEnded: { target: 'ended', guard: 'followsTheRules' },
       },
       states: {

@@ -117,6 +117,16 @@ export const queueHasRoom = rule(
     ),
 );
 
+/** A room opened at prewarm admits no listener until its doors open (the session's start). */
+export const doorsAreOpen = rule(
+  (context) => context.doorsOpen,
+  (context) =>
+    new DomainError(
+      'DOORS_CLOSED',
+      `Room ${context.roomId} is warmed for a scheduled session and has not opened its doors yet; join when the session starts.`,
+    ),
+);
+
 /** The main room never admits past its cap. */
 export const hasSeat = rule(
   (context) => context.seats.listeners < context.settings.capacity,
@@ -276,6 +286,7 @@ export const refusalOf = (context: RoomContext, event: RoomEvent): DomainError |
   switch (event.type) {
     case 'ListenerAdmitted':
       return (
+        check(doorsAreOpen, context) ??
         check(notInFamily, context, event.data.userId) ??
         check(notQueued, context, event.data.userId) ??
         check(hasSeat, context) ??
@@ -283,6 +294,7 @@ export const refusalOf = (context: RoomContext, event: RoomEvent): DomainError |
       );
     case 'ListenerRedirectedToOverflow':
       return (
+        check(doorsAreOpen, context) ??
         check(notInFamily, context, event.data.userId) ??
         check(notQueued, context, event.data.userId) ??
         check(overflowHasSeat, context, event.data.overflowRoomId) ??
@@ -341,6 +353,11 @@ export const refusalOf = (context: RoomContext, event: RoomEvent): DomainError |
       return check(isModerator, context, event.data.by, 'add moderators');
     case 'HeadlinerAnnounced':
       return check(isModerator, context, event.data.by, 'announce a headliner');
+    case 'RoomDoorsOpened':
+      return check(mainRoomOnly, context) ?? check(isModerator, context, event.data.by, 'open its doors');
+    case 'WarmUpEnded':
+      // Like RoomEnded: ended by a person needs the right; mirrored from the parent (by null) is bookkeeping.
+      return event.data.by === null ? undefined : check(isModerator, context, event.data.by, 'end its warm-up');
     case 'RoomEnded':
       // Ended by a person needs the right; ended by its parent or drained is the family's bookkeeping.
       return event.data.reason === 'ended' ? check(isModerator, context, event.data.by ?? '', 'end it') : undefined;

@@ -1,12 +1,9 @@
 import { DomainError } from './errors.ts';
 import type { RoomEvent } from './events.ts';
-import type { RoomContext } from './roomContext.ts';
+import { overflowRoomId, type RoomContext } from './roomContext.ts';
 import { hasSeat, maySpawnOverflow, mediaHasSeat, queueHasRoom } from './roomRules.ts';
 import { roomiestOverflow } from './seats.ts';
 import { headOf, positionOf } from './waitingRoom.ts';
-
-/** The id of a family's n-th overflow room: derived, so the domain needs no id source. */
-export const overflowRoomId = (roomId: string, n: number): string => `${roomId}.overflow-${n}`;
 
 /** Where one more listener would sit. */
 export type Seat =

@@ -9,6 +9,8 @@ export interface OverflowSeats {
   listeners: number;
   readonly capacity: number;
   open: boolean;
+  /** Spawned at prewarm, ahead of its audience (absent: spawned by a join). */
+  readonly prewarmed?: boolean;
 }
 
 export interface SeatLedger {

@@ -32,11 +32,15 @@ export const replaySession = (
 export const overflowRoomsFor = (expectedAudience: number, capacity: number): number =>
   Math.max(0, Math.ceil(expectedAudience / capacity) - 1);
 
-export type SessionStep = 'prewarm' | 'open';
+export type SessionStep = 'prewarm' | 'open' | 'drain';
 
-/** When a step of the session is due, in epoch ms: prewarm at `startsAt − leadTimeMs`, open at `startsAt`. */
+/**
+ * When a step of the session is due, in epoch ms: prewarm at `startsAt −
+ * leadTimeMs`, open at `startsAt`, drain (end the warm-up) at `startsAt +
+ * drainAfterMs` (a session without `drainAfterMs` has no drain step: never).
+ */
 export const sessionDueAt = (
-  schedule: { readonly startsAt: string; readonly leadTimeMs: number },
+  schedule: { readonly startsAt: string; readonly leadTimeMs: number; readonly drainAfterMs?: number | null },
   step: SessionStep,
 ): number => {
   const startsAt = Date.parse(schedule.startsAt);
@@ -45,6 +49,10 @@ export const sessionDueAt = (
       return startsAt - schedule.leadTimeMs;
     case 'open':
       return startsAt;
+    case 'drain':
+      return schedule.drainAfterMs === undefined || schedule.drainAfterMs === null
+        ? Number.POSITIVE_INFINITY
+        : startsAt + schedule.drainAfterMs;
     default: {
       const unknown: never = step;
       throw new TypeError(`sessionDueAt: unknown step ${JSON.stringify(unknown)}`);

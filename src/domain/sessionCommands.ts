@@ -17,6 +17,8 @@ export type ScheduleSession = Of<
     leadTimeMs?: number;
     /** Default: the room's DEFAULT_CAPACITY. */
     capacity?: number;
+    /** Default: no drain step. The deployment's SPILLWAY_WARM_DRAIN_MS, filled in by the session service. */
+    drainAfterMs?: number;
   }>
 >;
 /** Moves the session; `leadTimeMs` left out keeps the current one. */
@@ -26,8 +28,11 @@ export type CancelSession = Of<'CancelSession', ForSession<{ reason?: string }>>
 export type PrewarmSession = Of<'PrewarmSession', ForSession>;
 /** Sent by the scheduler at `startsAt`. */
 export type OpenSession = Of<'OpenSession', ForSession>;
+/** Sent by the scheduler `drainAfterMs` after `startsAt`, once the room's warm-up was ended. */
+export type EndSessionWarmUp = Of<'EndSessionWarmUp', ForSession>;
 
-export type SessionCommand = ScheduleSession | RescheduleSession | CancelSession | PrewarmSession | OpenSession;
+export type SessionCommand =
+  ScheduleSession | RescheduleSession | CancelSession | PrewarmSession | OpenSession | EndSessionWarmUp;
 
 export type SessionCommandType = SessionCommand['type'];
 

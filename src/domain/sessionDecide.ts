@@ -108,6 +108,9 @@ export const decideSession = (state: SessionState, command: SessionCommand): Ses
             expectedAudience: wholeNumber('expectedAudience', data.expectedAudience, 0, MAX_AUDIENCE),
             leadTimeMs: wholeNumber('leadTimeMs', data.leadTimeMs ?? DEFAULT_LEAD_TIME_MS, 0, MAX_LEAD_TIME_MS),
             capacity: wholeNumber('capacity', data.capacity ?? DEFAULT_CAPACITY, 1, MAX_CAPACITY),
+            ...(data.drainAfterMs === undefined
+              ? {}
+              : { drainAfterMs: wholeNumber('drainAfterMs', data.drainAfterMs, 0, MAX_LEAD_TIME_MS) }),
             by: actor,
           },
         },
@@ -143,6 +146,18 @@ export const decideSession = (state: SessionState, command: SessionCommand): Ses
       requireWaiting(state, 'open');
       requireDue(state, 'open', at);
       return [{ type: 'SessionOpened', data: { sessionId, roomId: context.roomId } }];
+    }
+    case 'EndSessionWarmUp': {
+      if (status === 'cancelled') requireWaiting(state, 'end its warm-up');
+      if (status !== 'opened') {
+        throw new DomainError(
+          'SESSION_NOT_DUE',
+          `Session ${sessionId} has not opened its room yet, so its warm-up cannot end; it ends ${context.drainAfterMs ?? 0} ms after the doors open.`,
+        );
+      }
+      if (context.warmUpEnded || context.drainAfterMs === null) return [];
+      requireDue(state, 'drain', at);
+      return [{ type: 'SessionWarmUpEnded', data: { sessionId, roomId: context.roomId } }];
     }
     default: {
       const unknown: never = command;

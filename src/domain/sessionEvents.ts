@@ -20,6 +20,12 @@ export type SessionScheduled = Of<
     leadTimeMs: number;
     /** Listener seats of the room (and of each overflow room it spawns). */
     capacity: number;
+    /**
+     * How long after the doors open the warm rooms nobody sat in are drained
+     * (the deployment's setting when it was scheduled); absent in sessions
+     * scheduled before warm rooms drained, which have no such step.
+     */
+    drainAfterMs?: number;
     by: string;
   }>
 >;
@@ -29,8 +35,11 @@ export type SessionCancelled = Of<'SessionCancelled', OfSession<{ by: string; re
 /** Capacity was warmed ahead of the doors opening; the room itself is not open yet. */
 export type SessionPrewarmed = Of<'SessionPrewarmed', OfSession<{ roomId: string; overflowRoomsWarmed: number }>>;
 export type SessionOpened = Of<'SessionOpened', OfSession<{ roomId: string }>>;
+/** `drainAfterMs` after the doors opened, the room's warm-up was ended (its unused warm rooms drained). */
+export type SessionWarmUpEnded = Of<'SessionWarmUpEnded', OfSession<{ roomId: string }>>;
 
-export type SessionEvent = SessionScheduled | SessionRescheduled | SessionCancelled | SessionPrewarmed | SessionOpened;
+export type SessionEvent =
+  SessionScheduled | SessionRescheduled | SessionCancelled | SessionPrewarmed | SessionOpened | SessionWarmUpEnded;
 
 export type SessionEventType = SessionEvent['type'];
 
@@ -40,6 +49,7 @@ export const SESSION_EVENT_TYPES: readonly SessionEventType[] = [
   'SessionCancelled',
   'SessionPrewarmed',
   'SessionOpened',
+  'SessionWarmUpEnded',
 ];
 
 export const isSessionEvent = (event: { type: string }): event is SessionEvent =>

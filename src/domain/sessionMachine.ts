@@ -15,6 +15,10 @@ export interface SessionContext {
   readonly scheduledBy: string;
   /** Overflow rooms warmed for the expected audience; null until prewarmed (again, after a reschedule). */
   readonly overflowRoomsWarmed: number | null;
+  /** How long after the doors open the warm-up ends; null: no such step (older sessions). */
+  readonly drainAfterMs: number | null;
+  /** Whether the room's warm-up was ended (the last step). */
+  readonly warmUpEnded: boolean;
 }
 
 export const initialSessionContext = (): SessionContext => ({
@@ -28,13 +32,15 @@ export const initialSessionContext = (): SessionContext => ({
   capacity: 0,
   scheduledBy: '',
   overflowRoomsWarmed: null,
+  drainAfterMs: null,
+  warmUpEnded: false,
 });
 
 /**
  * A session's life: `idle → scheduled → prewarmed → opened`, and `cancelled`
  * from either waiting state. Rescheduling goes back to `scheduled` (a warm-up
- * done for the old time is done again for the new one). `opened` and
- * `cancelled` are final. Like the room machine: the events are the persisted
+ * done for the old time is done again for the new one). `cancelled` is
+ * final; `opened` takes only the end of the warm-up (SessionWarmUpEnded). Like the room machine: the events are the persisted
  * domain events, no timers (the scheduler's jobs are the timers).
  */
 export const sessionMachine = setup({
@@ -48,14 +54,15 @@ export const sessionMachine = setup({
   actions: {
     schedule: assign(({ event }) => {
       if (event.type !== 'SessionScheduled') return {};
-      const { by, ...data } = event.data;
-      return { ...data, scheduledBy: by, overflowRoomsWarmed: null };
+      const { by, drainAfterMs, ...data } = event.data;
+      return { ...data, scheduledBy: by, overflowRoomsWarmed: null, drainAfterMs: drainAfterMs ?? null };
     }),
     reschedule: assign(({ event }) =>
       event.type === 'SessionRescheduled'
         ? { startsAt: event.data.startsAt, leadTimeMs: event.data.leadTimeMs, overflowRoomsWarmed: null }
         : {},
     ),
+    endWarmUp: assign({ warmUpEnded: true }),
     recordWarmUp: assign(({ event }) =>
       event.type === 'SessionPrewarmed' ? { overflowRoomsWarmed: event.data.overflowRoomsWarmed } : {},
     ),
@@ -83,7 +90,10 @@ export const sessionMachine = setup({
         SessionCancelled: { target: 'cancelled', guard: 'ofThisSession' },
       },
     },
-    opened: { type: 'final' },
+    // Not final: the warm-up still ends after the doors opened.
+    opened: {
+      on: { SessionWarmUpEnded: { guard: 'ofThisSession', actions: 'endWarmUp' } },
+    },
     cancelled: { type: 'final' },
   },
 });

@@ -8,12 +8,18 @@ export interface RoomSnapshotData {
   readonly version: 1;
   readonly value: unknown;
   /**
-   * `recentSpawns` and `mediaSeats` are absent in snapshots made before they
-   * were kept, `settings.queueCapacity` in those made before the waiting room.
+   * `recentSpawns`, `mediaSeats`, `doorsOpen` and `warm` are absent in
+   * snapshots made before they were kept, `settings.queueCapacity` in those
+   * made before the waiting room.
    */
-  readonly context: Omit<RoomContext, 'seats' | 'roster' | 'recentSpawns' | 'mediaSeats' | 'waiting' | 'settings'> & {
+  readonly context: Omit<
+    RoomContext,
+    'seats' | 'roster' | 'recentSpawns' | 'mediaSeats' | 'doorsOpen' | 'warm' | 'waiting' | 'settings'
+  > & {
     readonly recentSpawns?: readonly number[];
     readonly mediaSeats?: number | null;
+    readonly doorsOpen?: boolean;
+    readonly warm?: boolean;
     readonly settings: Omit<RoomContext['settings'], 'queueCapacity'> & { readonly queueCapacity?: number };
   };
   readonly listeners: number;
@@ -52,6 +58,8 @@ export const fromSnapshotData = (data: RoomSnapshotData): RoomState => {
       settings,
       recentSpawns: data.context.recentSpawns ?? [],
       mediaSeats: data.context.mediaSeats ?? null,
+      doorsOpen: data.context.doorsOpen ?? true,
+      warm: data.context.warm ?? false,
       seats,
       roster,
       waiting,

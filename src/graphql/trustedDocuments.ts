@@ -12,8 +12,8 @@ export const TRUSTED_DOCUMENTS = {
   DashboardRooms: `query DashboardRooms($after: String) {
     rooms(state: live, first: 100, after: $after) {
       nodes {
-        id title state listenerCount familyListenerCount full capacity queued
-        overflowRooms { id listenerCount capacity open }
+        id title state listenerCount familyListenerCount full capacity queued warm doorsOpen
+        overflowRooms { id listenerCount capacity open warm }
         headliner { userId arrived }
       }
       pageInfo { endCursor hasNextPage }

@@ -58,6 +58,7 @@ const toPlan = (share: FamilyShare): CapacityPlan => ({
     open: true,
     listeners: 0,
     capacity: 0,
+    warmFor: 0,
     routers: r.routers,
   })),
 });

@@ -42,6 +42,15 @@ export const createReconcileReactor = (options: ReconcileReactorOptions) => {
   return {
     /** Reconciles once from the plans as they stand (batches and worker replacements reconcile anyway). */
     start: reconcileSoon,
+    /**
+     * Resolves once a reconcile that read the plans after this call is done
+     * (a prewarm waits on it: the routers its plan asks for then exist). A
+     * failed reconcile resolves it too; the next batch tries again.
+     */
+    async settled(): Promise<void> {
+      reconcileSoon();
+      await running;
+    },
     /** Hand it each committed batch (the read models' onBatch). */
     onBatch(events: readonly { readonly streamId: string }[]): void {
       if (events.some((event) => isRoomStreamId(event.streamId))) reconcileSoon();

@@ -59,11 +59,23 @@ export interface SpillwayConfig {
   /** The BullMQ queue of scheduled sessions (every node of one deployment shares it). */
   readonly schedulerQueue: string;
   /**
+   * SPILLWAY_SCHEDULER: `auto` (default: BullMQ when a Redis answers, else
+   * timers) or `timers` (this node's in-process timers even when a Redis
+   * answers; refused beside REDIS_URL, where every node would run them).
+   */
+  readonly scheduler: 'auto' | 'timers';
+  /**
    * What this deployment's Redis keys (feed stream, leader lease, BullMQ
    * queue) are under. SPILLWAY_NAMESPACE, else derived from where the log
    * is, so the nodes of one deployment agree and two deployments differ.
    */
   readonly namespace: string;
+  /**
+   * How long after a prewarmed session's doors open its warm rooms nobody sat
+   * in drain and close (SPILLWAY_WARM_DRAIN_MS, default 10 minutes). Recorded
+   * with each session when it is scheduled.
+   */
+  readonly warmDrainMs: number;
   /** Room families the command path keeps loaded: let go after `idleMs` without a command, `maxHeld` at most. */
   readonly heldRooms: { readonly idleMs: number; readonly maxHeld: number };
   /** mediasoup workers on this host, or none (SPILLWAY_MEDIA=off). */
@@ -174,6 +186,14 @@ export const loadConfig = (input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
   if (!/^[A-Za-z0-9_-]{1,100}$/.test(schedulerQueue)) {
     problems.push(`SPILLWAY_QUEUE "${schedulerQueue}" must be 1 to 100 letters, digits, "-" or "_".`);
   }
+  const scheduler = env.SPILLWAY_SCHEDULER || 'auto';
+  if (scheduler !== 'auto' && scheduler !== 'timers') {
+    problems.push(`SPILLWAY_SCHEDULER "${scheduler}" must be auto or timers.`);
+  } else if (scheduler === 'timers' && redisUrl !== undefined) {
+    problems.push(
+      'SPILLWAY_SCHEDULER=timers runs sessions on this node alone, but REDIS_URL is set (several nodes would each run them): unset one.',
+    );
+  }
   const namespace = env.SPILLWAY_NAMESPACE || deploymentNamespace(eventStore);
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(namespace))
     problems.push(`SPILLWAY_NAMESPACE "${namespace}" must be 1 to 64 letters, digits, "-" or "_".`);
@@ -188,6 +208,7 @@ export const loadConfig = (input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     idleMs: wholeFrom('SPILLWAY_ROOM_IDLE_SECONDS', 300, 1, 86_400) * 1000,
     maxHeld: wholeFrom('SPILLWAY_ROOMS_HELD', 10_000, 10, 10_000_000),
   };
+  const warmDrainMs = wholeFrom('SPILLWAY_WARM_DRAIN_MS', 600_000, 0, 86_400_000);
   const mediaSwitch = env.SPILLWAY_MEDIA ?? 'on';
   if (mediaSwitch !== 'on' && mediaSwitch !== 'off' && mediaSwitch !== 'cluster')
     problems.push(`SPILLWAY_MEDIA "${mediaSwitch}" must be on, off or cluster.`);
@@ -227,8 +248,10 @@ export const loadConfig = (input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     schedulerQueue,
+    scheduler: scheduler === 'timers' ? 'timers' : 'auto',
     namespace,
     heldRooms,
+    warmDrainMs,
     mediaCluster: mediaSwitch === 'cluster' ? { secret: mediaSecret! } : undefined,
     media:
       mediaSwitch !== 'on'

@@ -80,7 +80,7 @@ export const createMetrics = (sources: {
   });
   new Gauge({
     name: 'spillway_scheduler_pending_sessions',
-    help: 'Scheduled sessions whose prewarm or open job has not run yet.',
+    help: 'Scheduled sessions whose prewarm, open or drain job has not run yet.',
     registers: [registry],
     collect() {
       this.set(sources.readModels().schedule.pending().length);

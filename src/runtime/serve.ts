@@ -42,7 +42,11 @@ export interface ServeOptions {
   readonly onInternalError?: (error: unknown, requestId: string) => void;
   /** Structured JSON logs (pino); default: info level to stderr. */
   readonly logger?: Logger;
-  /** Told when a session's prewarm runs: media warms routers for the expected audience. */
+  /**
+   * What a session's prewarm waits for once its family is shaped. Default:
+   * the read models reach the prewarm's events and media (on this host) has
+   * reconciled the capacity plan they make, so the routers exist.
+   */
   readonly warm?: WarmHook;
 }
 
@@ -102,6 +106,10 @@ const start = async (config: SpillwayConfig, options: ServeOptions, startup: Sta
   const feed = startup.opened(await openFeedBus(config, engine.readModels.feed, metrics, logger), (bus) => bus.close());
   const cluster = await startCluster(config, engine, (error) => options.onInternalError?.(error, 'internal-channel'));
   if (cluster) startup.opened(cluster, (opened) => opened.close());
+  const mediaWarmed: WarmHook = async (_roomId, _expectedAudience, position) => {
+    if (position >= 0n) await engine.readModels.waitFor(position);
+    await reconciler?.settled();
+  };
   // Every room command, from the API or a session's job, goes through the family's owner.
   const commands = cluster?.commands ?? engine.commands;
   const mediaCluster = config.mediaCluster
@@ -115,7 +123,7 @@ const start = async (config: SpillwayConfig, options: ServeOptions, startup: Sta
     : undefined;
   late.cluster = mediaCluster;
   const sessions = startup.opened(
-    await startSessions({ ...engine, commands }, config, options.warm, logger),
+    await startSessions({ ...engine, commands }, config, options.warm ?? mediaWarmed, logger),
     (started) => started.scheduler.close(),
   );
   await engine.readModels.waitFor(await engine.store.headPosition(), 600_000);

@@ -1,5 +1,11 @@
 import { createSessionCommands } from '../commands/index.ts';
-import { chooseScheduler, createSessionJobHandlers, createSessionService, type WarmHook } from '../scheduling/index.ts';
+import {
+  chooseScheduler,
+  createInProcessScheduler,
+  createSessionJobHandlers,
+  createSessionService,
+  type WarmHook,
+} from '../scheduling/index.ts';
 import type { Logger } from 'pino';
 import type { SpillwayConfig } from './config.ts';
 import type { Engine } from './engine.ts';
@@ -18,21 +24,24 @@ export const startSessions = async (
 ) => {
   const sessions = createSessionCommands(engine.store);
   const handlers = createSessionJobHandlers({ sessions, rooms: engine.commands, ...(warm ? { warm } : {}) });
-  const { scheduler, reason } = await chooseScheduler({
-    handlers,
-    redisUrl: config.redisUrl,
-    // Under the deployment's namespace; healing while running from the schedule the read models hold.
-    bullmq: {
-      queueName: config.schedulerQueue,
-      prefix: `spillway:${config.namespace}`,
-      pending: () => engine.readModels.schedule.pending(),
-      onError: (error) => logger.warn({ err: error }, 'scheduler'),
-    },
-  });
+  const { scheduler, reason } =
+    config.scheduler === 'timers'
+      ? { scheduler: createInProcessScheduler({ handlers }), reason: 'In-process timers (SPILLWAY_SCHEDULER=timers).' }
+      : await chooseScheduler({
+          handlers,
+          redisUrl: config.redisUrl,
+          // Under the deployment's namespace; healing while running from the schedule the read models hold.
+          bullmq: {
+            queueName: config.schedulerQueue,
+            prefix: `spillway:${config.namespace}`,
+            pending: () => engine.readModels.schedule.pending(),
+            onError: (error) => logger.warn({ err: error }, 'scheduler'),
+          },
+        });
   return {
     scheduler,
     reason,
-    service: createSessionService({ sessions, scheduler }),
+    service: createSessionService({ sessions, scheduler, rooms: engine.commands, drainAfterMs: config.warmDrainMs }),
     /** Once the read models hold the whole log: the schedule they hold is every session's truth. */
     resync: () => scheduler.resync(engine.readModels.schedule.pending()),
   };

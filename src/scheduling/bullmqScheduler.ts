@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { SchedulerClosedError } from './errors.ts';
 import {
   pendingJobsOf,
+  runSessionJob,
   SESSION_JOB_KINDS,
   sessionJobId,
   type FailedJob,
@@ -90,7 +91,7 @@ export const createBullmqScheduler = async (options: BullmqSchedulerOptions = {}
       async (job: Job<SessionJobData, JobOutcome, SessionJobKind>, token?: string): Promise<JobOutcome> => {
         if (!isSessionJobData(job.data)) throw new TypeError(`Job ${job.id} carries no session id and kind.`);
         const { sessionId, kind } = job.data;
-        const outcome = kind === 'prewarm' ? await handlers.prewarm(sessionId) : await handlers.open(sessionId);
+        const outcome = await runSessionJob(handlers, kind, sessionId);
         if (outcome.outcome === 'notDue') {
           // Left over from before a reschedule: wait for the new time rather than count a failure.
           await job.moveToDelayed(outcome.dueAt, token);

@@ -1,6 +1,7 @@
 import { SchedulerClosedError } from './errors.ts';
 import {
   pendingJobsOf,
+  runSessionJob,
   SESSION_JOB_KINDS,
   sessionJobId,
   type FailedJob,
@@ -65,9 +66,7 @@ export const createInProcessScheduler = (options: InProcessSchedulerOptions): Se
 
   const run = async (entry: Entry): Promise<void> => {
     try {
-      const outcome = await (entry.kind === 'prewarm'
-        ? handlers.prewarm(entry.sessionId)
-        : handlers.open(entry.sessionId));
+      const outcome = await runSessionJob(handlers, entry.kind, entry.sessionId);
       if (outcome.outcome === 'notDue') return arm(entry, outcome.dueAt);
       if (entries.get(entry.jobId) === entry) entries.delete(entry.jobId);
     } catch (error) {

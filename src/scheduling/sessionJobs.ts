@@ -14,22 +14,24 @@ import type { LoadedSession, SessionCommands } from '../commands/index.ts';
 import { sessionJobId, type JobOutcome, type SessionJobHandlers } from './types.ts';
 
 /**
- * Asks the media plane for capacity ahead of a crowd: routers for the room and
- * the overflow rooms `expectedAudience` will need. Called again when a job is
- * retried, so it must be idempotent (the media reconciler is).
+ * Told once the family is shaped for the crowd (the warm room and its
+ * overflow rooms are in the log, at `position`), before SessionPrewarmed is
+ * recorded: `serve` waits there until media has made the routers the
+ * capacity plan asks for. Called again when a job is retried, so it must be
+ * idempotent (the media reconciler is).
  */
-export type WarmHook = (roomId: string, expectedAudience: number) => Promise<void>;
+export type WarmHook = (roomId: string, expectedAudience: number, position: bigint) => Promise<void>;
 
 /** The part of the room command path the open job uses (`createRoomCommands(...)` fits). */
 export interface RoomDoor {
-  send(command: RoomCommand): Promise<unknown>;
+  send(command: RoomCommand): Promise<{ readonly position: bigint }>;
   load(roomId: string): Promise<{ readonly state: RoomState }>;
 }
 
 export interface SessionJobDeps {
   readonly sessions: Pick<SessionCommands, 'send' | 'load'>;
   readonly rooms: RoomDoor;
-  /** Default: nothing to warm (the media plane follows the capacity plan on its own). */
+  /** Default: nothing to wait for (the media plane follows the capacity plan on its own). */
   readonly warm?: WarmHook;
   /** The clock: jobs put the time they run into the commands' metadata. Default `() => new Date()`. */
   readonly now?: () => Date;
@@ -37,18 +39,33 @@ export interface SessionJobDeps {
 
 const done = (detail: string): JobOutcome => ({ outcome: 'done', detail });
 const skipped = (reason: string): JobOutcome => ({ outcome: 'skipped', reason });
+/** The session command that records each step done. */
+const COMMAND_OF: Record<SessionStep, 'PrewarmSession' | 'OpenSession' | 'EndSessionWarmUp'> = {
+  prewarm: 'PrewarmSession',
+  open: 'OpenSession',
+  drain: 'EndSessionWarmUp',
+};
+/** How long a drain delivered before its doors opened waits before it looks again. */
+const DOORS_NOT_OPEN_RETRY_MS = 5000;
+/** Refusals that leave a room as the prewarm found it (ended; opened by someone who is not the producer). */
+const ROOM_NOT_WARMABLE: ReadonlySet<string> = new Set(['ROOM_ENDED', 'NOT_A_MODERATOR']);
 
 /**
  * What the scheduler's jobs do. Each step reads the session first and does
  * only what is left, so a job delivered twice, or retried after a crash
  * half-way, changes nothing that was already done:
  *
- * - prewarm: warm capacity through the hook, then record SessionPrewarmed
- *   (with the overflow rooms the audience needs). It does not open the room.
+ * - prewarm: shape the family for the expected audience as the producer
+ *   (PrewarmRoom: the room opens with its doors closed, the overflow rooms
+ *   it needs are spawned, all marked prewarmed), let the hook wait for media,
+ *   then record SessionPrewarmed. No listener is admitted yet.
  * - open: open the room as the producer who scheduled the session, with its
- *   title and capacity (unless it is live already), announce the headliner
- *   (unless already announced), then record SessionOpened, the mark that the
- *   whole step is done.
+ *   title and capacity (unless it is live already), open its doors if it was
+ *   prewarmed, announce the headliner (unless already announced), then
+ *   record SessionOpened, the mark that the whole step is done.
+ * - drain: `drainAfterMs` after the doors opened, end the family's warm-up
+ *   (EndWarmUp: the warm rooms nobody sat in drain and close), then record
+ *   SessionWarmUpEnded.
  *
  * A job that runs before its step is due (left over from before a
  * reschedule) answers `notDue` and the scheduler runs it again then.
@@ -76,7 +93,10 @@ export const createSessionJobHandlers = (deps: SessionJobDeps): SessionJobHandle
       case 'cancelled':
         return skipped(`session ${sessionId} was cancelled`);
       case 'opened':
-        return skipped(`session ${sessionId} has already opened`);
+        if (step !== 'drain') return skipped(`session ${sessionId} has already opened`);
+        if (loaded.state.context.warmUpEnded) return skipped(`session ${sessionId} has already ended its warm-up`);
+        if (loaded.state.context.drainAfterMs === null) return skipped(`session ${sessionId} has no warm-up to end`);
+        break;
       case 'prewarmed':
         if (step === 'prewarm') return skipped(`session ${sessionId} is already prewarmed`);
         break;
@@ -89,15 +109,18 @@ export const createSessionJobHandlers = (deps: SessionJobDeps): SessionJobHandle
     }
     const at = now();
     const dueAt = sessionDueAt(loaded.state.context, step);
-    return at.getTime() < dueAt ? { outcome: 'notDue', dueAt } : { loaded, at };
+    if (at.getTime() < dueAt) return { outcome: 'notDue', dueAt };
+    // The warm-up ends after the doors opened: a drain ahead of a late open waits for it.
+    if (step === 'drain' && status !== 'opened')
+      return { outcome: 'notDue', dueAt: at.getTime() + DOORS_NOT_OPEN_RETRY_MS };
+    return { loaded, at };
   };
 
   /** Sends a step's session command; a race lost to a reschedule becomes `notDue`, to a cancel `skipped`. */
   const record = async (context: SessionContext, step: SessionStep, at: Date, detail: string): Promise<JobOutcome> => {
-    const type = step === 'prewarm' ? 'PrewarmSession' : 'OpenSession';
     try {
       await deps.sessions.send({
-        type,
+        type: COMMAND_OF[step],
         data: { sessionId: context.sessionId },
         metadata: metadataFor(context, step, at),
       });
@@ -116,8 +139,39 @@ export const createSessionJobHandlers = (deps: SessionJobDeps): SessionJobHandle
       const ready = await readyFor(sessionId, 'prewarm');
       if ('outcome' in ready) return ready;
       const { context } = ready.loaded.state;
-      await warm(context.roomId, context.expectedAudience);
-      return record(context, 'prewarm', ready.at, `warmed room ${context.roomId} for ${context.expectedAudience}`);
+      const { roomId, title, capacity, expectedAudience } = context;
+      const metadata = metadataFor(context, 'prewarm', ready.at);
+      let position = -1n;
+      try {
+        ({ position } = await deps.rooms.send({
+          type: 'PrewarmRoom',
+          data: { roomId, title, capacity, expectedAudience },
+          metadata,
+        }));
+      } catch (error) {
+        // A room that ended, or someone else's, is not this session's to shape: the open step says so.
+        if (!(error instanceof DomainError && ROOM_NOT_WARMABLE.has(error.code))) throw error;
+      }
+      await warm(roomId, expectedAudience, position);
+      return record(context, 'prewarm', ready.at, `warmed room ${roomId} for ${expectedAudience}`);
+    },
+
+    async drain(sessionId) {
+      const ready = await readyFor(sessionId, 'drain');
+      if ('outcome' in ready) return ready;
+      const { context } = ready.loaded.state;
+      const { roomId } = context;
+      try {
+        await deps.rooms.send({
+          type: 'EndWarmUp',
+          data: { roomId },
+          metadata: metadataFor(context, 'drain', ready.at),
+        });
+      } catch (error) {
+        // Ended already (its rooms with it): nothing warm is left.
+        if (!(error instanceof DomainError && error.code === 'ROOM_ENDED')) throw error;
+      }
+      return record(context, 'drain', ready.at, `ended the warm-up of room ${roomId}`);
     },
 
     async open(sessionId) {
@@ -126,8 +180,7 @@ export const createSessionJobHandlers = (deps: SessionJobDeps): SessionJobHandle
       const { context } = ready.loaded.state;
       const metadata = metadataFor(context, 'open', ready.at);
       const { roomId } = context;
-      const room = await deps.rooms.load(roomId);
-      let headliner = room.state.snapshot.context.headliner;
+      let room = await deps.rooms.load(roomId);
       if (roomStatus(room.state) !== 'live') {
         try {
           await deps.rooms.send({
@@ -138,9 +191,11 @@ export const createSessionJobHandlers = (deps: SessionJobDeps): SessionJobHandle
         } catch (error) {
           // Opened by someone else between the load and the send: the room is what this step wanted.
           if (!(error instanceof DomainError && error.code === 'ROOM_ALREADY_EXISTS')) throw error;
-          headliner = (await deps.rooms.load(roomId)).state.snapshot.context.headliner;
         }
+        room = await deps.rooms.load(roomId);
       }
+      const { headliner, doorsOpen } = room.state.snapshot.context;
+      if (!doorsOpen) await deps.rooms.send({ type: 'OpenDoors', data: { roomId }, metadata });
       if (headliner?.userId !== context.headlinerUserId) {
         await deps.rooms.send({
           type: 'AnnounceHeadliner',

@@ -1,9 +1,12 @@
 import { sessionDueAt, type SessionStatus, type SessionStep } from '../domain/index.ts';
 
-/** The two timed steps of a session: warm capacity at `startsAt − leadTimeMs`, open the room at `startsAt`. */
+/**
+ * The timed steps of a session: warm the family at `startsAt − leadTimeMs`,
+ * open the doors at `startsAt`, end the warm-up at `startsAt + drainAfterMs`.
+ */
 export type SessionJobKind = SessionStep;
 
-export const SESSION_JOB_KINDS: readonly SessionJobKind[] = ['prewarm', 'open'];
+export const SESSION_JOB_KINDS: readonly SessionJobKind[] = ['prewarm', 'open', 'drain'];
 
 /** What the scheduler needs of a session: when, and how far along it is (the schedule read model's document fits). */
 export interface SessionTimes {
@@ -12,6 +15,10 @@ export interface SessionTimes {
   readonly leadTimeMs: number;
   /** Absent means `scheduled`. */
   readonly status?: Exclude<SessionStatus, 'idle'>;
+  /** Absent or null: the session has no drain step (scheduled before warm rooms drained). */
+  readonly drainAfterMs?: number | null;
+  /** Whether the drain step is done. */
+  readonly warmUpEnded?: boolean;
 }
 
 /** What a job handler made of one delivery. */
@@ -25,7 +32,24 @@ export type JobOutcome =
 export interface SessionJobHandlers {
   prewarm(sessionId: string): Promise<JobOutcome>;
   open(sessionId: string): Promise<JobOutcome>;
+  drain(sessionId: string): Promise<JobOutcome>;
 }
+
+/** Runs the handler of a job's kind. */
+export const runSessionJob = (handlers: SessionJobHandlers, kind: SessionJobKind, sessionId: string) => {
+  switch (kind) {
+    case 'prewarm':
+      return handlers.prewarm(sessionId);
+    case 'open':
+      return handlers.open(sessionId);
+    case 'drain':
+      return handlers.drain(sessionId);
+    default: {
+      const unknown: never = kind;
+      throw new TypeError(`Unknown session job kind ${JSON.stringify(unknown)}.`);
+    }
+  }
+};
 
 /** A job that used up its attempts. */
 export interface FailedJob {
@@ -71,12 +95,15 @@ export const sessionJobId = (sessionId: string, kind: SessionJobKind): string =>
 /** The jobs a session still needs, with when each is due (epoch ms). */
 export const pendingJobsOf = (session: SessionTimes): Array<{ kind: SessionJobKind; dueAt: number }> => {
   const status = session.status ?? 'scheduled';
+  const job = (kind: SessionJobKind) => ({ kind, dueAt: sessionDueAt(session, kind) });
+  const drain = session.drainAfterMs === undefined || session.drainAfterMs === null ? [] : [job('drain')];
   switch (status) {
     case 'scheduled':
-      return SESSION_JOB_KINDS.map((kind) => ({ kind, dueAt: sessionDueAt(session, kind) }));
+      return [job('prewarm'), job('open'), ...drain];
     case 'prewarmed':
-      return [{ kind: 'open', dueAt: sessionDueAt(session, 'open') }];
+      return [job('open'), ...drain];
     case 'opened':
+      return session.warmUpEnded === true ? [] : drain;
     case 'cancelled':
       return [];
     default: {

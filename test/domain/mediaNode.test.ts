@@ -244,4 +244,27 @@ describe('room media placement', () => {
     expect(users.map((u) => routerFor(u, 4))).toEqual(users.map((u) => routerFor(u, 4)));
     expect(routerFor('anyone', 1)).toBe(0);
   });
+
+  it('weighs a warm room by the listeners it was prewarmed for, before they arrive', () => {
+    const nodes = [
+      { nodeId: 'b', capacity: 10 },
+      { nodeId: 'c', capacity: 10 },
+    ];
+    const family = (warmFor: number) => [
+      {
+        familyId: 'w',
+        rooms: [
+          { roomId: 'w', open: true, listeners: 0, warmFor },
+          { roomId: 'w.overflow-1', open: true, listeners: 0, warmFor: 1 },
+          { roomId: 'w.overflow-2', open: true, listeners: 0, warmFor: 1 },
+        ],
+      },
+    ];
+    const nodeOf = (warmFor: number) =>
+      choosePlacements(family(warmFor), nodes, new Map()).map((c) =>
+        c.type === 'PlaceRoomMedia' ? c.data.nodeId : 'released',
+      );
+    expect(nodeOf(8)).toEqual(['b', 'c', 'c']);
+    expect(nodeOf(0)).toEqual(['b', 'c', 'b']);
+  });
 });

@@ -4,6 +4,7 @@ import {
   evolveSession,
   executeSession,
   initialSessionState,
+  sessionDueAt,
   sessionStatus,
   type CommandMetadata,
   type SessionCommand,
@@ -23,37 +24,26 @@ const givenSession = deciderSpec<SessionEvent, SessionCommand, SessionState>(
   executeSession,
 );
 
+const scheduledData = {
+  sessionId: 's1',
+  roomId: 'r',
+  title: 'Night with a star',
+  startsAt: STARTS_AT,
+  headlinerUserId: 'star',
+  expectedAudience: 12_000,
+  leadTimeMs: 15 * 60_000,
+  capacity: 5000,
+  by: 'producer',
+};
+const scheduled: SessionEvent = { type: 'SessionScheduled', data: scheduledData };
+const { by: _by, ...asScheduled } = scheduledData;
+
 const schedule = (overrides: Partial<Extract<SessionCommand, { type: 'ScheduleSession' }>['data']> = {}) =>
   ({
     type: 'ScheduleSession',
-    data: {
-      sessionId: 's1',
-      roomId: 'r',
-      title: 'Night with a star',
-      startsAt: STARTS_AT,
-      headlinerUserId: 'star',
-      expectedAudience: 12_000,
-      leadTimeMs: 15 * 60_000,
-      capacity: 5000,
-      ...overrides,
-    },
+    data: { ...asScheduled, ...overrides },
     metadata: at(AT),
   }) as const;
-
-const scheduled: SessionEvent = {
-  type: 'SessionScheduled',
-  data: {
-    sessionId: 's1',
-    roomId: 'r',
-    title: 'Night with a star',
-    startsAt: STARTS_AT,
-    headlinerUserId: 'star',
-    expectedAudience: 12_000,
-    leadTimeMs: 15 * 60_000,
-    capacity: 5000,
-    by: 'producer',
-  },
-};
 const prewarmed: SessionEvent = {
   type: 'SessionPrewarmed',
   data: { sessionId: 's1', roomId: 'r', overflowRoomsWarmed: 2 },
@@ -281,18 +271,59 @@ describe('the session machine', () => {
     expect(state.can(opened)).toBe(true);
   });
 
-  it('takes nothing once opened or cancelled', () => {
+  it('takes nothing once cancelled, and only the end of the warm-up once opened', () => {
+    const warmUpEnded: SessionEvent = { type: 'SessionWarmUpEnded', data: { sessionId: 's1', roomId: 'r' } };
     for (const end of [opened, cancelled]) {
       const state = replaySession([scheduled, end]);
-      expect(state.status).toBe('done');
       expect(state.can(prewarmed)).toBe(false);
       expect(state.can(cancelled)).toBe(false);
+      expect(state.can(opened)).toBe(false);
+      expect(state.can(warmUpEnded)).toBe(end === opened);
     }
+    expect(replaySession([scheduled, cancelled]).status).toBe('done');
+    expect(replaySession([scheduled, opened, warmUpEnded]).context.warmUpEnded).toBe(true);
   });
 
   it('refuses a command naming another session than the stream it is sent to', () => {
     givenSession(scheduled)
       .when({ type: 'OpenSession', data: { sessionId: 's2' }, metadata: at(STARTS_AT) })
       .thenThrows('INVALID_COMMAND', /session s1/);
+  });
+});
+
+describe('EndSessionWarmUp', () => {
+  const DRAIN_AT = '2026-11-28T22:10:00.000Z';
+  const withDrain: SessionEvent = {
+    type: 'SessionScheduled',
+    data: { ...scheduledData, drainAfterMs: 600_000 },
+  };
+  const endWarmUp = (time: string): SessionCommand => ({
+    type: 'EndSessionWarmUp',
+    data: { sessionId: 's1' },
+    metadata: at(time, 'scheduler'),
+  });
+  const warmUpEnded: SessionEvent = { type: 'SessionWarmUpEnded', data: { sessionId: 's1', roomId: 'r' } };
+
+  it('records the drain step a session was scheduled with', () => {
+    givenSession()
+      .when(schedule({ drainAfterMs: 600_000 }))
+      .then([withDrain]);
+    expect(sessionDueAt({ startsAt: STARTS_AT, leadTimeMs: 0, drainAfterMs: 600_000 }, 'drain')).toBe(
+      Date.parse(DRAIN_AT),
+    );
+  });
+
+  it('ends the warm-up once, drainAfterMs after the doors opened', () => {
+    givenSession(withDrain, opened).when(endWarmUp(STARTS_AT)).thenThrows('SESSION_NOT_DUE');
+    givenSession(withDrain, opened).when(endWarmUp(DRAIN_AT)).then([warmUpEnded]);
+    givenSession(withDrain, opened, warmUpEnded).when(endWarmUp(DRAIN_AT)).then([]);
+  });
+
+  it('waits for the doors, and has nothing to do for a session without the step', () => {
+    givenSession(withDrain)
+      .when(endWarmUp(DRAIN_AT))
+      .thenThrows('SESSION_NOT_DUE', /has not opened/);
+    givenSession(scheduled, opened).when(endWarmUp(DRAIN_AT)).then([]);
+    givenSession(withDrain, cancelled).when(endWarmUp(DRAIN_AT)).thenThrows('SESSION_CANCELLED');
   });
 });

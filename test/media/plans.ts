@@ -12,13 +12,22 @@ export const livePlan = (
   speakers,
   expectedAudience: 0,
   rooms: [
-    { roomId: familyId, role: 'main', open: true, listeners: 0, capacity: 5000, routers: routers.main ?? 1 },
+    {
+      roomId: familyId,
+      role: 'main',
+      open: true,
+      listeners: 0,
+      capacity: 5000,
+      warmFor: 0,
+      routers: routers.main ?? 1,
+    },
     ...Array.from({ length: overflowRooms }, (_, i) => ({
       roomId: `${familyId}-overflow-${i + 1}`,
       role: 'overflow' as const,
       open: true,
       listeners: 0,
       capacity: 5000,
+      warmFor: 0,
       routers: routers.overflow ?? 1,
     })),
   ],

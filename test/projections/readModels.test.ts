@@ -28,6 +28,17 @@ describe('read models', () => {
     benches.push(bench);
     return bench;
   };
+  /** A workbench with read models started on it, one router per 250 listeners. */
+  const routedWorkbench = () => {
+    const bench = workbench();
+    const readModels = createReadModels({
+      store: bench.store,
+      path: join(bench.dir, 'read.db'),
+      consumersPerRouter: 250,
+    });
+    readModels.start();
+    return { bench, readModels };
+  };
 
   it('every projection applied twice gives the same documents as applied once', async () => {
     const bench = workbench();
@@ -138,13 +149,7 @@ describe('read models', () => {
   });
 
   it('plans routers per room from listener counts, and analytics sees the headliner and the overflow', async () => {
-    const bench = workbench();
-    const readModels = createReadModels({
-      store: bench.store,
-      path: join(bench.dir, 'read.db'),
-      consumersPerRouter: 250,
-    });
-    readModels.start();
+    const { bench, readModels } = routedWorkbench();
     const t0 = Date.UTC(2026, 10, 28, 21, 0, 0);
     const at = (s: number) => new Date(t0 + s * 1000).toISOString();
     const send = (command: Parameters<typeof bench.commands.send>[0]) => bench.commands.send(command);
@@ -198,6 +203,46 @@ describe('read models', () => {
     const minutes = readModels.timeline('show');
     expect(minutes.map((m) => m.minute)).toEqual([at(0), at(60), at(180)]);
     expect(readModels.analytics('show.overflow-1')).toMatchObject({ parentRoomId: 'show', listeners: 101, peak: 101 });
+    await readModels.stop();
+  });
+
+  it('plans the routers of a warm room for the listeners it was prewarmed for, until its warm-up ends', async () => {
+    const { bench, readModels } = routedWorkbench();
+    const metadata = { actor: 'producer', at: new Date().toISOString() };
+    await bench.commands.send({
+      type: 'PrewarmRoom',
+      data: { roomId: 'gala', title: 'Gala', capacity: 600, expectedAudience: 1500 },
+      metadata,
+    });
+    await bench.commands.send({ type: 'OpenDoors', data: { roomId: 'gala' }, metadata });
+    const joined = await bench.commands.send({
+      type: 'JoinRoom',
+      data: { roomId: 'gala' },
+      metadata: { ...metadata, actor: 'fan' },
+    });
+    await readModels.waitFor(joined.position);
+    const rows = () => readModels.capacityPlan('gala')!.rooms.map((r) => [r.roomId, r.listeners, r.warmFor, r.routers]);
+    expect(rows()).toEqual([
+      ['gala', 1, 600, 3],
+      ['gala.overflow-1', 0, 600, 3],
+      ['gala.overflow-2', 0, 300, 2],
+    ]);
+    expect(readModels.room('gala')).toMatchObject({ warm: true, doorsOpen: true });
+    // Spawned ahead is not spilled over: the first overflow is the first listener sent to one.
+    expect(readModels.analytics('gala')).toMatchObject({
+      overflowRooms: 2,
+      firstOverflowAt: null,
+      msToFirstOverflow: null,
+    });
+    const ended = await bench.commands.send({ type: 'EndWarmUp', data: { roomId: 'gala' }, metadata });
+    await readModels.waitFor(ended.position);
+    expect(rows()).toEqual([
+      ['gala', 1, 0, 1],
+      ['gala.overflow-1', 0, 0, 0],
+      ['gala.overflow-2', 0, 0, 0],
+    ]);
+    expect(readModels.room('gala')).toMatchObject({ warm: false, overflow: [] });
+    expect(readModels.room('gala.overflow-1')).toMatchObject({ state: 'ended', endReason: 'drained' });
     await readModels.stop();
   });
 

@@ -43,8 +43,8 @@ describe('a room detail under overflow churn', () => {
     }
     const room = fold(events);
     expect(room.overflow).toEqual([
-      { roomId: 'r.overflow-149', listeners: 1, capacity: 1, open: true },
-      { roomId: 'r.overflow-150', listeners: 1, capacity: 1, open: true },
+      { roomId: 'r.overflow-149', listeners: 1, capacity: 1, open: true, warm: false },
+      { roomId: 'r.overflow-150', listeners: 1, capacity: 1, open: true, warm: false },
     ]);
     expect(room.familyListenerCount).toBe(3);
     expect(toDirectoryEntry(room)).toMatchObject({ familySize: 3, spilling: true });

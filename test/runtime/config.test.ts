@@ -31,3 +31,24 @@ describe('the rooms the command path holds', () => {
     );
   });
 });
+
+describe('prewarm and the scheduler', () => {
+  it('drains warm rooms 10 minutes after the doors open unless SPILLWAY_WARM_DRAIN_MS says otherwise', () => {
+    expect(loadConfig({}, {}).warmDrainMs).toBe(600_000);
+    expect(loadConfig({}, { SPILLWAY_WARM_DRAIN_MS: '30000' }).warmDrainMs).toBe(30_000);
+    expect(() => loadConfig({}, { SPILLWAY_WARM_DRAIN_MS: '10m' })).toThrow(
+      'SPILLWAY_WARM_DRAIN_MS "10m" must be a whole number from 0 to 86400000.',
+    );
+  });
+
+  it('runs sessions on timers when SPILLWAY_SCHEDULER=timers, and refuses that beside REDIS_URL', () => {
+    expect(loadConfig({}, {}).scheduler).toBe('auto');
+    expect(loadConfig({}, { SPILLWAY_SCHEDULER: 'timers' }).scheduler).toBe('timers');
+    expect(() => loadConfig({}, { SPILLWAY_SCHEDULER: 'cron' })).toThrow(
+      'SPILLWAY_SCHEDULER "cron" must be auto or timers.',
+    );
+    expect(() => loadConfig({}, { SPILLWAY_SCHEDULER: 'timers', REDIS_URL: 'redis://127.0.0.1:6379' })).toThrow(
+      /SPILLWAY_SCHEDULER=timers runs sessions on this node alone, but REDIS_URL is set/,
+    );
+  });
+});

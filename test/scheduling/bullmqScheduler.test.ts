@@ -120,7 +120,12 @@ describe('BullMQ scheduler: jobs in Redis', () => {
       (await bench.sessionEvents('early')).find((e) => e.type === 'SessionOpened'),
     );
     expect(Date.parse(String(opened.metadata.occurredAt))).toBeGreaterThanOrEqual(Date.parse(input.data.startsAt));
-    expect(types(await bench.roomEvents('early-room'))).toEqual(['RoomOpened', 'HeadlinerAnnounced']);
+    // Prewarm and open are both due at startsAt here: whichever runs first, the family ends shaped and open.
+    const room = types(await bench.roomEvents('early-room'));
+    expect(room[0]).toBe('RoomOpened');
+    expect(room.filter((type) => type === 'OverflowRoomSpawned')).toHaveLength(2);
+    expect(room).toContain('HeadlinerAnnounced');
+    expect((await bench.rooms.load('early-room')).state.snapshot.context.doorsOpen).toBe(true);
     expect(await scheduler.failedJobs()).toEqual([]);
   });
 });

@@ -9,6 +9,7 @@ const NOWHERE = 'redis://127.0.0.1:1';
 const handlers: SessionJobHandlers = {
   prewarm: async () => ({ outcome: 'skipped', reason: 'test' }),
   open: async () => ({ outcome: 'skipped', reason: 'test' }),
+  drain: async () => ({ outcome: 'skipped', reason: 'test' }),
 };
 
 let redis: Redis;

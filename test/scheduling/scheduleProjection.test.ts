@@ -111,6 +111,8 @@ describe('the schedule read model', () => {
       capacity: 5000,
       scheduledBy: 'producer',
       overflowRoomsWarmed: null,
+      drainAfterMs: null,
+      warmUpEnded: false,
       cancelReason: null,
       updatedAt: at(45).at,
     });

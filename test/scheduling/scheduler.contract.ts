@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDocumentRunner } from './scheduleRunner.ts';
 import type { SessionJobHandlers, SessionScheduler } from '../../src/scheduling/index.ts';
-import { eventually, occurredMs, openBench, sessionInput, types, type Bench } from './support.ts';
+import { eventually, occurredMs, openBench, sessionInput, types, WARM_FAMILY, type Bench } from './support.ts';
 
 export interface SchedulerFactory {
   /** A scheduler running `handlers`' jobs, retrying `attempts` times from `backoffMs`. */
@@ -35,7 +35,7 @@ export const schedulerContract = (label: string, makeFactory: () => Promise<Sche
       await bench.close();
     });
 
-    it('warms capacity at startsAt − leadTime without opening the room, then opens it and announces the headliner at startsAt', async () => {
+    it('shapes the family at startsAt − leadTime with its doors closed, then opens the doors and announces the headliner at startsAt', async () => {
       const input = sessionInput('happy', 'stage', 1200, 600);
       await bench.service(scheduler).scheduleSession(input.data, input.metadata);
 
@@ -50,13 +50,57 @@ export const schedulerContract = (label: string, makeFactory: () => Promise<Sche
       expect(occurredMs(prewarmed!)).toBeGreaterThanOrEqual(startsAt - 600);
       expect(occurredMs(opened!)).toBeGreaterThanOrEqual(startsAt);
       expect(bench.warmed).toEqual([
-        { roomId: 'stage', expectedAudience: 12_000, roomWasLive: false, at: expect.any(Number) as number },
+        {
+          roomId: 'stage',
+          expectedAudience: 12_000,
+          roomWasLive: true,
+          doorsOpen: false,
+          at: expect.any(Number) as number,
+        },
       ]);
 
       const room = await bench.roomEvents('stage');
-      expect(types(room)).toEqual(['RoomOpened', 'HeadlinerAnnounced']);
-      expect(room[0]!.data).toMatchObject({ title: 'Session happy', capacity: 5000, by: 'producer' });
-      expect(room[1]!.data).toMatchObject({ userId: 'star', expectedAudience: 12_000, by: 'producer' });
+      expect(types(room)).toEqual([...WARM_FAMILY, 'RoomDoorsOpened', 'HeadlinerAnnounced']);
+      expect(room[0]!.data).toMatchObject({ title: 'Session happy', capacity: 5000, by: 'producer', prewarmed: true });
+      expect(room.slice(1, 3).map((e) => e.data)).toMatchObject([
+        { overflowRoomId: 'stage.overflow-1', prewarmed: true, expectedListeners: 5000 },
+        { overflowRoomId: 'stage.overflow-2', prewarmed: true, expectedListeners: 2000 },
+      ]);
+      expect(occurredMs((await bench.store.readStream('room-stage'))[3]!)).toBeGreaterThanOrEqual(startsAt);
+      expect(room[4]!.data).toMatchObject({ userId: 'star', expectedAudience: 12_000, by: 'producer' });
+    });
+
+    it('ends the warm-up drainAfterMs after the doors open: the warm rooms nobody sat in drain and close', async () => {
+      const input = sessionInput('drained', 'drained-room', 1200, 600);
+      await bench.service(scheduler, 400).scheduleSession(input.data, input.metadata);
+      const events = await eventually('the warm-up to end', async () => {
+        const all = await bench.sessionEvents('drained');
+        return all.some((e) => e.type === 'SessionWarmUpEnded') ? all : undefined;
+      });
+      expect(types(events)).toEqual(['SessionScheduled', 'SessionPrewarmed', 'SessionOpened', 'SessionWarmUpEnded']);
+      expect(occurredMs(events[3]!)).toBeGreaterThanOrEqual(Date.parse(input.data.startsAt) + 400);
+      expect(types(await bench.roomEvents('drained-room'))).toEqual([
+        ...WARM_FAMILY,
+        'RoomDoorsOpened',
+        'HeadlinerAnnounced',
+        'OverflowRoomDrained',
+        'OverflowRoomDrained',
+        'WarmUpEnded',
+      ]);
+      expect(types(await bench.roomEvents('drained-room.overflow-2'))).toEqual(['RoomOpened', 'RoomEnded']);
+      expect(await bench.handlers.drain('drained')).toMatchObject({ outcome: 'skipped' });
+    });
+
+    it('ends a prewarmed room whose session is cancelled before its doors open', async () => {
+      const input = sessionInput('called-off', 'called-off-room', 3000, 2900);
+      const service = bench.service(scheduler);
+      await service.scheduleSession(input.data, input.metadata);
+      await eventually('the prewarm', async () =>
+        (await bench.sessionEvents('called-off')).find((e) => e.type === 'SessionPrewarmed'),
+      );
+      await service.cancelSession({ sessionId: 'called-off' }, { actor: 'producer', at: new Date().toISOString() });
+      expect(types(await bench.roomEvents('called-off-room'))).toEqual([...WARM_FAMILY, 'RoomEnded']);
+      expect(types(await bench.roomEvents('called-off-room.overflow-1'))).toEqual(['RoomOpened', 'RoomEnded']);
     });
 
     it('moves the jobs when a session is rescheduled and drops them when it is cancelled: nothing happens at the old time', async () => {
@@ -103,7 +147,7 @@ export const schedulerContract = (label: string, makeFactory: () => Promise<Sche
       await sleep(300);
       const before = { session: await bench.sessionEvents('twice'), room: await bench.roomEvents('twice-room') };
       expect(types(before.session)).toEqual(['SessionScheduled', 'SessionPrewarmed', 'SessionOpened']);
-      expect(types(before.room)).toEqual(['RoomOpened', 'HeadlinerAnnounced']);
+      expect(types(before.room)).toEqual([...WARM_FAMILY, 'RoomDoorsOpened', 'HeadlinerAnnounced']);
 
       expect(await bench.handlers.prewarm('twice')).toMatchObject({ outcome: 'skipped' });
       expect(await bench.handlers.open('twice')).toMatchObject({ outcome: 'skipped' });
@@ -167,7 +211,11 @@ export const schedulerContract = (label: string, makeFactory: () => Promise<Sche
         await eventually(`${id} to open`, async () =>
           (await bench.sessionEvents(id)).find((e) => e.type === 'SessionOpened'),
         );
-        expect(types(await bench.roomEvents(`${id}-room`))).toEqual(['RoomOpened', 'HeadlinerAnnounced']);
+        expect(types(await bench.roomEvents(`${id}-room`))).toEqual([
+          ...WARM_FAMILY,
+          'RoomDoorsOpened',
+          'HeadlinerAnnounced',
+        ]);
       }
       expect(await bench.roomEvents('heal-cancelled-room')).toEqual([]);
     });

@@ -18,7 +18,7 @@ describe('the session job handlers', () => {
       sessions: bench.sessions,
       rooms: bench.rooms,
       warm: async (roomId, expectedAudience) => {
-        bench.warmed.push({ roomId, expectedAudience, roomWasLive: false, at: now });
+        bench.warmed.push({ roomId, expectedAudience, roomWasLive: true, doorsOpen: false, at: now });
       },
       now: () => new Date(now),
     });
@@ -40,13 +40,19 @@ describe('the session job handlers', () => {
     now = startsAt - 10_000;
     expect(await handlers.prewarm('s1')).toMatchObject({ outcome: 'done' });
     expect(await handlers.prewarm('s1')).toMatchObject({ outcome: 'skipped' });
-    expect(await bench.roomEvents('r1')).toEqual([]);
+    expect(types(await bench.roomEvents('r1'))).toEqual(['RoomOpened', 'OverflowRoomSpawned', 'OverflowRoomSpawned']);
     now = startsAt;
     expect(await handlers.open('s1')).toMatchObject({ outcome: 'done' });
     expect(await handlers.open('s1')).toMatchObject({ outcome: 'skipped' });
     expect(await handlers.prewarm('s1')).toMatchObject({ outcome: 'skipped' });
     expect(types(await bench.sessionEvents('s1'))).toEqual(['SessionScheduled', 'SessionPrewarmed', 'SessionOpened']);
-    expect(types(await bench.roomEvents('r1'))).toEqual(['RoomOpened', 'HeadlinerAnnounced']);
+    expect(types(await bench.roomEvents('r1'))).toEqual([
+      'RoomOpened',
+      'OverflowRoomSpawned',
+      'OverflowRoomSpawned',
+      'RoomDoorsOpened',
+      'HeadlinerAnnounced',
+    ]);
     expect(bench.warmed).toHaveLength(1);
   });
 

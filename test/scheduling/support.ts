@@ -77,8 +77,10 @@ export const wipePrefix = (redis: Redis, prefix: string): Promise<number> => del
 export interface Warmed {
   readonly roomId: string;
   readonly expectedAudience: number;
-  /** Whether the room was live when warmed (it must not be: prewarm does not open it). */
+  /** Whether the room was live when warmed (it is: prewarm opens it, doors closed). */
   readonly roomWasLive: boolean;
+  /** Whether its doors were open then (they must not be: nobody is admitted before the session starts). */
+  readonly doorsOpen: boolean;
   readonly at: number;
 }
 
@@ -92,7 +94,8 @@ export interface Bench {
   readonly warmed: Warmed[];
   /** Makes the warm hook throw this (null: succeed). */
   warmFails: Error | null;
-  service(scheduler: SessionScheduler): SessionService;
+  /** The producer's service; with `drainAfterMs`, its sessions have a drain step. */
+  service(scheduler: SessionScheduler, drainAfterMs?: number): SessionService;
   sessionEvents(sessionId: string): Promise<Array<RecordedEvent & SessionEvent>>;
   roomEvents(roomId: string): Promise<RoomEvent[]>;
   close(): Promise<void>;
@@ -118,10 +121,17 @@ export const openBench = (label: string): Bench => {
       warm: async (roomId, expectedAudience) => {
         if (bench.warmFails) throw bench.warmFails;
         const room = await rooms.load(roomId);
-        warmed.push({ roomId, expectedAudience, roomWasLive: roomStatus(room.state) === 'live', at: Date.now() });
+        warmed.push({
+          roomId,
+          expectedAudience,
+          roomWasLive: roomStatus(room.state) === 'live',
+          doorsOpen: room.state.snapshot.context.doorsOpen,
+          at: Date.now(),
+        });
       },
     }),
-    service: (scheduler) => createSessionService({ sessions, scheduler }),
+    service: (scheduler, drainAfterMs) =>
+      createSessionService({ sessions, scheduler, rooms, ...(drainAfterMs === undefined ? {} : { drainAfterMs }) }),
     async sessionEvents(sessionId) {
       return (await readOrEmpty(store, sessionStreamId(sessionId))).filter((e): e is RecordedEvent & SessionEvent =>
         isSessionEvent(e),
@@ -177,6 +187,9 @@ export const sessionInput = (sessionId: string, roomId: string, inMs: number, le
   },
   metadata: { actor: 'producer', at: new Date().toISOString() },
 });
+
+/** What a prewarm of `sessionInput`'s 12,000 for rooms of 5,000 records: the room, doors closed, and two overflow rooms. */
+export const WARM_FAMILY = ['RoomOpened', 'OverflowRoomSpawned', 'OverflowRoomSpawned'];
 
 export const types = (events: ReadonlyArray<{ type: string }>): string[] => events.map((e) => e.type);
 

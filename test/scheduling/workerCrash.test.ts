@@ -15,6 +15,7 @@ import {
   requireRedis,
   sessionInput,
   types,
+  WARM_FAMILY,
   uniqueQueue,
   wipePrefix,
   type Bench,
@@ -64,7 +65,7 @@ it('retries the job of a worker killed mid-job on another worker, and it complet
   ]);
   child.kill('SIGKILL');
   expect((await exited).signal).toBe('SIGKILL');
-  expect(types(await bench.roomEvents('crash-room'))).toEqual(['RoomOpened']);
+  expect(types(await bench.roomEvents('crash-room'))).toEqual([...WARM_FAMILY, 'RoomDoorsOpened']);
   expect(types(await bench.sessionEvents('crash'))).toEqual(['SessionScheduled', 'SessionPrewarmed']);
 
   const killedAt = Date.now();
@@ -83,6 +84,10 @@ it('retries the job of a worker killed mid-job on another worker, and it complet
   console.log(`open job recovered ${Date.now() - killedAt} ms after the worker was killed`);
 
   expect(types(await bench.sessionEvents('crash'))).toEqual(['SessionScheduled', 'SessionPrewarmed', 'SessionOpened']);
-  expect(types(await bench.roomEvents('crash-room'))).toEqual(['RoomOpened', 'HeadlinerAnnounced']);
+  expect(types(await bench.roomEvents('crash-room'))).toEqual([
+    ...WARM_FAMILY,
+    'RoomDoorsOpened',
+    'HeadlinerAnnounced',
+  ]);
   expect(await survivor.failedJobs()).toEqual([]);
 });

@@ -32,6 +32,9 @@ export const OverflowRoomRef = builder.objectRef<RoomDetail['overflow'][number]>
     listenerCount: t.exposeInt('listeners', { description: 'Listeners in it.' }),
     capacity: t.exposeInt('capacity', { description: 'Its listener seats.' }),
     open: t.exposeBoolean('open', { description: 'Whether it still takes listeners (false once drained).' }),
+    warm: t.exposeBoolean('warm', {
+      description: "Spawned at its session's prewarm, ahead of its listeners, and its family's warm-up has not ended.",
+    }),
   }),
 });
 
@@ -54,6 +57,14 @@ export const RoomRef = builder.objectRef<RoomDetail>('Room').implement({
     full: t.exposeBoolean('full', { description: 'Whether every seat is taken.' }),
     queued: t.exposeInt('queued', {
       description: "Listeners waiting for a seat in the family's waiting room (a main room's; 0 for an overflow room).",
+    }),
+    warm: t.exposeBoolean('warm', {
+      description:
+        "Opened at its session's prewarm for an expected audience, with routers for it, until the family's warm-up ends.",
+    }),
+    doorsOpen: t.exposeBoolean('doorsOpen', {
+      description:
+        "Whether listeners may join: a room opened at prewarm keeps its doors closed until its session's start.",
     }),
     speakers: t.exposeIDList('speakers', { description: 'Users on stage.' }),
     moderators: t.exposeIDList('moderators', { description: 'Users who moderate the room.' }),

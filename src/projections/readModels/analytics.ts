@@ -170,8 +170,8 @@ const deltas = (event: RoomEvent): { own: number; family: number; joins: number;
  */
 export const analyticsProjection: DocumentProjection<RoomAnalytics | SecondBucket> = {
   name: 'analytics',
-  // 3: the waiting room.
-  version: 3,
+  // 3: the first overflow is the first listener redirected (prewarmed rooms spawn ahead). 4: the waiting room.
+  version: 4,
   perStream: true,
   handles: new Set([
     'RoomOpened',
@@ -195,7 +195,8 @@ export const analyticsProjection: DocumentProjection<RoomAnalytics | SecondBucke
     const listeners = b.listeners + d.own;
     const familyListeners = b.familyListeners + d.family;
     const arrived = b.headlinerArrivedAt === null ? undefined : msOf(b.headlinerArrivedAt);
-    const firstOverflow = event.type === 'OverflowRoomSpawned' && b.firstOverflowAt === null;
+    // The first listener sent to an overflow room (with a spawn, at the same moment; a prewarmed room waits for them).
+    const firstOverflow = event.type === 'ListenerRedirectedToOverflow' && b.firstOverflowAt === null;
     const fromQueue = event.type === 'ListenerAdmittedFromQueue' ? 1 : 0;
     const before = b.queued;
     const queued =

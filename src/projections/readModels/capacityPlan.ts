@@ -7,7 +7,13 @@ export interface PlannedRoom {
   readonly open: boolean;
   readonly listeners: number;
   readonly capacity: number;
-  /** Routers this room needs: one, plus one per further `consumersPerRouter` listeners; none once closed. */
+  /**
+   * Listeners the room was warmed for at prewarm, until the family's warm-up
+   * ends (0: not warm). Its routers are sized for the larger of the two, so
+   * they exist before the audience does.
+   */
+  readonly warmFor: number;
+  /** Routers this room needs: one per `consumersPerRouter` listeners (or warmed-for listeners), at least one; none once closed. */
   readonly routers: number;
 }
 
@@ -23,15 +29,19 @@ export interface CapacityPlan {
   readonly mediaSeats?: number;
 }
 
-const routersFor = (listeners: number, open: boolean, perRouter: number): number =>
-  open ? Math.max(1, Math.ceil(listeners / perRouter)) : 0;
+const routersFor = (listeners: number, warmFor: number, open: boolean, perRouter: number): number =>
+  open ? Math.max(1, Math.ceil(Math.max(listeners, warmFor) / perRouter)) : 0;
+
+/** What a prewarmed event asks for: the listeners it was warmed for (0 for an ordinary one). */
+const warmForOf = (data: { readonly prewarmed?: true; readonly expectedListeners?: number }): number =>
+  data.prewarmed === true ? (data.expectedListeners ?? 0) : 0;
 
 export const createCapacityPlanProjection = (
   consumersPerRouter = LISTENERS_PER_ROUTER,
 ): DocumentProjection<CapacityPlan> => {
   const room = (r: Omit<PlannedRoom, 'routers'>): PlannedRoom => ({
     ...r,
-    routers: routersFor(r.listeners, r.open, consumersPerRouter),
+    routers: routersFor(r.listeners, r.warmFor, r.open, consumersPerRouter),
   });
   const adjust = (
     plan: CapacityPlan,
@@ -57,7 +67,8 @@ export const createCapacityPlanProjection = (
 
   return {
     name: 'capacityPlan',
-    version: 2,
+    // 2: media seats granted, and (separately) warm rooms' warmFor; 3: both.
+    version: 3,
     perStream: true,
     // Only the main room's stream: it decides for the family.
     handles: new Set([
@@ -73,6 +84,7 @@ export const createCapacityPlanProjection = (
       'SpeakerMovedToAudience',
       'HeadlinerAnnounced',
       'MediaSeatsGranted',
+      'WarmUpEnded',
       'RoomEnded',
     ]),
     evolve(recorded, read): Array<readonly [string, CapacityPlan]> {
@@ -88,7 +100,14 @@ export const createCapacityPlanProjection = (
               state: 'live',
               speakers: event.data.by === null ? [] : [event.data.by],
               rooms: [
-                room({ roomId: familyId, role: 'main', open: true, listeners: 0, capacity: event.data.capacity }),
+                room({
+                  roomId: familyId,
+                  role: 'main',
+                  open: true,
+                  listeners: 0,
+                  capacity: event.data.capacity,
+                  warmFor: warmForOf(event.data),
+                }),
               ],
               expectedAudience: 0,
               ...(event.data.mediaGated === true ? { mediaSeats: 0 } : {}),
@@ -119,6 +138,7 @@ export const createCapacityPlanProjection = (
                     open: true,
                     listeners: 0,
                     capacity: event.data.capacity,
+                    warmFor: warmForOf(event.data),
                   }),
                 ],
               },
@@ -138,6 +158,10 @@ export const createCapacityPlanProjection = (
           return [[familyId, { ...plan, expectedAudience: event.data.expectedAudience }]];
         case 'MediaSeatsGranted':
           return [[familyId, { ...plan, mediaSeats: event.data.seats }]];
+        case 'WarmUpEnded':
+          return [
+            [familyId, { ...plan, rooms: plan.rooms.map((r) => (r.warmFor > 0 ? room({ ...r, warmFor: 0 }) : r)) }],
+          ];
         case 'RoomEnded':
           return [[familyId, { ...plan, state: 'ended', rooms: plan.rooms.map((r) => room({ ...r, open: false })) }]];
         default:

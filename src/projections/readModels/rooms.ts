@@ -7,6 +7,8 @@ export interface OverflowRoomSummary {
   readonly listeners: number;
   readonly capacity: number;
   readonly open: boolean;
+  /** Spawned at prewarm and still warm (its warm-up has not ended). */
+  readonly warm: boolean;
 }
 
 /** A room as its detail page shows it: who is on stage, hands in order, counts, overflow children. */
@@ -24,6 +26,10 @@ export interface RoomDetail {
   readonly queued: number;
   /** How many may wait at most (0: the room has no waiting room). */
   readonly queueCapacity: number;
+  /** Opened at prewarm for an expected audience, until the family's warm-up ends. */
+  readonly warm: boolean;
+  /** Whether listeners may join (a room opened at prewarm waits for its session's start). */
+  readonly doorsOpen: boolean;
   readonly speakers: readonly string[];
   readonly moderators: readonly string[];
   readonly hands: readonly string[];
@@ -50,6 +56,8 @@ export interface DirectoryEntry {
   readonly full: boolean;
   readonly queued: number;
   readonly spilling: boolean;
+  readonly warm: boolean;
+  readonly doorsOpen: boolean;
   readonly headliner: RoomDetail['headliner'];
   readonly openedAt: string | null;
 }
@@ -71,6 +79,8 @@ const blank = (roomId: string): RoomDetail => ({
   full: false,
   queued: 0,
   queueCapacity: 0,
+  warm: false,
+  doorsOpen: true,
   speakers: [],
   moderators: [],
   hands: [],
@@ -136,6 +146,8 @@ export const evolveRoomDetail = (current: RoomDetail | undefined, recorded: Reco
         parentRoomId: event.data.parentRoomId,
         moderators: by !== null && main ? withOne(room.moderators, by) : room.moderators,
         speakers: by !== null && main ? withOne(room.speakers, by) : room.speakers,
+        warm: event.data.prewarmed === true,
+        doorsOpen: !(event.data.prewarmed === true && main),
         openedAt: iso(recorded),
       });
     }
@@ -163,7 +175,13 @@ export const evolveRoomDetail = (current: RoomDetail | undefined, recorded: Reco
       return changed(room, at, {
         overflow: [
           ...room.overflow,
-          { roomId: event.data.overflowRoomId, listeners: 0, capacity: event.data.capacity, open: true },
+          {
+            roomId: event.data.overflowRoomId,
+            listeners: 0,
+            capacity: event.data.capacity,
+            open: true,
+            warm: event.data.prewarmed === true,
+          },
         ],
       });
     case 'OverflowRoomDrained':
@@ -207,6 +225,13 @@ export const evolveRoomDetail = (current: RoomDetail | undefined, recorded: Reco
     case 'MediaSeatsGranted':
       // What media holds for the family is the capacity plan's; the room is as it was.
       return changed(room, at, {});
+    case 'RoomDoorsOpened':
+      return changed(room, at, { doorsOpen: true });
+    case 'WarmUpEnded':
+      return changed(room, at, {
+        warm: false,
+        overflow: room.overflow.map((o) => (o.warm ? { ...o, warm: false } : o)),
+      });
     case 'RoomEnded':
       return changed(room, at, {
         state: 'ended',
@@ -235,6 +260,8 @@ export const toDirectoryEntry = (room: RoomDetail): DirectoryEntry => {
     full: room.full,
     queued: room.queued,
     spilling: open > 0,
+    warm: room.warm,
+    doorsOpen: room.doorsOpen,
     headliner: room.headliner,
     openedAt: room.openedAt,
   };
@@ -249,8 +276,8 @@ export const directoryKey = (roomId: string): string => `directory:${roomId}`;
  */
 export const roomsProjection: DocumentProjection<RoomDetail | DirectoryEntry> = {
   name: 'rooms',
-  // 2: drained overflow rooms leave `overflow`. 3: the waiting room's length.
-  version: 3,
+  // 2: drained overflow rooms leave `overflow`. 3: warm rooms and doors. 4: the waiting room's length.
+  version: 4,
   perStream: true,
   handles: new Set<string>(ROOM_EVENT_TYPES),
   evolve(event, read) {

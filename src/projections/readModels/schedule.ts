@@ -18,6 +18,10 @@ export interface ScheduledSession {
   readonly capacity: number;
   readonly scheduledBy: string;
   readonly overflowRoomsWarmed: number | null;
+  /** How long after the doors open the warm-up ends; null: no such step. */
+  readonly drainAfterMs: number | null;
+  /** Whether the warm-up was ended (the last step). */
+  readonly warmUpEnded: boolean;
   readonly cancelReason: string | null;
   readonly updatedAt: string;
 }
@@ -31,7 +35,8 @@ const iso = (ms: number): string => new Date(ms).toISOString();
  */
 export const scheduleProjection: DocumentProjection<ScheduledSession> = {
   name: 'schedule',
-  version: 1,
+  // 2: the drain step.
+  version: 2,
   perStream: true,
   handles: new Set<SessionEvent['type']>([
     'SessionScheduled',
@@ -39,6 +44,7 @@ export const scheduleProjection: DocumentProjection<ScheduledSession> = {
     'SessionCancelled',
     'SessionPrewarmed',
     'SessionOpened',
+    'SessionWarmUpEnded',
   ]),
   evolve(recorded, read): Array<readonly [string, ScheduledSession]> {
     const event = { type: recorded.type, data: recorded.data };
@@ -46,12 +52,14 @@ export const scheduleProjection: DocumentProjection<ScheduledSession> = {
     const { sessionId } = event.data;
     const updatedAt = iso(occurredAt(recorded));
     if (event.type === 'SessionScheduled') {
-      const { by, ...data } = event.data;
+      const { by, drainAfterMs, ...data } = event.data;
       return [
         [
           sessionId,
           {
             ...data,
+            drainAfterMs: drainAfterMs ?? null,
+            warmUpEnded: false,
             status: 'scheduled',
             prewarmAt: iso(sessionDueAt(data, 'prewarm')),
             scheduledBy: by,
@@ -93,6 +101,8 @@ export const scheduleProjection: DocumentProjection<ScheduledSession> = {
         ];
       case 'SessionOpened':
         return [[sessionId, { ...session, status: 'opened', updatedAt }]];
+      case 'SessionWarmUpEnded':
+        return [[sessionId, { ...session, warmUpEnded: true, updatedAt }]];
       default: {
         const unknown: never = event;
         throw new TypeError(`schedule: unknown event ${JSON.stringify(unknown)}`);
@@ -101,9 +111,11 @@ export const scheduleProjection: DocumentProjection<ScheduledSession> = {
   },
 };
 
-/** Scheduled or prewarmed: the scheduler still has jobs for it. */
+/** Waiting to open, or opened with its warm-up still to end: the scheduler still has jobs for it. */
 export const isPendingSession = (session: ScheduledSession): boolean =>
-  session.status === 'scheduled' || session.status === 'prewarmed';
+  session.status === 'scheduled' ||
+  session.status === 'prewarmed' ||
+  (session.status === 'opened' && session.drainAfterMs !== null && !session.warmUpEnded);
 
 export interface SessionsQuery {
   /** Only sessions still waiting to open whose start is after `now`. */
