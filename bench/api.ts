@@ -241,7 +241,10 @@ const fanOut = async (server: RunningServer, wanted: number): Promise<FanOut> =>
       if (missing > 0) report(`note: ${missing} of ${opened.opened} subscribers never received ${marker}.`);
       return times.map((t) => t - sent).sort((x, y) => x - y);
     };
-    const joined = await latencies('ListenerCountChanged', `mutation { joinRoom(roomId: "${roomId}") { role } }`);
+    const joined = await latencies(
+      'ListenerCountChanged',
+      `mutation { joinRoom(roomId: "${roomId}") { ... on Placement { role } } }`,
+    );
     const hands = await latencies('HandsChanged', `mutation { raiseHand(roomId: "${roomId}") { id } }`);
     return {
       subscribers: opened.opened,

@@ -28,7 +28,8 @@ export interface LoadResult {
   readonly firstFailure: string | null;
 }
 
-const JOIN = 'mutation JoinRoom($roomId: ID!) { joinRoom(roomId: $roomId) { role room { id parentId } } }';
+const JOIN =
+  'mutation JoinRoom($roomId: ID!) { joinRoom(roomId: $roomId) { ... on Placement { role room { id parentId } } } }';
 
 const run = async (request: LoadRequest): Promise<LoadResult> => {
   const tokens = await Promise.all(

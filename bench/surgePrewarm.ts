@@ -140,8 +140,10 @@ const pass = async (joins: number, connections: number, prewarm: boolean): Promi
       `
         mutation ($id: ID!) {
           joinRoom(roomId: $id) {
-            room {
-              id
+            ... on Placement {
+              room {
+                id
+              }
             }
           }
         }

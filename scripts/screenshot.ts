@@ -47,7 +47,7 @@ const openRoom = async (title: string, capacity: number) =>
     )
   ).openRoom.id;
 const listen = (roomId: string, fan: string) =>
-  gql(fan, ['listener'], 'mutation($id: ID!) { joinRoom(roomId: $id) { role } }', { id: roomId });
+  gql(fan, ['listener'], 'mutation($id: ID!) { joinRoom(roomId: $id) { ... on Placement { role } } }', { id: roomId });
 
 const browser = await launchChromium();
 try {

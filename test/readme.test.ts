@@ -74,10 +74,14 @@ describe.skipIf(cannotRun)('the README, run as written', () => {
   /**
    * One block in its own bash, inside the namespace, in the repository's
    * folder: the variables earlier blocks set are loaded first and what this
-   * one sets is saved after (`set -a` exports every assignment).
+   * one sets is saved after (`set -a` exports every assignment). Only blocks
+   * run in turn save: a server or a background feed runs beside the blocks
+   * after it, and one that ends by itself (a waiting room's feed, once seated)
+   * must neither race their saving nor put back what they changed.
    */
   const start = (block: ReadmeBlock): Running => {
-    const script = `set -a; . ${state}; set -euo pipefail\n${block.script}\nexport -p > ${state}.next; mv ${state}.next ${state}\n`;
+    const save = block.mode === 'run' ? `export -p > ${state}.next; mv ${state}.next ${state}\n` : '';
+    const script = `set -a; . ${state}; set -euo pipefail\n${block.script}\n${save}`;
     const child = spawn('ip', ['netns', 'exec', namespace, 'bash', '-c', script], {
       cwd: root,
       env: readerEnv,

@@ -29,6 +29,7 @@ Environment:
   SPILLWAY_INTROSPECTION      on|off (default on; GraphiQL needs it)
   SPILLWAY_TRUSTED_DOCUMENTS  only|also (default: only in production)
   SPILLWAY_ROOM_LIMITS        CAPACITY,OVERFLOW_ROOMS a listener may open (default 5000,10)
+  SPILLWAY_QUEUE_CAPACITY     listeners who may wait for a seat in a full family (default 50000; 0: none)
   REDIS_URL            subscriptions across API nodes, and sessions' jobs, through Redis
   SPILLWAY_MEDIA       on (workers in serve), off, or cluster (media nodes on other hosts)
   SPILLWAY_MEDIA_SECRET  signs the control channel between API and media nodes (cluster)
@@ -90,7 +91,8 @@ Scenarios:
           API and spills into overflow rooms, with real media
 `,
   'demo surge': `Usage: spillway demo surge [--listeners N] [--capacity N] [--speakers N] [--rate N]
-                          [--clients N] [--url URL | --port N] [--out DIR] [--data DIR] [--in-process]
+                          [--rooms N] [--leave N] [--clients N] [--url URL | --port N]
+                          [--out DIR] [--data DIR] [--in-process]
 
 A famous-guest surge end to end: a producer schedules a headliner a few
 seconds ahead (prewarm runs), the room opens, the headliner arrives, and the
@@ -102,6 +104,11 @@ room counts it. Writes report.json and report.html.
   --capacity N   the main room's seats, and each overflow room's (default 5000)
   --speakers N   on stage, each sending audio (default 3)
   --rate N       joins per second at most (default: as fast as it goes)
+  --rooms N      the family has at most N rooms (the main room and N-1 overflow
+                 rooms): listeners past its seats wait in its waiting room. The
+                 room is then opened directly, without a session (no prewarm)
+  --leave N      after the joins, N seated listeners leave: the waiting room drains
+                 into their seats, first come first served (default 0)
   --clients N    concurrent HTTP clients (default 256)
   --url URL      drive a running server's API (http://HOST:PORT/graphql) instead
                  of starting one, with tokens signed by the same SPILLWAY_JWT_SECRET;

@@ -66,6 +66,8 @@ const COMMANDS = {
       clients: 'value',
       speakers: 'value',
       rate: 'value',
+      rooms: 'value',
+      leave: 'value',
       url: 'value',
       port: 'value',
       out: 'value',
@@ -88,6 +90,8 @@ const COMMANDS = {
       const clients = positiveInt('clients', flags.clients, 256);
       const speakers = positiveInt('speakers', flags.speakers, 3);
       const rate = flags.rate === undefined ? undefined : positiveInt('rate', flags.rate, 1);
+      const rooms = flags.rooms === undefined ? undefined : positiveInt('rooms', flags.rooms, 1);
+      const leave = flags.leave === undefined ? 0 : positiveInt('leave', flags.leave, 1);
       if (flags.url !== undefined && !/^https?:\/\/\S+\/graphql$/.test(flags.url)) {
         throw new UsageError(
           `--url must be the API's GraphQL URL, such as http://127.0.0.1:4000/graphql, not "${flags.url}".`,
@@ -98,7 +102,17 @@ const COMMANDS = {
       // The config's port is the demo's own server's: a free one unless --port says.
       const config = loadConfig({ dataDir: flags.data, port: flags.port ?? '0' });
       if (flags['in-process']) return runSurgeDemo(config, { listeners, capacity, clients });
-      await runHttpSurgeDemo(config, { listeners, capacity, clients, speakers, rate, url: flags.url, out: flags.out });
+      await runHttpSurgeDemo(config, {
+        listeners,
+        capacity,
+        clients,
+        speakers,
+        rate,
+        rooms,
+        leave,
+        url: flags.url,
+        out: flags.out,
+      });
     },
   }),
   replay: command({

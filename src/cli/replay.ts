@@ -126,10 +126,10 @@ export const runReplay = async (config: SpillwayConfig, options: ReplayOptions):
         await readModels.waitFor(await store.headPosition(), 600_000);
         const rows = readModels.seconds(roomId).map((s) => ({
           at: Date.parse(s.second),
-          row: [s.second, s.listeners, s.familyListeners, s.joins, s.leaves].join(','),
+          row: [s.second, s.listeners, s.familyListeners, s.joins, s.leaves, s.queued, s.admittedFromQueue].join(','),
         }));
         await write(out, [
-          'second,listeners,familyListeners,joins,leaves',
+          'second,listeners,familyListeners,joins,leaves,queued,admittedFromQueue',
           ...rows.filter((r) => until === undefined || r.at <= until).map((r) => r.row),
         ]);
       } finally {

@@ -115,14 +115,15 @@ export const createRoomCommands = (store: EventStore, snapshots: SnapshotStore, 
     for (let i = 0; i < batch.length; i += 1) {
       const pending = batch[i]!;
       try {
-        const { state, events } = execute(room.state, pending.command);
-        room.state = state;
         const metadata = metadataOf(pending.command, pending.command.metadata.commandId ?? randomUUID());
-        for (const event of events) {
-          for (const m of mirrorToOverflowRooms(state, event, pending.command.metadata.at)) {
-            mirrored.push({ mirrored: m, metadata });
-          }
-        }
+        const at = pending.command.metadata.at;
+        // Each event's mirror reads the family right after that event (a command may seat, free and seat again).
+        const own: Mirrored[] = [];
+        const { state, events } = execute(room.state, pending.command, (after, event) => {
+          for (const m of mirrorToOverflowRooms(after, event, at)) own.push({ mirrored: m, metadata });
+        });
+        room.state = state;
+        mirrored.push(...own);
         decided.push({ pending, events, metadata });
       } catch (error) {
         if (error instanceof TransitionRefusedError && error.stateChanged) {
@@ -195,8 +196,9 @@ export const createRoomCommands = (store: EventStore, snapshots: SnapshotStore, 
     for (const { pending, events: own } of decided)
       pending.resolve({ roomId: mailbox.roomId, events: own, revision, position });
     for (const { pending, error } of refused) pending.reject(error);
-    // Amortised: a snapshot costs the roster's size, so it waits for at least as many new events.
-    const due = BigInt(Math.max(Number(snapshotEvery), room.state.roster.members.size));
+    // Amortised: a snapshot costs the roster's and the waiting room's size, so it waits for at least as many new events.
+    const held = room.state.roster.members.size + room.state.snapshot.context.waiting.tickets.size;
+    const due = BigInt(Math.max(Number(snapshotEvery), held));
     if (room.revision - mailbox.lastSnapshot >= due) {
       mailbox.lastSnapshot = room.revision;
       await snapshots.save(roomStreamId(mailbox.roomId), room.revision, roomDecider.snapshots!.toData(room.state));

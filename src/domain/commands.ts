@@ -17,6 +17,7 @@ type RoomOptions = {
   readonly capacity?: number;
   readonly speakerCapacity?: number;
   readonly maxOverflowRooms?: number;
+  readonly queueCapacity?: number;
 };
 
 /**
@@ -27,6 +28,14 @@ export type OpenRoom = Of<'OpenRoom', ForRoom<Partial<RoomOptions> & { readonly 
 /** The actor joins as a listener: in the main room if it has a seat, else in an overflow room. */
 export type JoinRoom = Of<'JoinRoom', ForRoom>;
 export type LeaveRoom = Of<'LeaveRoom', ForRoom>;
+/** The actor stops waiting in the family's queue. */
+export type LeaveQueue = Of<'LeaveQueue', ForRoom>;
+/**
+ * Seats whoever waits first while the family has seats: for capacity that
+ * grew outside the room's own stream (media seats). Every other command
+ * admits from the queue too, in the same turn, so this is rarely needed.
+ */
+export type AdmitFromQueue = Of<'AdmitFromQueue', ForRoom>;
 export type RaiseHand = Of<'RaiseHand', ForRoom>;
 /** Lowers the actor's hand, or, from a moderator, someone else's. */
 export type LowerHand = Of<'LowerHand', ForRoom<{ userId?: string }>>;
@@ -56,6 +65,8 @@ export type RoomCommand =
   | OpenRoom
   | JoinRoom
   | LeaveRoom
+  | LeaveQueue
+  | AdmitFromQueue
   | RaiseHand
   | LowerHand
   | InviteToSpeak
@@ -75,6 +86,8 @@ export type RoomCommandType = RoomCommand['type'];
 export const DEFAULT_CAPACITY = 5000;
 export const DEFAULT_SPEAKER_CAPACITY = 50;
 export const DEFAULT_MAX_OVERFLOW_ROOMS = 100;
+/** Listeners who may wait for a seat in a family's queue, unless the room was opened with another limit. */
+export const DEFAULT_QUEUE_CAPACITY = 50_000;
 /**
  * Listeners one media router serves before the family gets another
  * (mediasoup's guidance: 200–300 consumers a router). The capacity plan sizes

@@ -1,6 +1,7 @@
 import {
   DEFAULT_CAPACITY,
   DEFAULT_MAX_OVERFLOW_ROOMS,
+  DEFAULT_QUEUE_CAPACITY,
   DEFAULT_SPEAKER_CAPACITY,
   type RoomCommand,
 } from './commands.ts';
@@ -10,28 +11,27 @@ import { liveRegions, roomStatus, type RoomState } from './room.ts';
 import {
   arrivesOnce,
   demand,
-  hasSeat,
   headlinerAnnounced,
   inFamily,
   isAtCapacity,
   isInvited,
   isModerator,
+  isQueued,
   isSpeaker,
   lifecycleRefusal,
   mainRoomOnly,
-  maySpawnOverflow,
-  mediaHasSeat,
+  notASpeaker,
   notInFamily,
   refusalOf,
   stageHasRoom,
 } from './roomRules.ts';
 import { decideEndWarmUp, decidePrewarm } from './prewarm.ts';
-import { overflowRoomId } from './roomContext.ts';
-import { roomiestOverflow } from './seats.ts';
+import { placeOrQueue } from './seating.ts';
 import {
   MAX_AUDIENCE,
   MAX_MEDIA_SEATS,
   MAX_CAPACITY,
+  MAX_QUEUE_CAPACITY,
   requireActor,
   requireId,
   requireText,
@@ -47,14 +47,16 @@ const settingsFrom = (data: {
   capacity?: number;
   speakerCapacity?: number;
   maxOverflowRooms?: number;
+  queueCapacity?: number;
 }): RoomSettings => ({
   title: requireTitle('room', data.title),
   capacity: orDefault('capacity', data.capacity, DEFAULT_CAPACITY, 1, MAX_CAPACITY),
   speakerCapacity: orDefault('speakerCapacity', data.speakerCapacity, DEFAULT_SPEAKER_CAPACITY, 1, 1000),
   maxOverflowRooms: orDefault('maxOverflowRooms', data.maxOverflowRooms, DEFAULT_MAX_OVERFLOW_ROOMS, 0, 10_000),
+  queueCapacity: orDefault('queueCapacity', data.queueCapacity, DEFAULT_QUEUE_CAPACITY, 0, MAX_QUEUE_CAPACITY),
 });
 
-export { overflowRoomId };
+export { overflowRoomId } from './roomContext.ts';
 
 const OVERFLOW_ID = /^(.+)\.overflow-\d+$/;
 
@@ -66,6 +68,8 @@ const FIRST_EVENT: Record<RoomCommand['type'], RoomEventType> = {
   OpenRoom: 'RoomOpened',
   JoinRoom: 'ListenerAdmitted',
   LeaveRoom: 'ListenerLeft',
+  LeaveQueue: 'ListenerLeftQueue',
+  AdmitFromQueue: 'ListenerAdmittedFromQueue',
   RaiseHand: 'HandRaised',
   LowerHand: 'HandLowered',
   InviteToSpeak: 'SpeakerInvited',
@@ -79,36 +83,6 @@ const FIRST_EVENT: Record<RoomCommand['type'], RoomEventType> = {
   PrewarmRoom: 'RoomOpened',
   OpenDoors: 'RoomDoorsOpened',
   EndWarmUp: 'WarmUpEnded',
-};
-
-/**
- * Seats a listener: in the main room while it has a seat (announcing when it
- * fills), else in the open overflow room with the most free seats, else in a
- * newly spawned one. Decided against one state, so two joins in one turn can
- * never both take the last seat or both spawn.
- */
-const seatListener = (state: RoomState, userId: string, at: string): RoomEvent[] => {
-  const context = state.snapshot.context;
-  const { roomId, settings, seats } = context;
-  // Asked first: no seat is chosen, and no overflow room spawned, for a listener media cannot serve.
-  demand(mediaHasSeat, context);
-  if (hasSeat.holds(context)) {
-    const admitted: RoomEvent = { type: 'ListenerAdmitted', data: { roomId, userId } };
-    return seats.listeners + 1 === settings.capacity
-      ? [admitted, { type: 'RoomBecameFull', data: { roomId } }]
-      : [admitted];
-  }
-  const roomiest = roomiestOverflow(seats);
-  if (roomiest) {
-    return [{ type: 'ListenerRedirectedToOverflow', data: { roomId, userId, overflowRoomId: roomiest[0] } }];
-  }
-  const spawnedId = overflowRoomId(roomId, context.overflowSpawned + 1);
-  // Asked here, not left to the guard: the redirect after the spawn would be refused too late.
-  demand(maySpawnOverflow, context, spawnedId, at);
-  return [
-    { type: 'OverflowRoomSpawned', data: { roomId, overflowRoomId: spawnedId, capacity: settings.capacity, at } },
-    { type: 'ListenerRedirectedToOverflow', data: { roomId, userId, overflowRoomId: spawnedId } },
-  ];
 };
 
 /** What freeing a listener's seat in `fromRoomId` entails: seats again in the main room, or a drained overflow room. */
@@ -129,6 +103,12 @@ const seatFreed = (state: RoomState, fromRoomId: string): RoomEvent[] => {
  */
 const unlessDone = (state: RoomState, event: RoomEvent, done: boolean): RoomEvent[] =>
   done && refusalOf(state.snapshot.context, event) === undefined ? [] : [event];
+
+/** A user about to take the stage stops waiting for a seat first (nobody is both queued and placed). */
+const leaveQueueFor = (state: RoomState, userId: string): RoomEvent[] =>
+  isQueued.holds(state.snapshot.context, userId)
+    ? [{ type: 'ListenerLeftQueue', data: { roomId: state.snapshot.context.roomId, userId } }]
+    : [];
 
 /** Where a user about to take the stage listened, if anywhere: their seat is freed as they go up. */
 const stageFrom = (state: RoomState, userId: string): string | null => {
@@ -177,8 +157,17 @@ export const decide = (state: RoomState, command: RoomCommand): RoomEvent[] => {
     }
     case 'JoinRoom':
       demand(notInFamily, context, actor);
-      return seatListener(state, actor, command.metadata.at);
+      // Asked again while waiting: the same place in the queue, nothing recorded.
+      if (isQueued.holds(context, actor)) return [];
+      return placeOrQueue(context, actor, command.metadata.at);
+    case 'LeaveQueue':
+      return [{ type: 'ListenerLeftQueue', data: { roomId, userId: actor } }];
+    case 'AdmitFromQueue':
+      // `execute` admits from the queue after every command: this one only asks it to look.
+      return [];
     case 'LeaveRoom': {
+      // Leaving while waiting for a seat is leaving the queue.
+      if (isQueued.holds(context, actor)) return [{ type: 'ListenerLeftQueue', data: { roomId, userId: actor } }];
       demand(inFamily, context, actor);
       const member = state.roster.members.get(actor)!;
       if (member.role === 'speaker') return [{ type: 'SpeakerLeft', data: { roomId, userId: actor } }];
@@ -201,7 +190,15 @@ export const decide = (state: RoomState, command: RoomCommand): RoomEvent[] => {
     }
     case 'AcceptInvite': {
       const fromRoomId = stageFrom(state, actor);
+      const unqueued = leaveQueueFor(state, actor);
+      if (unqueued.length > 0) {
+        // Asked here: the acceptance after leaving the queue would be refused too late.
+        demand(isInvited, context, actor);
+        demand(notASpeaker, context, actor);
+        demand(stageHasRoom, context);
+      }
       return [
+        ...unqueued,
         { type: 'SpeakerInviteAccepted', data: { roomId, userId: actor, fromRoomId } },
         ...(fromRoomId === null ? [] : seatFreed(state, fromRoomId)),
       ];
@@ -210,7 +207,7 @@ export const decide = (state: RoomState, command: RoomCommand): RoomEvent[] => {
       const { userId } = command.data;
       const moved: RoomEvent = { type: 'SpeakerMovedToAudience', data: { roomId, userId, by: actor } };
       if (!state.snapshot.can(moved)) return [moved];
-      return [moved, ...seatListener(state, userId, command.metadata.at)];
+      return [moved, ...placeOrQueue(context, userId, command.metadata.at)];
     }
     case 'AddModerator': {
       const userId = requireText('userId', command.data.userId);
@@ -233,6 +230,7 @@ export const decide = (state: RoomState, command: RoomCommand): RoomEvent[] => {
       demand(stageHasRoom, context);
       const fromRoomId = stageFrom(state, userId);
       return [
+        ...leaveQueueFor(state, userId),
         { type: 'HeadlinerArrived', data: { roomId, userId, fromRoomId } },
         ...(fromRoomId === null ? [] : seatFreed(state, fromRoomId)),
       ];

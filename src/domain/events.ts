@@ -12,6 +12,11 @@ export interface RoomSettings {
   readonly speakerCapacity: number;
   /** Overflow rooms this room may spawn at most. */
   readonly maxOverflowRooms: number;
+  /**
+   * Listeners who may wait for a seat when the family has none (the waiting
+   * room); past it a join is refused. 0: no waiting room.
+   */
+  readonly queueCapacity: number;
 }
 
 type Of<Type extends string, Data> = { readonly type: Type; readonly data: Data };
@@ -33,12 +38,22 @@ export interface Prewarmed {
  * RoomDoorsOpened: it exists (moderators, speakers, overflow rooms, media)
  * but admits no listener yet.
  *
+ * `queueCapacity` is absent in rooms opened before the waiting room: they have none (0).
+ *
  * `mediaGated`: its joins are admitted only within the seats its media nodes
  * reserved for it (media on other hosts); absent, the family is not gated.
  */
 export type RoomOpened = Of<
   'RoomOpened',
-  InRoom<RoomSettings & { by: string | null; parentRoomId: string | null; at: string; mediaGated?: true } & Prewarmed>
+  InRoom<
+    Omit<RoomSettings, 'queueCapacity'> & {
+      queueCapacity?: number;
+      by: string | null;
+      parentRoomId: string | null;
+      at: string;
+      mediaGated?: true;
+    } & Prewarmed
+  >
 >;
 export type ListenerAdmitted = Of<'ListenerAdmitted', InRoom<{ userId: string }>>;
 export type ListenerRedirectedToOverflow = Of<
@@ -54,6 +69,16 @@ export type OverflowRoomSpawned = Of<
 >;
 export type OverflowRoomDrained = Of<'OverflowRoomDrained', InRoom<{ overflowRoomId: string }>>;
 export type RoomBecameFull = Of<'RoomBecameFull', InRoom>;
+/**
+ * The family had no seat (or others were already waiting): the listener waits
+ * in its queue. `position` is where they were queued (the back: the queue's
+ * length with them).
+ */
+export type ListenerQueued = Of<'ListenerQueued', InRoom<{ userId: string; position: number }>>;
+/** The first listener in the queue got a seat: the placement event that follows says where. */
+export type ListenerAdmittedFromQueue = Of<'ListenerAdmittedFromQueue', InRoom<{ userId: string }>>;
+/** A queued listener stopped waiting (they left the queue, or went on stage). */
+export type ListenerLeftQueue = Of<'ListenerLeftQueue', InRoom<{ userId: string }>>;
 export type RoomHadSeatsAgain = Of<'RoomHadSeatsAgain', InRoom>;
 export type HandRaised = Of<'HandRaised', InRoom<{ userId: string }>>;
 export type HandLowered = Of<'HandLowered', InRoom<{ userId: string; by: string }>>;
@@ -100,6 +125,9 @@ export type RoomEvent =
   | OverflowRoomDrained
   | RoomBecameFull
   | RoomHadSeatsAgain
+  | ListenerQueued
+  | ListenerAdmittedFromQueue
+  | ListenerLeftQueue
   | HandRaised
   | HandLowered
   | SpeakerInvited
@@ -125,6 +153,9 @@ export const ROOM_EVENT_TYPES: readonly RoomEventType[] = [
   'OverflowRoomDrained',
   'RoomBecameFull',
   'RoomHadSeatsAgain',
+  'ListenerQueued',
+  'ListenerAdmittedFromQueue',
+  'ListenerLeftQueue',
   'HandRaised',
   'HandLowered',
   'SpeakerInvited',

@@ -4,6 +4,7 @@ import { DomainError } from './errors.ts';
 import type { RoomEvent } from './events.ts';
 import { evolve, liveRegions, roomStatus, type RoomState } from './room.ts';
 import { arrivesOnce, lifecycleRefusal, refusalOf } from './roomRules.ts';
+import { admissionFromQueue } from './seating.ts';
 
 /**
  * The machine refused an event after an earlier event of the same command was
@@ -41,17 +42,41 @@ export const whyRefused = (state: RoomState, event: RoomEvent): DomainError | un
  * machine can take it (`snapshot.can(event)`) in the state reached so far.
  * A refusal of the first event changes nothing and is the rule's own error,
  * so a person is told what they can do about it, never "try again".
+ *
+ * Then, in the same step, the queue is admitted from, in order, for as long
+ * as its head can be seated: whatever the command freed or grew (a leave, a
+ * listener gone on stage, a spawn allowed again) goes to whoever waited
+ * first, decided against the state the command left, before the next
+ * command of the turn is decided. `observe` is told each event with the
+ * state right after it (the overflow rooms' mirror reads that).
  */
-export const execute = (state: RoomState, command: RoomCommand): { state: RoomState; events: RoomEvent[] } => {
+export const execute = (
+  state: RoomState,
+  command: RoomCommand,
+  observe?: (after: RoomState, event: RoomEvent) => void,
+): { state: RoomState; events: RoomEvent[] } => {
   const events = decide(state, command);
   let next = state;
-  events.forEach((event, index) => {
+  const accept = (event: RoomEvent, index: number): void => {
     if (!next.snapshot.can(event)) {
       const reason = whyRefused(next, event);
       if (index === 0 && reason) throw reason;
       throw new TransitionRefusedError(event, index > 0, reason);
     }
     next = evolve(next, event);
-  });
+    observe?.(next, event);
+  };
+  events.forEach(accept);
+  if (roomStatus(next) === 'live' && next.snapshot.context.parentRoomId === null) {
+    for (;;) {
+      const admitted = admissionFromQueue(next.snapshot.context, command.metadata.at);
+      if (!admitted) break;
+      for (const event of admitted) {
+        // Past the command's own events: a refusal here leaves the state half-way, never silently.
+        accept(event, events.length + 1);
+        events.push(event);
+      }
+    }
+  }
   return { state: next, events };
 };

@@ -1,12 +1,14 @@
 export type {
   AcceptInvite,
   AddModerator,
+  AdmitFromQueue,
   AnnounceHeadliner,
   CommandMetadata,
   EndRoom,
   GrantMediaSeats,
   InviteToSpeak,
   JoinRoom,
+  LeaveQueue,
   LeaveRoom,
   LowerHand,
   MarkHeadlinerArrived,
@@ -15,10 +17,18 @@ export type {
   RaiseHand,
   RoomCommand,
 } from './commands.ts';
-export { DEFAULT_CAPACITY, DEFAULT_MAX_OVERFLOW_ROOMS, LISTENERS_PER_ROUTER } from './commands.ts';
+export {
+  DEFAULT_CAPACITY,
+  DEFAULT_MAX_OVERFLOW_ROOMS,
+  DEFAULT_QUEUE_CAPACITY,
+  LISTENERS_PER_ROUTER,
+} from './commands.ts';
 export { DomainError, type DomainErrorCode } from './errors.ts';
 export * from './events.ts';
 export { decide, familyRootOf, overflowRoomId } from './decide.ts';
+export { queuePositionOf, seatFor, type Seat } from './seating.ts';
+export { MAX_QUEUE_CAPACITY } from './validation.ts';
+export { dequeue, emptyWaitingRoom, enqueue, headOf, positionOf, type WaitingRoom } from './waitingRoom.ts';
 export { roomIdRefusal } from './validation.ts';
 export { execute, TransitionRefusedError } from './execute.ts';
 export { mirrorToOverflowRooms, type MirroredEvent } from './overflowMirror.ts';

@@ -3,6 +3,7 @@ import type { RoomEvent } from './events.ts';
 import type { RoomContext } from './roomContext.ts';
 import { GUARD_ONLY_EVENTS, roomMachine, type RoomSnapshot } from './roomMachine.ts';
 import type { Member, OverflowSeats, Roster } from './seats.ts';
+import { dequeue, enqueue } from './waitingRoom.ts';
 
 /**
  * A room's state as its aggregate holds it: the machine's snapshot, and the
@@ -105,6 +106,17 @@ export const evolve = (state: RoomState, event: RoomEvent): RoomState => {
       if (room) room.open = false;
       break;
     }
+    case 'ListenerQueued':
+      enqueue(context.waiting, event.data.userId);
+      break;
+    case 'ListenerAdmittedFromQueue':
+    case 'ListenerLeftQueue':
+      dequeue(context.waiting, event.data.userId);
+      break;
+    case 'RoomEnded':
+      // Nobody waits for a room that is over.
+      for (const userId of [...context.waiting.tickets.keys()]) dequeue(context.waiting, userId);
+      break;
     case 'HandRaised':
       roster.hands.add(event.data.userId);
       break;
@@ -119,7 +131,6 @@ export const evolve = (state: RoomState, event: RoomEvent): RoomState => {
     case 'MediaSeatsGranted':
     case 'RoomDoorsOpened':
     case 'WarmUpEnded':
-    case 'RoomEnded':
       break;
     default: {
       const unknown: never = event;

@@ -1,5 +1,6 @@
 import type { RoomSettings } from './events.ts';
 import { emptyLedger, emptyRoster, type Roster, type SeatLedger } from './seats.ts';
+import { emptyWaitingRoom, type WaitingRoom } from './waitingRoom.ts';
 
 /**
  * The room machine's context is small on purpose: settings, ids of the few
@@ -30,12 +31,14 @@ export interface RoomContext {
   readonly mediaSeats: number | null;
   readonly seats: SeatLedger;
   readonly roster: Roster;
+  /** Who waits for a seat, first come first served (see waitingRoom.ts); in place, like the roster. */
+  readonly waiting: WaitingRoom;
 }
 
 export const initialRoomContext = (): RoomContext => ({
   roomId: '',
   parentRoomId: null,
-  settings: { title: '', capacity: 0, speakerCapacity: 0, maxOverflowRooms: 0 },
+  settings: { title: '', capacity: 0, speakerCapacity: 0, maxOverflowRooms: 0, queueCapacity: 0 },
   moderators: [],
   speakers: [],
   invited: [],
@@ -47,6 +50,7 @@ export const initialRoomContext = (): RoomContext => ({
   mediaSeats: null,
   seats: emptyLedger(),
   roster: emptyRoster(),
+  waiting: emptyWaitingRoom(),
 });
 
 /** Listeners seated in the family: the main room's and every overflow room's. */

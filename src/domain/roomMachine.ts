@@ -24,7 +24,7 @@ const withOne = (list: readonly string[], id: string): string[] => (list.include
  * event exactly when no rule refuses it. No timers and no invoked actors:
  * durable timers are scheduler jobs, side effects are reactors on the log.
  *
- * The listener events (admitted, redirected, left) and hands are targetless
+ * The listener events (admitted, redirected, left, queued, out of the queue) and hands are targetless
  * and change no context: the machine guards them and names the roster action,
  * which `evolve` performs. `evolve` relies on that to skip the transition for
  * them (a test holds it to it).
@@ -52,14 +52,18 @@ export const roomMachine = setup({
     unseatListener: () => undefined,
     raiseHand: () => undefined,
     lowerHand: () => undefined,
+    queueListener: () => undefined,
+    unqueueListener: () => undefined,
     closeOverflowRoom: () => undefined,
     configure: assign(({ event }) => {
       if (event.type !== 'RoomOpened') return {};
       const { roomId, title, capacity, speakerCapacity, maxOverflowRooms, mediaGated, parentRoomId } = event.data;
       const prewarmed = event.data.prewarmed === true;
+      // A room opened before the waiting room has none.
+      const queueCapacity = event.data.queueCapacity ?? 0;
       return {
         roomId,
-        settings: { title, capacity, speakerCapacity, maxOverflowRooms },
+        settings: { title, capacity, speakerCapacity, maxOverflowRooms, queueCapacity },
         mediaSeats: mediaGated === true ? 0 : null,
         // Doors are the main room's: an overflow room only mirrors what its parent admitted.
         doorsOpen: !(prewarmed && parentRoomId === null),
@@ -129,6 +133,9 @@ export const roomMachine = setup({
       on: {
         ListenerAdmitted: { guard: 'followsTheRules', actions: 'seatListener' },
         ListenerLeft: { guard: 'followsTheRules', actions: 'unseatListener' },
+        ListenerQueued: { guard: 'followsTheRules', actions: 'queueListener' },
+        ListenerAdmittedFromQueue: { guard: 'followsTheRules', actions: 'unqueueListener' },
+        ListenerLeftQueue: { guard: 'followsTheRules', actions: 'unqueueListener' },
         HandRaised: { guard: 'followsTheRules', actions: 'raiseHand' },
         HandLowered: { guard: 'followsTheRules', actions: 'lowerHand' },
         SpeakerInvited: { guard: 'followsTheRules', actions: 'invite' },
@@ -195,6 +202,9 @@ export const GUARD_ONLY_EVENTS: ReadonlySet<RoomEvent['type']> = new Set([
   'ListenerAdmitted',
   'ListenerRedirectedToOverflow',
   'ListenerLeft',
+  'ListenerQueued',
+  'ListenerAdmittedFromQueue',
+  'ListenerLeftQueue',
   'HandRaised',
   'HandLowered',
 ]);

@@ -2,6 +2,7 @@ import { DomainError, notAModerator, roomEnded, roomNotFound } from './errors.ts
 import type { RoomEvent, RoomEventType } from './events.ts';
 import { familyListeners, openOverflowRooms, SPAWN_WINDOW_MS, spawnsWithin, type RoomContext } from './roomContext.ts';
 import { overflowSeatFree } from './seats.ts';
+import { positionOf } from './waitingRoom.ts';
 
 /**
  * A room rule: one condition over the room's state, and the sentence that
@@ -77,6 +78,43 @@ export const seatedIn = rule(
   },
   (context, userId, roomId) =>
     new DomainError('NOT_IN_ROOM', `${userId} is not listening in room ${roomId} of ${context.roomId}'s family.`),
+);
+
+/** Nobody is both queued and placed: a queued listener is seated only from the queue. */
+export const notQueued = rule(
+  (context, userId: string) => !context.waiting.tickets.has(userId),
+  (context, userId) =>
+    new DomainError(
+      'ALREADY_QUEUED',
+      `${userId} is number ${positionOf(context.waiting, userId)} in the waiting room of room ${context.roomId}; they are seated from there, in turn.`,
+    ),
+);
+
+export const isQueued = rule(
+  (context, userId: string) => context.waiting.tickets.has(userId),
+  (context, userId) => new DomainError('NOT_QUEUED', `${userId} is not waiting for a seat in room ${context.roomId}.`),
+);
+
+/** First come, first served: only the head of the queue is admitted from it. */
+export const firstInQueue = rule(
+  (context, userId: string) => context.waiting.tickets.keys().next().value === userId,
+  (context, userId) =>
+    new DomainError(
+      'NOT_FIRST_IN_QUEUE',
+      context.waiting.tickets.has(userId)
+        ? `${userId} is number ${positionOf(context.waiting, userId)} in the waiting room of room ${context.roomId}; the first in it is seated first.`
+        : `${userId} is not waiting for a seat in room ${context.roomId}.`,
+    ),
+);
+
+/** The waiting room holds at most `queueCapacity` listeners. */
+export const queueHasRoom = rule(
+  (context) => context.waiting.tickets.size < context.settings.queueCapacity,
+  (context) =>
+    new DomainError(
+      'ROOM_FULL',
+      `Room ${context.roomId} has no seat free for you and its waiting room is full (${context.waiting.tickets.size} listeners wait, its limit); try again in a few minutes.`,
+    ),
 );
 
 /** A room opened at prewarm admits no listener until its doors open (the session's start). */
@@ -250,6 +288,7 @@ export const refusalOf = (context: RoomContext, event: RoomEvent): DomainError |
       return (
         check(doorsAreOpen, context) ??
         check(notInFamily, context, event.data.userId) ??
+        check(notQueued, context, event.data.userId) ??
         check(hasSeat, context) ??
         check(mediaHasSeat, context)
       );
@@ -257,9 +296,21 @@ export const refusalOf = (context: RoomContext, event: RoomEvent): DomainError |
       return (
         check(doorsAreOpen, context) ??
         check(notInFamily, context, event.data.userId) ??
+        check(notQueued, context, event.data.userId) ??
         check(overflowHasSeat, context, event.data.overflowRoomId) ??
         check(mediaHasSeat, context)
       );
+    case 'ListenerQueued':
+      return (
+        check(mainRoomOnly, context) ??
+        check(notInFamily, context, event.data.userId) ??
+        check(notQueued, context, event.data.userId) ??
+        check(queueHasRoom, context)
+      );
+    case 'ListenerAdmittedFromQueue':
+      return check(firstInQueue, context, event.data.userId);
+    case 'ListenerLeftQueue':
+      return check(isQueued, context, event.data.userId);
     case 'ListenerLeft':
       return check(seatedIn, context, event.data.userId, event.data.fromRoomId);
     case 'HandRaised':
@@ -279,6 +330,7 @@ export const refusalOf = (context: RoomContext, event: RoomEvent): DomainError |
     case 'SpeakerInviteAccepted':
       return (
         check(isInvited, context, event.data.userId) ??
+        check(notQueued, context, event.data.userId) ??
         check(notASpeaker, context, event.data.userId) ??
         check(stageHasRoom, context)
       );
@@ -286,6 +338,7 @@ export const refusalOf = (context: RoomContext, event: RoomEvent): DomainError |
       return (
         check(headlinerAnnounced, context) ??
         check(isHeadliner, context, event.data.userId) ??
+        check(notQueued, context, event.data.userId) ??
         check(notASpeaker, context, event.data.userId) ??
         check(stageHasRoom, context)
       );

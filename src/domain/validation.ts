@@ -7,6 +7,8 @@ const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}
 
 /** Listener seats of a room, at most. */
 export const MAX_CAPACITY = 1_000_000;
+/** The most listeners one family's waiting room may hold (each costs its owner memory while it waits). */
+export const MAX_QUEUE_CAPACITY = 1_000_000;
 /** An expected audience, at most. */
 export const MAX_AUDIENCE = 100_000_000;
 /** Media seats a family may be granted at most (every node's capacity together). */

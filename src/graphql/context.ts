@@ -33,6 +33,8 @@ export interface ApiServices {
   readonly now: () => Date;
   /** Rooms bigger than this need the producer role; within them, any listener may open one. */
   readonly roomLimits: { readonly capacity: number; readonly maxOverflowRooms: number };
+  /** How many may wait for a seat in a family the API opens (the room keeps it); absent: the domain's default. */
+  readonly queueCapacity?: number;
 }
 
 export interface ApiContext {

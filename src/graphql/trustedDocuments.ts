@@ -12,7 +12,7 @@ export const TRUSTED_DOCUMENTS = {
   DashboardRooms: `query DashboardRooms($after: String) {
     rooms(state: live, first: 100, after: $after) {
       nodes {
-        id title state listenerCount familyListenerCount full capacity warm doorsOpen
+        id title state listenerCount familyListenerCount full capacity queued warm doorsOpen
         overflowRooms { id listenerCount capacity open warm }
         headliner { userId arrived }
       }
@@ -37,7 +37,7 @@ export const TRUSTED_DOCUMENTS = {
     sessions(upcoming: true, first: 20) { id title startsAt status expectedAudience headlinerUserId capacity }
   }`,
   DashboardAnalytics: `query DashboardAnalytics($id: ID!) {
-    roomAnalytics(id: $id) { timeline { second listeners familyListeners } }
+    roomAnalytics(id: $id) { timeline { second listeners familyListeners queued } }
   }`,
   DashboardViewer: `query DashboardViewer { viewer { id roles } }`,
   ScheduleSession: `mutation ScheduleSession($input: ScheduleSessionInput!) {
@@ -45,15 +45,36 @@ export const TRUSTED_DOCUMENTS = {
   }`,
   Sessions: `query Sessions { sessions { id status } }`,
   MarkHeadlinerArrived: `mutation MarkHeadlinerArrived($roomId: ID!) { markHeadlinerArrived(roomId: $roomId) { id } }`,
-  JoinRoom: `mutation JoinRoom($roomId: ID!) { joinRoom(roomId: $roomId) { role room { id parentId } } }`,
+  JoinRoom: `mutation JoinRoom($roomId: ID!) {
+    joinRoom(roomId: $roomId) {
+      __typename
+      ... on Placement { role room { id parentId } }
+      ... on Queued { position waiting room { id } }
+    }
+  }`,
+  LeaveRoom: `mutation LeaveRoom($roomId: ID!) { leaveRoom(roomId: $roomId) { id } }`,
+  LeaveQueue: `mutation LeaveQueue($roomId: ID!) { leaveQueue(roomId: $roomId) { id } }`,
+  WaitingRoom: `subscription WaitingRoom($roomId: ID!) {
+    waitingRoom(roomId: $roomId) {
+      __typename
+      ... on Queued { position waiting }
+      ... on Placement { room { id parentId } }
+    }
+  }`,
   InviteToSpeak: `mutation InviteToSpeak($roomId: ID!, $userId: ID!) {
     inviteToSpeak(roomId: $roomId, userId: $userId) { id }
   }`,
   AcceptInvite: `mutation AcceptInvite($roomId: ID!) { acceptInvite(roomId: $roomId) { id } }`,
   RoomCounts: `query RoomCounts($id: ID!) {
-    room(id: $id) { title listenerCount familyListenerCount capacity overflowRooms { id listenerCount capacity } }
+    room(id: $id) { title listenerCount familyListenerCount capacity queued overflowRooms { id listenerCount capacity } }
   }`,
-  RoomTimeline: `query RoomTimeline($id: ID!) { roomAnalytics(id: $id) { timeline { second listeners } } }`,
+  RoomTimeline: `query RoomTimeline($id: ID!) {
+    roomAnalytics(id: $id) { queuePeak admittedFromQueue timeline { second listeners queued } }
+  }`,
+  OpenRoom: `mutation OpenRoom($input: OpenRoomInput!) { openRoom(input: $input) { id } }`,
+  AnnounceHeadliner: `mutation AnnounceHeadliner($roomId: ID!, $userId: ID!, $expectedAudience: Int!) {
+    announceHeadliner(roomId: $roomId, userId: $userId, expectedAudience: $expectedAudience) { id }
+  }`,
 } as const;
 
 export type TrustedDocumentId = keyof typeof TRUSTED_DOCUMENTS;

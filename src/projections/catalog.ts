@@ -3,6 +3,7 @@ import { createCapacityPlanProjection } from './readModels/capacityPlan.ts';
 import { mediaClusterProjection } from './readModels/mediaCluster.ts';
 import { roomsProjection } from './readModels/rooms.ts';
 import { scheduleProjection } from './readModels/schedule.ts';
+import { waitingRoomProjection } from './readModels/waitingRoom.ts';
 import type { DocumentProjection } from './types.ts';
 
 export interface CatalogOptions {
@@ -16,4 +17,5 @@ export const createProjections = (options: CatalogOptions = {}): DocumentProject
   analyticsProjection,
   scheduleProjection,
   mediaClusterProjection,
+  waitingRoomProjection,
 ];

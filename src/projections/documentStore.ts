@@ -49,6 +49,9 @@ export const openDocumentStore = (path: string) => {
     `SELECT key, doc FROM projection_docs WHERE projection = ? AND generation = ? AND key > ? AND key < ?
      ORDER BY key LIMIT ?`,
   );
+  const countDocs = db.prepare<[string, bigint, string, string], { n: bigint }>(
+    'SELECT count(*) AS n FROM projection_docs WHERE projection = ? AND generation = ? AND key > ? AND key < ?',
+  );
   const selectCheckpoint = db.prepare<[string, bigint], { position: bigint }>(
     'SELECT position FROM projection_checkpoints WHERE projection = ? AND generation = ?',
   );
@@ -105,6 +108,10 @@ export const openDocumentStore = (path: string) => {
       return listDocs
         .all(projection, generation, after, before, limit)
         .map((row) => ({ key: row.key, doc: JSON.parse(row.doc) as unknown }));
+    },
+    /** How many documents' keys fall in (after, before): a range of the primary key, counted in SQLite. */
+    count(projection: string, generation: bigint, after: string, before: string): number {
+      return Number(countDocs.get(projection, generation, after, before)?.n ?? 0);
     },
     checkpoint(projection: string, generation: bigint): bigint {
       return selectCheckpoint.get(projection, generation)?.position ?? -1n;

@@ -27,6 +27,7 @@ export { createFeedQueue } from './feedQueue.ts';
 export { asSeenBy, roomFeedFor, type RoomFeedSource } from './roomFeedView.ts';
 export { createRoomFeed, DIRECTORY, type FeedItem, type FeedSubscription, type RoomFeed } from './roomFeed.ts';
 export { roomAsOf, type Moment } from './roomAsOf.ts';
+export { waitingRoomProjection, type QueueStanding } from './readModels/waitingRoom.ts';
 export { createReadModels, type ReadModels } from './readModels.ts';
 export type { RecordedEvent } from '../eventstore/index.ts';
 export {

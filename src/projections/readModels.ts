@@ -17,6 +17,8 @@ import { roomAsOf, type Moment } from './roomAsOf.ts';
 import { createRoomFeed } from './roomFeed.ts';
 import { querySchedule } from './readModels/schedule.ts';
 import { queryMediaCluster } from './readModels/mediaCluster.ts';
+import { queueStanding, type QueueStanding } from './readModels/waitingRoom.ts';
+import { familyRootOf } from '../domain/index.ts';
 import { createProjectionRunner, DEFAULT_BATCH_SIZE, type RebuildProgress } from './runner.ts';
 
 export interface ReadModelsOptions {
@@ -37,6 +39,16 @@ export interface ReadModelsOptions {
   readonly rebuildWorkers?: number;
 }
 
+/** Events after which a queued listener's standing may have changed. */
+const QUEUE_EVENTS: ReadonlySet<string> = new Set([
+  'ListenerQueued',
+  'ListenerAdmittedFromQueue',
+  'ListenerLeftQueue',
+  'ListenerAdmitted',
+  'ListenerRedirectedToOverflow',
+  'RoomEnded',
+]);
+
 /** Every read model of Spillway, kept by one runner, with typed queries. */
 export const createReadModels = (options: ReadModelsOptions) => {
   const documents = openDocumentStore(options.path);
@@ -48,6 +60,18 @@ export const createReadModels = (options: ReadModelsOptions) => {
     throw new RangeError(`rebuildWorkers must be a whole number of at least 1; got ${workers}.`);
   }
   let readDetail: (roomId: string) => RoomDetail | undefined = () => undefined;
+  /** Told, after each committed batch, of the families whose queue it changed. */
+  const queueWatchers = new Map<string, Set<() => void>>();
+  const tellQueueWatchers = (events: readonly RecordedEvent[]): void => {
+    if (queueWatchers.size === 0) return;
+    const changed = new Set<string>();
+    for (const event of events) {
+      if (!QUEUE_EVENTS.has(event.type)) continue;
+      const family = familyRootOf((event.data as { roomId: string }).roomId);
+      if (queueWatchers.has(family)) changed.add(family);
+    }
+    for (const family of changed) for (const watcher of [...(queueWatchers.get(family) ?? [])]) watcher();
+  };
   const feed = createRoomFeed({ readDetail: (roomId) => readDetail(roomId), coalesceMs: options.coalesceMs });
   const runner = createProjectionRunner({
     store: options.store,
@@ -66,6 +90,7 @@ export const createReadModels = (options: ReadModelsOptions) => {
         : undefined,
     onBatch: (events) => {
       feed.onBatch(events);
+      tellQueueWatchers(events);
       options.onBatch?.(events);
     },
   });
@@ -89,6 +114,22 @@ export const createReadModels = (options: ReadModelsOptions) => {
     position: () => runner.position(),
 
     room: (roomId: string): RoomDetail | undefined => readDetail(roomId),
+
+    /** Where a listener stands with a family's waiting room: waiting (at which position), admitted (where), or neither. */
+    queueStanding: (roomId: string, userId: string): QueueStanding =>
+      queueStanding(runner, familyRootOf(roomId), userId),
+
+    /** Calls `changed` after every committed batch that changed the family's queue; returns a stop. */
+    watchQueue(roomId: string, changed: () => void): () => void {
+      const family = familyRootOf(roomId);
+      const set = queueWatchers.get(family) ?? new Set();
+      set.add(changed);
+      queueWatchers.set(family, set);
+      return () => {
+        set.delete(changed);
+        if (set.size === 0 && queueWatchers.get(family) === set) queueWatchers.delete(family);
+      };
+    },
 
     /** Producers' scheduled sessions. */
     schedule: querySchedule(runner),

@@ -255,6 +255,12 @@ export const createProjectionRunner = (options: ProjectionRunnerOptions) => {
       return documents.read(projection, active.generation, key)?.doc as Doc | undefined;
     },
 
+    count(projection: string, after: string, before: string): number {
+      const active = documents.active(projection);
+      if (!active) throw new Error(`No projection named ${projection}.`);
+      return documents.count(projection, active.generation, after, before);
+    },
+
     list<Doc>(projection: string, after?: string, before?: string, limit?: number): Array<{ key: string; doc: Doc }> {
       const active = documents.active(projection);
       if (!active) throw new Error(`No projection named ${projection}.`);

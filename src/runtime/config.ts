@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
+import { DEFAULT_QUEUE_CAPACITY, MAX_QUEUE_CAPACITY } from '../domain/index.ts';
 import { DEFAULT_QUEUE_NAME } from '../scheduling/index.ts';
 
 /** Where the log lives: the embedded SQLite file, a PostgreSQL schema, or an EventStoreDB/KurrentDB server. */
@@ -26,6 +27,12 @@ export interface ApiConfig {
   readonly trustedDocumentsOnly: boolean;
   /** Rooms bigger than this (SPILLWAY_ROOM_LIMITS=capacity,overflowRooms; default 5000,10) need the producer role. */
   readonly roomLimits: { readonly capacity: number; readonly maxOverflowRooms: number };
+  /**
+   * How many listeners may wait for a seat in a room family the API opens
+   * (SPILLWAY_QUEUE_CAPACITY, default 50,000; 0: no waiting room, a full
+   * family refuses with ROOM_FULL). A room keeps the limit it was opened with.
+   */
+  readonly queueCapacity: number;
 }
 
 /** Family ownership across API nodes: where this node takes forwarded commands, and its leases. */
@@ -322,11 +329,19 @@ const apiSettings = (input: ConfigInput, env: NodeJS.ProcessEnv, problems: strin
   ) {
     problems.push(`SPILLWAY_ROOM_LIMITS "${limitsText}" must be CAPACITY,OVERFLOW_ROOMS, such as 5000,10.`);
   }
+  const queueText = env.SPILLWAY_QUEUE_CAPACITY ?? String(DEFAULT_QUEUE_CAPACITY);
+  const queueCapacity = Number(queueText);
+  if (!/^\d{1,7}$/.test(queueText) || queueCapacity > MAX_QUEUE_CAPACITY) {
+    problems.push(
+      `SPILLWAY_QUEUE_CAPACITY "${queueText}" must be a whole number of listeners from 0 (no waiting room) to ${MAX_QUEUE_CAPACITY}.`,
+    );
+  }
   return {
     production,
     introspection: onOff('SPILLWAY_INTROSPECTION', env.SPILLWAY_INTROSPECTION, true, problems),
     corsOrigins,
     trustedDocumentsOnly: trusted === 'only',
     roomLimits: { capacity: capacity ?? 5000, maxOverflowRooms: maxOverflowRooms ?? 10 },
+    queueCapacity: Number.isInteger(queueCapacity) ? queueCapacity : DEFAULT_QUEUE_CAPACITY,
   };
 };

@@ -116,6 +116,7 @@ const start = async (config: SpillwayConfig, options: ServeOptions, startup: Sta
       observeAdmission: (seconds) => metrics.observeAdmission(seconds),
       now: () => new Date(),
       roomLimits: config.api.roomLimits,
+      queueCapacity: config.api.queueCapacity,
     },
     introspection: config.api.introspection,
     trustedDocumentsOnly: config.api.trustedDocumentsOnly,

@@ -53,7 +53,7 @@ describe('spillway demo surge (the main job, end to end over HTTP with real medi
     expect(readFileSync(join(out, 'server.log'), 'utf8')).toMatch(/"url":"\/metrics".*"msg":"request"/);
     const last = stdout.trim().split('\n').at(-1)!;
     expect(last).toMatch(
-      /^surge demo: listeners=2000 admitted=2000 rooms=4 overcap=0 p50=\d+\.\dms p99=\d+\.\dms lag_p99=\d+\.\dms media_delivery=\d+\.\d%$/,
+      /^surge demo: listeners=2000 admitted=2000 rooms=4 overcap=0 queued=0 admitted_from_queue=0 left=0 refused=0 p50=\d+\.\dms p99=\d+\.\dms lag_p99=\d+\.\dms media_delivery=\d+\.\d%$/,
     );
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as Report;
     expect(report.admitted).toBe(2000);
@@ -73,6 +73,53 @@ describe('spillway demo surge (the main job, end to end over HTTP with real medi
     expect([...html.matchAll(/<g class="series" data-label="([^"]+)"/g)].map((m) => m[1])).toEqual(
       report.rooms.map((r) => r.label),
     );
+  });
+
+  it('a crowd larger than the family it may have: the rest wait with a position, leavers’ seats go to them in turn, nobody refused', async () => {
+    const out = join(dir.path, 'queue-report');
+    const { code, stdout, stderr } = await runSpillway(
+      [
+        'demo',
+        'surge',
+        '--listeners',
+        '1200',
+        '--capacity',
+        '200',
+        '--rooms',
+        '4',
+        '--leave',
+        '150',
+        '--clients',
+        '48',
+        '--data',
+        dir.path,
+        '--out',
+        out,
+        '--port',
+        String(await freePort()),
+      ],
+      { ...namespace.env, SPILLWAY_MEDIA: 'off', REDIS_URL: '' },
+    );
+    expect(code, stderr.slice(-2000)).toBe(0);
+    expect(stdout).toContain('400 listeners were told their place in the waiting room');
+    expect(stdout.trim().split('\n').at(-1)).toMatch(
+      /^surge demo: listeners=1200 admitted=800 rooms=4 overcap=0 queued=250 admitted_from_queue=150 left=150 refused=0 /,
+    );
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as Report & {
+      queued: number;
+      left: number;
+      queuedOnJoin: number;
+      queuePeak: number;
+      waiting: Array<{ second: string; queued: number }>;
+    };
+    // Everyone is placed, waiting with a position, or gone by choice.
+    expect(report.admitted + report.queued + report.left).toBe(1200);
+    expect(report.queuedOnJoin).toBe(400);
+    expect(report.queuePeak).toBe(400);
+    expect(report.rooms.map((r) => r.listeners)).toEqual([200, 200, 200, 200]);
+    expect(report.waiting.at(-1)?.queued).toBe(250);
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect([...html.matchAll(/<g class="series" data-label="([^"]+)"/g)].map((m) => m[1])).toContain('waiting room');
   });
 
   it('refuses a --url that is not a GraphQL URL, in one line', async () => {

@@ -36,7 +36,7 @@ describe('spillway replay, for analysts', () => {
     const { code, stdout, stderr } = await runSpillway(['replay', '--data', dir.path]);
     expect(code, stderr).toBe(0);
     expect(stdout).toMatch(
-      /^replay: rebuilt rooms, capacityPlan, analytics, schedule, mediaCluster from \d+ events in \d+\.\ds \(\d+ events\/s\)$/m,
+      /^replay: rebuilt rooms, capacityPlan, analytics, schedule, mediaCluster, waitingRoom from \d+ events in \d+\.\ds \(\d+ events\/s\)$/m,
     );
   });
 
@@ -89,11 +89,11 @@ describe('spillway replay, for analysts', () => {
     const { code, stdout, stderr } = await runSpillway(['replay', '--data', dir.path, '--analytics', 'jazz']);
     expect(code, stderr).toBe(0);
     const rows = stdout.trim().split('\n');
-    expect(rows[0]).toBe('second,listeners,familyListeners,joins,leaves');
-    expect(rows).toContain(`${at(12)},3,3,1,0`);
-    expect(rows.at(-1)).toBe(`${at(70)},2,4,0,1`);
+    expect(rows[0]).toBe('second,listeners,familyListeners,joins,leaves,queued,admittedFromQueue');
+    expect(rows).toContain(`${at(12)},3,3,1,0,0,0`);
+    expect(rows.at(-1)).toBe(`${at(70)},2,4,0,1,0,0`);
     const until = await runSpillway(['replay', '--data', dir.path, '--analytics', 'jazz', '--until', at(12)]);
-    expect(until.stdout.trim().split('\n').at(-1)).toBe(`${at(12)},3,3,1,0`);
+    expect(until.stdout.trim().split('\n').at(-1)).toBe(`${at(12)},3,3,1,0,0,0`);
   });
 
   it.each([

@@ -81,7 +81,9 @@ describe('spillway replay beside a live server', () => {
     expect(events.stdout).toContain('"type":"RoomOpened"');
     const analytics = await replay(['--analytics', roomId]);
     expect(analytics.code, analytics.stderrLines.join('\n')).toBe(0);
-    expect(analytics.stdout.split('\n')[0]).toBe('second,listeners,familyListeners,joins,leaves');
+    expect(analytics.stdout.split('\n')[0]).toBe(
+      'second,listeners,familyListeners,joins,leaves,queued,admittedFromQueue',
+    );
     const next = await openRoom('after the exports');
     expect(await titleOf(roomId)).toBe('exported');
     expect(await titleOf(next)).toBe('after the exports');

@@ -51,6 +51,39 @@ describe('the command path on the SQLite store', () => {
   const streamOf = async (store: EventStore, roomId: string) =>
     (await store.readStream(roomStreamId(roomId))).map(toRoomEvent);
 
+  it('group-commits a crowd past the family’s seats: the batch queues in send order, refuses past the limit, and seats the queue in order as seats free', async () => {
+    const { store, snapshots } = stores();
+    const commands = createRoomCommands(store, snapshots);
+    await commands.send(open('q', 10, { maxOverflowRooms: 1, queueCapacity: 30 }));
+    const users = Array.from({ length: 60 }, (_, i) => `u${i}`);
+    const outcomes = await Promise.allSettled(users.map((u) => commands.send(join('q', u))));
+    const kinds = outcomes.map((o) =>
+      o.status === 'rejected' ? (o.reason as DomainError).code : o.value.events.at(-1)!.type,
+    );
+    // In the order sent: 20 seats (10 + an overflow room of 10), 30 places in line, 10 refused.
+    expect(
+      kinds
+        .slice(0, 20)
+        .every((k) => k === 'ListenerAdmitted' || k === 'RoomBecameFull' || k === 'ListenerRedirectedToOverflow'),
+    ).toBe(true);
+    expect(kinds.slice(20, 50)).toEqual(Array.from({ length: 30 }, () => 'ListenerQueued'));
+    expect(kinds.slice(50)).toEqual(Array.from({ length: 10 }, () => 'ROOM_FULL'));
+    outcomes.slice(20, 50).forEach((o, i) => {
+      const event = (o as PromiseFulfilledResult<Awaited<ReturnType<typeof commands.send>>>).value.events[0]!;
+      expect(event).toEqual({ type: 'ListenerQueued', data: { roomId: 'q', userId: `u${20 + i}`, position: i + 1 } });
+    });
+    // Three leave at once: the first three in line take their seats, in the same batch.
+    const left = await Promise.all(['u0', 'u11', 'u5'].map((u) => commands.send(leave('q', u))));
+    expect(left.map((r) => r.events.filter((e) => e.type === 'ListenerAdmittedFromQueue').map((e) => e.data))).toEqual([
+      [{ roomId: 'q', userId: 'u20' }],
+      [{ roomId: 'q', userId: 'u21' }],
+      [{ roomId: 'q', userId: 'u22' }],
+    ]);
+    const state = replay(await streamOf(store, 'q'));
+    expect([...state.snapshot.context.waiting.tickets.keys()]).toEqual(users.slice(23, 50));
+    expect(state.roster.members.has('u22')).toBe(true);
+  });
+
   it('group-commits a crowd: every caller gets its own placement, caps are exact, few appends', async () => {
     const { store, snapshots } = stores();
     const commands = createRoomCommands(store, snapshots);

@@ -49,8 +49,11 @@ export const given = deciderSpec<RoomEvent, RoomCommand, RoomState>((events) => 
 
 export const settings = { title: 'Jazz at night', capacity: 3, speakerCapacity: 2, maxOverflowRooms: 2 };
 
-/** A live room "r" with capacity 3, moderated by "mod", and the events that made it. */
-export const opened = (overrides: Partial<typeof settings> = {}): RoomEvent => ({
+/**
+ * A live room "r" with capacity 3, moderated by "mod", and the events that made it. Without
+ * `queueCapacity` it is recorded as before the waiting room: it has none.
+ */
+export const opened = (overrides: Partial<typeof settings & { queueCapacity: number }> = {}): RoomEvent => ({
   type: 'RoomOpened',
   data: { roomId: 'r', ...settings, ...overrides, by: 'mod', parentRoomId: null, at: AT },
 });

@@ -9,6 +9,7 @@ import {
   seatsWanted,
   toSnapshotData,
   type RoomCommand,
+  type RoomEvent,
 } from '../../src/domain/index.ts';
 import { executeMediaNode, replayMediaNode, seatsFreeFor } from '../../src/domain/mediaNode.ts';
 import type { MediaNodeCommand, MediaNodeEvent, MediaNodeState } from '../../src/domain/mediaNode.ts';
@@ -48,10 +49,29 @@ describe('a family gated on media seats', () => {
       },
       metadata: as('mod'),
     });
-    given().when(open(true)).then([gated]);
-    given().when(open()).then([opened()]);
+    // Opened by a command, a room gets the default waiting room; `gated` and `opened()` are recorded without one.
+    given()
+      .when(open(true))
+      .then([{ ...gated, data: { ...gated.data, queueCapacity: 50_000 } } as RoomEvent]);
+    given()
+      .when(open())
+      .then([opened({ queueCapacity: 50_000 })]);
     expect(replay([gated]).snapshot.context.mediaSeats).toBe(0);
     expect(replay([opened()]).snapshot.context.mediaSeats).toBeNull();
+  });
+
+  it('with a waiting room, queues a listener media cannot serve and seats them in the step that grants the seat', () => {
+    const withQueue = { ...gated, data: { ...gated.data, queueCapacity: 5 } } as RoomEvent;
+    const queued = (userId: string, position: number): RoomEvent => ({
+      type: 'ListenerQueued',
+      data: { roomId: 'r', userId, position },
+    });
+    given(withQueue, granted(1), admitted('a'))
+      .when(join('b'))
+      .then([queued('b', 1)]);
+    given(withQueue, granted(1), admitted('a'), queued('b', 1), queued('c', 2))
+      .when(grant(2))
+      .then([granted(2), { type: 'ListenerAdmittedFromQueue', data: { roomId: 'r', userId: 'b' } }, admitted('b')]);
   });
 
   it('refuses a join with MEDIA_CAPACITY before any seat is granted, recording nothing', () => {

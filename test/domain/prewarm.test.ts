@@ -24,6 +24,7 @@ const warmOpened = (expectedListeners: number): RoomEvent => ({
     capacity: 3,
     speakerCapacity: 50,
     maxOverflowRooms: 100,
+    queueCapacity: 50_000,
     by: 'producer',
     parentRoomId: null,
     at: AT,

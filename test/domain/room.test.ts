@@ -18,7 +18,7 @@ describe('OpenRoom', () => {
         data: { roomId: 'r', title: 'Jazz at night', capacity: 3, speakerCapacity: 2, maxOverflowRooms: 2 },
         metadata: as('mod'),
       })
-      .then([opened()]);
+      .then([opened({ queueCapacity: 50_000 })]);
     expect(state.snapshot.context.moderators).toEqual(['mod']);
     expect(state.snapshot.context.speakers).toEqual(['mod']);
     expect(liveRegions(state)).toEqual({ capacity: 'open', overflow: 'none', headliner: 'none' });
@@ -36,6 +36,7 @@ describe('OpenRoom', () => {
             capacity: 5000,
             speakerCapacity: 50,
             maxOverflowRooms: 100,
+            queueCapacity: 50_000,
             by: 'mod',
             parentRoomId: null,
             at: AT,
@@ -73,6 +74,7 @@ describe('OpenRoom', () => {
             capacity: 5000,
             speakerCapacity: 50,
             maxOverflowRooms: 100,
+            queueCapacity: 50_000,
             by: 'mod',
             parentRoomId: null,
             at: AT,

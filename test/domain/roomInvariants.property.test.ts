@@ -197,6 +197,8 @@ interface Scenario {
   readonly maxOverflowRooms: number;
   /** Opened while media runs on other hosts: joins are admitted within the media seats granted. */
   readonly gated: boolean;
+  /** Its waiting room's limit (0: none, a join with no seat is refused; see waitingRoom.property.test.ts). */
+  readonly queueCapacity: number;
   readonly steps: Step[];
   /** Where the opener ends the room, if anywhere (as a fraction of the run). */
   readonly endAt: number | null;
@@ -210,6 +212,7 @@ const scenarioArb = (minLength = 50, maxLength = 300): fc.Arbitrary<Scenario> =>
     speakerCapacity: fc.integer({ min: 2, max: 4 }),
     maxOverflowRooms: fc.integer({ min: 1, max: 4 }),
     gated: fc.boolean(),
+    queueCapacity: fc.constantFrom(0, 0, 3),
     // Uniform lengths: fast-check's default size would keep them near the minimum.
     steps: fc.array(stepArb, { minLength, maxLength, size: 'max' }),
     endAt: fc.oneof(
@@ -239,7 +242,7 @@ const bump = (map: Map<string, number>, key: string): void => {
  * reloading changes nothing). Without it, only the half-applied kind (stateChanged) is an error.
  */
 const runScenario = (scenario: Scenario, stats: Stats, strict = false): void => {
-  const { capacity, speakerCapacity, maxOverflowRooms, gated } = scenario;
+  const { capacity, speakerCapacity, maxOverflowRooms, gated, queueCapacity } = scenario;
   const steps: Step[] = [...scenario.steps];
   if (scenario.endAt !== null) {
     steps.splice(Math.floor(scenario.endAt * steps.length), 0, { t: 'openerEnds' });
@@ -248,7 +251,15 @@ const runScenario = (scenario: Scenario, stats: Stats, strict = false): void => 
 
   const open: RoomCommand = {
     type: 'OpenRoom',
-    data: { roomId: ROOM, title: 'Property room', capacity, speakerCapacity, maxOverflowRooms, mediaGated: gated },
+    data: {
+      roomId: ROOM,
+      title: 'Property room',
+      capacity,
+      speakerCapacity,
+      maxOverflowRooms,
+      mediaGated: gated,
+      queueCapacity,
+    },
     metadata: { actor: OPENER, at: atOf(0) },
   };
   let live = execute(initialState(), open);
@@ -309,8 +320,11 @@ const runScenario = (scenario: Scenario, stats: Stats, strict = false): void => 
       if (endedAt !== null) ensureSame(refusal.code, 'ROOM_ENDED', `${command.type} refused after the room ended`);
       if (command.type === 'JoinRoom' && wasLive && command.data.roomId === ROOM && !wasMember) {
         // The only reasons to turn away a newcomer: media has no seat for them (asked first), or the family has
-        // no seat left and no overflow room to spawn.
-        if (wasMediaFull) ensureSame(refusal.code, 'MEDIA_CAPACITY', `JoinRoom by newcomer refused, media full`);
+        // no seat left and no overflow room to spawn; with a waiting room, only once it is full too.
+        if (queueCapacity > 0) {
+          ensureSame(refusal.code, 'ROOM_FULL', `JoinRoom by newcomer ${command.metadata.actor} refused`);
+          ensureSame(state.snapshot.context.waiting.tickets.size, queueCapacity, 'refused with room in the queue');
+        } else if (wasMediaFull) ensureSame(refusal.code, 'MEDIA_CAPACITY', `JoinRoom by newcomer refused, media full`);
         else {
           ensureSame(refusal.code, 'ROOM_FULL', `JoinRoom by newcomer ${command.metadata.actor} refused`);
           ensure(wasFull, 'ROOM_FULL with a seat free somewhere, or an overflow room still allowed');
@@ -330,7 +344,9 @@ const runScenario = (scenario: Scenario, stats: Stats, strict = false): void => 
       // Media never seats a listener it has no seat for.
       if (live.events.some((e) => e.type === 'ListenerAdmitted' || e.type === 'ListenerRedirectedToOverflow')) {
         const seats = live.state.snapshot.context.mediaSeats;
-        ensure(!wasMediaFull, `${command.type} seated a listener with media full`);
+        // A seat from the queue may follow whatever freed or granted it; a newcomer is never seated past media.
+        if (!live.events.some((e) => e.type === 'ListenerAdmittedFromQueue'))
+          ensure(!wasMediaFull, `${command.type} seated a listener with media full`);
         ensure(seats === null || familyListeners(live.state) <= seats, `listeners past the media seats (${seats})`);
       }
       state = live.state;

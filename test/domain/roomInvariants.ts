@@ -8,8 +8,11 @@ import { liveRegions } from '../../src/domain/room.ts';
 export const OPENER = 'mod';
 
 export const summarize = (state: RoomState): string => {
-  const { seats, ...context } = state.snapshot.context;
+  const { seats, waiting, ...context } = state.snapshot.context;
   return JSON.stringify({
+    waiting: [...waiting.tickets],
+    ticketsIssued: waiting.issued,
+    ranks: waiting.ranks,
     value: state.snapshot.value,
     status: state.snapshot.status,
     context,

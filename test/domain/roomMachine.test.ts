@@ -16,6 +16,7 @@ describe('room machine', () => {
       capacity: 3,
       speakerCapacity: 2,
       maxOverflowRooms: 2,
+      queueCapacity: 0,
     });
   });
 

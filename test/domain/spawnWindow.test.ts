@@ -37,13 +37,14 @@ const churn = (n: number, ms: number) => [command('JoinRoom', `u${n}`, ms), comm
 
 describe('the spawn limit counts spawns over a window, not only the open overflow rooms', () => {
   // A fresh room each time: evolve updates the seat ledger and roster in place.
-  const opened = () =>
+  // Without a waiting room (queueCapacity 0), a join with no seat is refused: the spawn limit's own sentence.
+  const opened = (queueCapacity = 0) =>
     run(initialState(), [
-      command('OpenRoom', 'mod', 0, { title: 'Churn', capacity: 1, maxOverflowRooms: 3 }),
+      command('OpenRoom', 'mod', 0, { title: 'Churn', capacity: 1, maxOverflowRooms: 3, queueCapacity }),
       command('JoinRoom', 'first', 0),
     ]).state;
-  const threeSpawnsAndDrains = () =>
-    run(opened(), [...churn(1, minute), ...churn(2, 2 * minute), ...churn(3, 3 * minute)]);
+  const threeSpawnsAndDrains = (queueCapacity = 0) =>
+    run(opened(queueCapacity), [...churn(1, minute), ...churn(2, 2 * minute), ...churn(3, 3 * minute)]);
 
   it('refuses a fourth spawn within ten minutes although none is open, with a sentence that says so', () => {
     const { state: after, outcomes } = threeSpawnsAndDrains();
@@ -65,6 +66,20 @@ describe('the spawn limit counts spawns over a window, not only the open overflo
     expect(run(restored(), [command('JoinRoom', 'u4', 11 * minute + 1)]).outcomes[0]).toEqual([
       'OverflowRoomSpawned',
       'ListenerRedirectedToOverflow',
+    ]);
+  });
+
+  it('with a waiting room, queues the fourth and seats them at the first command once a spawn is allowed again', () => {
+    const { state } = threeSpawnsAndDrains(10);
+    const { outcomes } = run(state, [
+      command('JoinRoom', 'u4', 4 * minute),
+      command('JoinRoom', 'u4', 10 * minute),
+      command('RaiseHand', 'first', 11 * minute + 1),
+    ]);
+    expect(outcomes).toEqual([
+      ['ListenerQueued'],
+      [],
+      ['HandRaised', 'ListenerAdmittedFromQueue', 'OverflowRoomSpawned', 'ListenerRedirectedToOverflow'],
     ]);
   });
 

@@ -109,7 +109,7 @@ describe.skipIf(cannot)('PostgreSQL away and back (a private cluster this test s
       expect((await joinRoom(api, await api.token('ann', 'listener'), room.id)).role).toBeDefined();
 
       await cluster.stop();
-      const join = `mutation($roomId: ID!) { joinRoom(roomId: $roomId) { role } }`;
+      const join = `mutation($roomId: ID!) { joinRoom(roomId: $roomId) { ... on Placement { role } } }`;
       const down = await api.request(join, {
         token: await api.token('bob', 'listener'),
         variables: { roomId: room.id },

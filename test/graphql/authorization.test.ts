@@ -35,7 +35,7 @@ const MUTATIONS: readonly MutationCase[] = [
   },
   {
     name: 'joinRoom',
-    document: (r) => `mutation { joinRoom(roomId: "${r}") { role } }`,
+    document: (r) => `mutation { joinRoom(roomId: "${r}") { ... on Placement { role } } }`,
     setup: 'none',
     moderatorOnly: false,
   },

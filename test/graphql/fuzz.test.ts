@@ -24,7 +24,7 @@ const VALID_DOCUMENTS = [
   'query Room($id: ID!) { room(id: $id) { id listenerCount overflowRooms { id } } }',
   'query History($id: ID!, $first: Int) { roomHistory(id: $id, first: $first) { nodes { type data } } }',
   'query AsOf($id: ID!, $at: DateTime!) { roomAsOf(id: $id, at: $at) { id } }',
-  'mutation Join($roomId: ID!) { joinRoom(roomId: $roomId) { role room { id } } }',
+  'mutation Join($roomId: ID!) { joinRoom(roomId: $roomId) { ... on Placement { role room { id } } } }',
   'mutation Open($input: OpenRoomInput!) { openRoom(input: $input) { id } }',
   'mutation Lower($roomId: ID!, $userId: ID) { lowerHand(roomId: $roomId, userId: $userId) { id } }',
   'mutation Headliner($roomId: ID!, $userId: ID!, $n: Int!) { announceHeadliner(roomId: $roomId, userId: $userId, expectedAudience: $n) { id } }',
@@ -203,7 +203,7 @@ const AMPLIFYING: readonly (readonly [string, string, string, RegExp])[] = [
   ['2,001 tokens', `{ viewer { ${times(1998, () => 'id')} } }`, 'GRAPHQL_PARSE_FAILED', /more tha[nt] 2000 tokens/],
   [
     '11 mutation fields',
-    `mutation { ${times(11, (i) => `j${i}: joinRoom(roomId: "r${i}") { role }`)} }`,
+    `mutation { ${times(11, (i) => `j${i}: joinRoom(roomId: "r${i}") { ... on Placement { role } }`)} }`,
     'INVALID_INPUT',
     /The mutation has 11 fields; the limit is 10/,
   ],
@@ -299,7 +299,11 @@ describe('GraphQL API under malformed input', () => {
     ['an empty id', `{ room(id: "") { id } }`, 'id'],
     ['a zero-width id', `{ room(id: "a\\u200Bb") { id } }`, 'id'],
     ['a lone-surrogate id (by variable)', 'query($id: ID!) { room(id: $id) { id } }', 'id', { id: 'a\uD800b' }],
-    ['a mutation on an over-long room id', `mutation { joinRoom(roomId: "${long}") { role } }`, 'roomId'],
+    [
+      'a mutation on an over-long room id',
+      `mutation { joinRoom(roomId: "${long}") { ... on Placement { role } } }`,
+      'roomId',
+    ],
     [
       'a huge history cursor',
       `{ roomHistory(id: "x", after: "99999999999999999999999999") { nodes { type } } }`,
@@ -413,7 +417,8 @@ describe('the per-user rate limiter', () => {
 
   it('answers RATE_LIMITED after the burst, per user, writes nothing for it, and refills', async () => {
     const lee = await api.token('lee', 'listener');
-    const join = (token: string) => api.request(`mutation { joinRoom(roomId: "no-such-room") { role } }`, { token });
+    const join = (token: string) =>
+      api.request(`mutation { joinRoom(roomId: "no-such-room") { ... on Placement { role } } }`, { token });
     const head = await api.head();
     const burst = await Promise.all(Array.from({ length: 10 }, () => join(lee)));
     const codes = burst.map((reply) => reply.errors?.[0]?.extensions?.code).sort();

@@ -102,7 +102,7 @@ describe('media-plane rights (real server, real mediasoup worker)', () => {
   });
 
   it('a listener who left loses their transports within a second, and can no longer consume or resume', async () => {
-    await data('bob', 'mutation($r: ID!) { joinRoom(roomId: $r) { role } }', { r: stage });
+    await data('bob', 'mutation($r: ID!) { joinRoom(roomId: $r) { ... on Placement { role } } }', { r: stage });
     const caps = await capabilities('bob', stage);
     const receiving = await transport('bob', stage);
     const offers = (await data('bob', CONSUME, { t: receiving, c: caps })).consumeSpeakers as Array<{ id: string }>;
@@ -122,11 +122,15 @@ describe('media-plane rights (real server, real mediasoup worker)', () => {
   });
 
   it('a listener moved onto the stage loses the transports made for the audience within a second', async () => {
-    await data('cat', 'mutation($r: ID!) { joinRoom(roomId: $r) { role } }', { r: stage });
-    await data('dan', 'mutation($r: ID!) { joinRoom(roomId: $r) { role } }', { r: stage });
-    const joined = await data('eve', 'mutation($r: ID!) { joinRoom(roomId: $r) { room { id parentId } } }', {
-      r: stage,
-    });
+    await data('cat', 'mutation($r: ID!) { joinRoom(roomId: $r) { ... on Placement { role } } }', { r: stage });
+    await data('dan', 'mutation($r: ID!) { joinRoom(roomId: $r) { ... on Placement { role } } }', { r: stage });
+    const joined = await data(
+      'eve',
+      'mutation($r: ID!) { joinRoom(roomId: $r) { ... on Placement { room { id parentId } } } }',
+      {
+        r: stage,
+      },
+    );
     overflow = (joined.joinRoom as { room: { id: string } }).room.id;
     expect(overflow).not.toBe(stage);
     await capabilities('eve', overflow);
@@ -174,7 +178,11 @@ describe('media-plane rights (real server, real mediasoup worker)', () => {
   });
 
   it('every transport created counts against the rate limit', async () => {
-    const joined = await data('fay', 'mutation($r: ID!) { joinRoom(roomId: $r) { room { id } } }', { r: stage });
+    const joined = await data(
+      'fay',
+      'mutation($r: ID!) { joinRoom(roomId: $r) { ... on Placement { room { id } } } }',
+      { r: stage },
+    );
     // Wherever fay was seated (eve's overflow room may have drained meanwhile), once its router is up.
     const room = (joined.joinRoom as { room: { id: string } }).room.id;
     await capabilities('fay', room);

@@ -32,7 +32,8 @@ describe('GraphQL operations', () => {
     ).room;
 
   beforeAll(async () => {
-    api = await startApi('gql-operations');
+    // Rooms without a waiting room here (a full family refuses); test/graphql/waitingRoom.test.ts has the queue.
+    api = await startApi('gql-operations', {}, { SPILLWAY_QUEUE_CAPACITY: '0' });
     for (const user of ['alice', 'bob', 'carol', 'dave', 'erin']) tokens[user] = await api.token(user, 'listener');
     tokens.pat = await api.token('pat', 'producer');
     tokens.ann = await api.token('ann', 'analyst');
@@ -155,7 +156,9 @@ describe('GraphQL operations', () => {
     expect(ended.state).toBe('ended');
     expect(ended.endedAt).toMatch(/^\d{4}-\d{2}-\d{2}T/);
     const head = await api.head();
-    const reply = await api.request(`mutation { joinRoom(roomId: "${main.id}") { role } }`, { token: as('bob') });
+    const reply = await api.request(`mutation { joinRoom(roomId: "${main.id}") { ... on Placement { role } } }`, {
+      token: as('bob'),
+    });
     expect(reply.errors?.[0]?.extensions?.code).toBe('ROOM_ENDED');
     expect(reply.errors?.[0]?.message).toMatch(/has ended.*Open a new room/);
     expect(await api.head()).toBe(head);
@@ -304,7 +307,7 @@ describe('GraphQL operations', () => {
       const before = await api.data(history, { token: as('ann') });
       await refused(
         'carol',
-        `mutation { joinRoom(roomId: "${main.id}") { role } }`,
+        `mutation { joinRoom(roomId: "${main.id}") { ... on Placement { role } } }`,
         'ROOM_FULL',
         /full.*try again when someone leaves/,
       );
@@ -317,7 +320,7 @@ describe('GraphQL operations', () => {
       await joinRoom(api, as('bob'), main.id);
       await refused(
         'bob',
-        `mutation { joinRoom(roomId: "${main.id}") { role } }`,
+        `mutation { joinRoom(roomId: "${main.id}") { ... on Placement { role } } }`,
         'ALREADY_IN_ROOM',
         /already in room .*leave it first/,
       );
@@ -338,7 +341,7 @@ describe('GraphQL operations', () => {
     it('NOT_FOUND for a room that does not exist', async () => {
       await refused(
         'bob',
-        `mutation { joinRoom(roomId: "no-such-room") { role } }`,
+        `mutation { joinRoom(roomId: "no-such-room") { ... on Placement { role } } }`,
         'NOT_FOUND',
         /no-such-room does not exist: open or schedule it first/,
       );

@@ -48,7 +48,7 @@ export const openRoom = async (api: TestApi, token: string, input: RoomOptions =
 export const joinRoom = async (api: TestApi, token: string, roomId: string) =>
   (
     await api.data<{ joinRoom: { room: RoomView; role: string } }>(
-      `mutation($roomId: ID!) { joinRoom(roomId: $roomId) { role room { ${ROOM_FIELDS} } } }`,
+      `mutation($roomId: ID!) { joinRoom(roomId: $roomId) { ... on Placement { role room { ${ROOM_FIELDS} } } } }`,
       { token, variables: { roomId } },
     )
   ).joinRoom;

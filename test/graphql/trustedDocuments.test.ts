@@ -55,7 +55,7 @@ describe('trusted documents, ad-hoc documents allowed (development)', () => {
       { authorization: `Bearer ${bob}` },
     );
     expect(joined.body).toEqual({
-      data: { joinRoom: { role: 'listener', room: { id: openRoom.id, parentId: null } } },
+      data: { joinRoom: { __typename: 'Placement', role: 'listener', room: { id: openRoom.id, parentId: null } } },
     });
     const head = await api.head();
     const missing = await post(

@@ -97,7 +97,7 @@ describe('two API nodes over one event store and Redis', () => {
     const changes = (feed: ReceivedFeed) =>
       feed.results.map((r) => r.data).filter((d) => JSON.stringify(d) !== '{"roomFeed":{"__typename":"RoomOpened"}}');
 
-    await gql(b, `mutation { joinRoom(roomId: "${roomId}") { role } }`, tokens.bob);
+    await gql(b, `mutation { joinRoom(roomId: "${roomId}") { ... on Placement { role } } }`, tokens.bob);
     await onA.until(() => changes(onA).length >= 1);
     expect(changes(onA)[0]).toEqual({ roomFeed: { __typename: 'ListenerCountChanged', listenerCount: 1 } });
 

@@ -80,7 +80,7 @@ describe.skipIf(missing)('a browser speaker heard by a browser listener in an ov
     expect(json.errors, query).toBeUndefined();
     return json.data!;
   };
-  const JOIN = 'mutation($roomId: ID!) { joinRoom(roomId: $roomId) { room { id parentId } } }';
+  const JOIN = 'mutation($roomId: ID!) { joinRoom(roomId: $roomId) { ... on Placement { room { id parentId } } } }';
 
   const open = async (token: string, role: string, room: string, user: string): Promise<Page> => {
     const page = await browser.newPage();

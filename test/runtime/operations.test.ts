@@ -46,9 +46,14 @@ describe('operating the server', () => {
       const roomId = opened.data?.openRoom?.id;
       for (let i = 0; i < 5; i += 1) {
         const token = await signToken(SECRET, `fan${i}`, ['listener']);
-        const joined = await gql(server.url, token, 'mutation($id: ID!) { joinRoom(roomId: $id) { role } }', {
-          id: roomId,
-        });
+        const joined = await gql(
+          server.url,
+          token,
+          'mutation($id: ID!) { joinRoom(roomId: $id) { ... on Placement { role } } }',
+          {
+            id: roomId,
+          },
+        );
         expect(joined.errors).toBeUndefined();
       }
       const after = await (await fetch(metricsUrl)).text();
@@ -112,7 +117,7 @@ describe('operating the server', () => {
           const result = await gql(
             url!,
             await signToken(SECRET, user, ['listener']),
-            'mutation($id: ID!) { joinRoom(roomId: $id) { role } }',
+            'mutation($id: ID!) { joinRoom(roomId: $id) { ... on Placement { role } } }',
             { id: roomId },
           );
           if (result.data?.joinRoom) acknowledged.push(user);

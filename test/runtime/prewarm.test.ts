@@ -132,14 +132,17 @@ describe.each(SCHEDULERS)('prewarm on a running server, jobs on $name', ({ kind,
     expect(piped.filter((p) => p === 1)).toHaveLength(piped.length - 1); // all but the main router, which it produces on
 
     // Nobody is admitted before the doors open.
-    const early = await api.request(`mutation($id: ID!) { joinRoom(roomId: $id) { room { id } } }`, {
-      token: await api.token('early-bird', 'listener'),
-      variables: { id: roomId },
-    });
+    const early = await api.request(
+      `mutation($id: ID!) { joinRoom(roomId: $id) { ... on Placement { room { id } } } }`,
+      {
+        token: await api.token('early-bird', 'listener'),
+        variables: { id: roomId },
+      },
+    );
     expect(early.errors?.[0]?.extensions?.code).toBe('DOORS_CLOSED');
 
     await waitFor('the doors to open', async () => ((await status()) === 'opened' ? true : undefined));
-    await api.data(`mutation($id: ID!) { joinRoom(roomId: $id) { room { id } } }`, {
+    await api.data(`mutation($id: ID!) { joinRoom(roomId: $id) { ... on Placement { room { id } } } }`, {
       token: await api.token('first', 'listener'),
       variables: { id: roomId },
     });

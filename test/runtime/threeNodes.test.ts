@@ -29,6 +29,8 @@ describe('three API nodes on one PostgreSQL log', () => {
   let store: EventStore;
   let admin: pg.Client;
   let moderator: string;
+  /** The nodes still running after the kill test. */
+  let survivors: ServeProcess[] = [];
 
   const start = (name: string) => {
     const env: NodeJS.ProcessEnv = {
@@ -38,6 +40,7 @@ describe('three API nodes on one PostgreSQL log', () => {
       SPILLWAY_MEDIA: 'off',
       ...namespace.env,
       SPILLWAY_LEASE_MS: '3000',
+      SPILLWAY_QUEUE_CAPACITY: '30',
     };
     for (const unset of ['REDIS_URL', 'SPILLWAY_DATA', 'SPILLWAY_EVENTS', 'EVENTSTORE_URL']) delete env[unset];
     return startServeProcess(['--port', '0', '--data', join(dir.path, name)], env);
@@ -47,10 +50,10 @@ describe('three API nodes on one PostgreSQL log', () => {
     (await admin.query(`SELECT owner, epoch FROM "${schema.name}".leases WHERE key = $1`, [roomId])).rows[0] as
       { owner: string; epoch: string } | undefined;
 
-  const openRoom = async (node: ServeProcess, title: string): Promise<string> => {
+  const openRoom = async (node: ServeProcess, title: string, size = 'capacity: 5000'): Promise<string> => {
     const reply = await postGraphQL<{ openRoom: { id: string } }>(
       node.url,
-      `mutation { openRoom(input: { title: "${title}", capacity: 5000 }) { id } }`,
+      `mutation { openRoom(input: { title: "${title}", ${size} }) { id } }`,
       { token: moderator },
     );
     if (reply.errors) throw new Error(JSON.stringify(reply.errors));
@@ -124,6 +127,55 @@ describe('three API nodes on one PostgreSQL log', () => {
     for (const node of nodes) expect(await familyOn(node, roomId, JOINS)).toEqual(expected);
   }, 600_000);
 
+  /**
+   * 60 joins spread over `over` for a family of 20 seats (10 and one overflow room) and a queue of 30:
+   * 20 placed, 30 queued at positions 1..30 in the log's order, 10 refused ROOM_FULL. Then 5 placed
+   * listeners leave (through every node): the first 5 in the queue get their seats, in order, and a
+   * listener asking again is told their new place.
+   */
+  const queueAcross = async (over: readonly ServeProcess[], label: string) => {
+    const roomId = await openRoom(over[0]!, label, 'capacity: 10, maxOverflowRooms: 1');
+    const users = await listenerTokens(label, 60);
+    const replies = await joinSurge({ urls: () => over.map((n) => n.url), roomId, users, concurrency: 30 });
+    const family = await familyInLog(store, roomId);
+    expectCapsHeld(family);
+    expect(family.queuedAndPlaced).toEqual([]);
+    expect(replies.filter((r) => r.roomId !== undefined)).toHaveLength(20);
+    const queued = replies.filter((r) => r.queuedAt !== undefined);
+    expect(queued.map((r) => r.queuedAt).sort((a, b) => a! - b!)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    // The position each listener was told is their place in the log's queue.
+    for (const reply of queued) expect(family.queue[reply.queuedAt! - 1]).toBe(reply.user);
+    expect(replies.filter((r) => r.error).map((r) => r.error)).toEqual(Array.from({ length: 10 }, () => 'ROOM_FULL'));
+    for (const reply of replies) if (reply.roomId) expect(family.placement.get(reply.user)).toBe(reply.roomId);
+
+    const leavers = replies.filter((r) => r.roomId !== undefined).slice(0, 5);
+    const tokens = new Map(users);
+    await Promise.all(
+      leavers.map((leaver, i) =>
+        postGraphQL(over[i % over.length]!.url, `mutation { leaveRoom(roomId: "${roomId}") { id } }`, {
+          token: tokens.get(leaver.user)!,
+        }),
+      ),
+    );
+    const after = await familyInLog(store, roomId);
+    expectCapsHeld(after);
+    expect(after.queuedAndPlaced).toEqual([]);
+    expect(after.admittedFromQueue).toEqual(family.queue.slice(0, 5));
+    expect(after.queue).toEqual(family.queue.slice(5));
+    expect(after.placement.size).toBe(20);
+    const sixth = family.queue[5]!;
+    const again = await postGraphQL<{ joinRoom: { position: number } }>(
+      over.at(-1)!.url,
+      `mutation { joinRoom(roomId: "${roomId}") { ... on Queued { position } } }`,
+      { token: tokens.get(sixth)! },
+    );
+    expect(again.data?.joinRoom).toEqual({ position: 1 });
+  };
+
+  it('three nodes keep one family’s waiting room exact: positions 1..n in log order, ROOM_FULL past its limit, seats freed go to the first in line', async () => {
+    await queueAcross(nodes, 'queue3');
+  }, 120_000);
+
   it('the owner killed with SIGKILL mid-surge: every acknowledged join is in the log, the family is taken over within 5 s, no wrong answers', async () => {
     const roomId = await openRoom(nodes[1]!, 'kill');
     const owner = await ownerOf(roomId);
@@ -162,5 +214,11 @@ describe('three API nodes on one PostgreSQL log', () => {
 
     const expected = expectedView(roomId, family);
     for (const node of alive) expect(await familyOn(node, roomId, family.placement.size)).toEqual(expected);
+    survivors = alive;
   }, 600_000);
+
+  it('the two nodes left keep a waiting room just as exact', async () => {
+    expect(survivors).toHaveLength(2);
+    await queueAcross(survivors, 'queue2');
+  }, 120_000);
 });

@@ -11,6 +11,8 @@ export interface JoinReply {
   readonly endedAt: number;
   /** Where the API said the listener was placed. */
   readonly roomId?: string;
+  /** Where the API said the listener waits, when the family had no seat (Queued). */
+  readonly queuedAt?: number;
   /** The error code the client got, or NETWORK when the node did not answer. */
   readonly error?: string;
 }
@@ -24,7 +26,9 @@ export const listenerTokens = async (prefix: string, count: number): Promise<Arr
     }),
   );
 
-const JOIN = 'mutation($roomId: ID!) { joinRoom(roomId: $roomId) { role room { id } } }';
+const JOIN =
+  'mutation($roomId: ID!) { joinRoom(roomId: $roomId) { __typename ... on Placement { role room { id } } ... on Queued { position } } }';
+type JoinAnswer = { __typename: 'Placement'; room: { id: string } } | { __typename: 'Queued'; position: number };
 
 /**
  * Joins every user, `concurrency` at a time; user i goes to `urls()[i % n]`
@@ -47,13 +51,16 @@ export const joinSurge = async (options: {
       const startedAt = performance.now();
       let reply: JoinReply;
       try {
-        const answer = await postGraphQL<{ joinRoom: { room: { id: string } } }>(urls[node]!, JOIN, {
+        const answer = await postGraphQL<{ joinRoom: JoinAnswer }>(urls[node]!, JOIN, {
           token,
           variables: { roomId: options.roomId },
         });
+        const joined = answer.data?.joinRoom;
         reply = answer.errors?.length
           ? { user, node, startedAt, endedAt: performance.now(), error: String(answer.errors[0]!.extensions?.code) }
-          : { user, node, startedAt, endedAt: performance.now(), roomId: answer.data!.joinRoom.room.id };
+          : joined?.__typename === 'Queued'
+            ? { user, node, startedAt, endedAt: performance.now(), queuedAt: joined.position }
+            : { user, node, startedAt, endedAt: performance.now(), roomId: joined!.room.id };
       } catch {
         reply = { user, node, startedAt, endedAt: performance.now(), error: 'NETWORK' };
       }
@@ -72,6 +79,12 @@ export interface FamilyInLog {
   readonly placedTwice: string[];
   readonly capacity: Map<string, number>;
   readonly listeners: Map<string, number>;
+  /** Who waits in the family's queue, in order. */
+  readonly queue: string[];
+  /** Who was admitted from the queue, in order. */
+  readonly admittedFromQueue: string[];
+  /** Listeners queued while placed, or placed while queued (must be none). */
+  readonly queuedAndPlaced: string[];
 }
 
 /** Folds the family's main stream: where every listener is, and each room's cap. */
@@ -83,8 +96,26 @@ export const familyInLog = async (store: EventStore, roomId: string): Promise<Fa
     if (placement.has(user)) placedTwice.push(user);
     placement.set(user, room);
   };
+  const queue: string[] = [];
+  const admittedFromQueue: string[] = [];
+  const queuedAndPlaced: string[] = [];
+  const unqueue = (user: string) => {
+    const at = queue.indexOf(user);
+    if (at >= 0) queue.splice(at, 1);
+  };
   for (const e of await store.readStream(`room-${roomId}`)) {
     const data = e.data as { userId?: string; overflowRoomId?: string; capacity?: number };
+    if (e.type === 'ListenerQueued') {
+      if (placement.has(data.userId!) || queue.includes(data.userId!)) queuedAndPlaced.push(data.userId!);
+      queue.push(data.userId!);
+    }
+    if (e.type === 'ListenerAdmittedFromQueue') {
+      admittedFromQueue.push(data.userId!);
+      unqueue(data.userId!);
+    }
+    if (e.type === 'ListenerLeftQueue') unqueue(data.userId!);
+    if ((e.type === 'ListenerAdmitted' || e.type === 'ListenerRedirectedToOverflow') && queue.includes(data.userId!))
+      queuedAndPlaced.push(data.userId!);
     if (e.type === 'RoomOpened') capacity.set(roomId, data.capacity!);
     if (e.type === 'OverflowRoomSpawned') capacity.set(data.overflowRoomId!, data.capacity!);
     if (e.type === 'ListenerAdmitted') place(data.userId!, roomId);
@@ -93,5 +124,5 @@ export const familyInLog = async (store: EventStore, roomId: string): Promise<Fa
   }
   const listeners = new Map<string, number>();
   for (const room of placement.values()) listeners.set(room, (listeners.get(room) ?? 0) + 1);
-  return { placement, placedTwice, capacity, listeners };
+  return { placement, placedTwice, capacity, listeners, queue, admittedFromQueue, queuedAndPlaced };
 };

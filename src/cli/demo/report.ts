@@ -12,6 +12,16 @@ export interface SurgeReport {
     readonly capacity: number;
   }>;
   readonly overcap: number;
+  /** Told Queued when they joined (the family had no seat for them). */
+  readonly queuedOnJoin: number;
+  /** Still waiting at the end, each with a position. */
+  readonly queued: number;
+  readonly queuePeak: number;
+  readonly admittedFromQueue: number;
+  /** Seated listeners who left after the joins (--leave). */
+  readonly left: number;
+  /** Joins that got an error (ROOM_FULL past the waiting room's limit, or anything else). */
+  readonly refused: number;
   readonly joinsPerSecond: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
@@ -19,10 +29,12 @@ export interface SurgeReport {
   /** Packets the sampled listeners received over those the speakers sent them; null without media. */
   readonly mediaDelivery: number | null;
   readonly timelines: Record<string, ReadonlyArray<{ readonly second: string; readonly listeners: number }>>;
+  /** The family's waiting room over time (the main room's seconds). */
+  readonly waiting: ReadonlyArray<{ readonly second: string; readonly queued: number }>;
 }
 
 export const reportLine = (r: SurgeReport): string =>
-  `surge demo: listeners=${r.listeners} admitted=${r.admitted} rooms=${r.rooms.length} overcap=${r.overcap} p50=${r.p50Ms.toFixed(1)}ms p99=${r.p99Ms.toFixed(1)}ms lag_p99=${r.lagP99Ms.toFixed(1)}ms media_delivery=${r.mediaDelivery === null ? 'n/a' : `${(r.mediaDelivery * 100).toFixed(1)}%`}`;
+  `surge demo: listeners=${r.listeners} admitted=${r.admitted} rooms=${r.rooms.length} overcap=${r.overcap} queued=${r.queued} admitted_from_queue=${r.admittedFromQueue} left=${r.left} refused=${r.refused} p50=${r.p50Ms.toFixed(1)}ms p99=${r.p99Ms.toFixed(1)}ms lag_p99=${r.lagP99Ms.toFixed(1)}ms media_delivery=${r.mediaDelivery === null ? 'n/a' : `${(r.mediaDelivery * 100).toFixed(1)}%`}`;
 
 const escape = (text: string): string =>
   text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('"', '&quot;');
@@ -56,6 +68,14 @@ const chart = (report: SurgeReport): string => {
       points: (report.timelines[room.roomId] ?? []).map((p) => ({ t: Date.parse(p.second), v: p.listeners })),
     }))
     .filter((s) => s.points.length > 0);
+  // The waiting room drawn like a room (dashed in the legend's colour), when anyone waited.
+  if (report.waiting.some((p) => p.queued > 0)) {
+    series.push({
+      label: 'waiting room',
+      color: '#b7791f',
+      points: report.waiting.map((p) => ({ t: Date.parse(p.second), v: p.queued })),
+    });
+  }
   if (series.length === 0) return '<p>No room has a recorded timeline.</p>';
   const times = series.flatMap((s) => s.points.map((p) => p.t));
   const t0 = Math.min(...times);
@@ -119,7 +139,7 @@ export const writeReport = (folder: string, report: SurgeReport): { json: string
 <body><h1>Surge report</h1><p><code>${escape(reportLine(report))}</code></p>
 <h2>Listeners over time, every room of the family</h2>${chart(report)}
 <h2>Rooms</h2><table><tr><th>room</th><th>id</th><th>listeners</th><th>capacity</th></tr>${rows}</table>
-<p>${report.joinsPerSecond.toFixed(0)} joins/s over HTTP.</p></body></html>\n`,
+<p>${report.joinsPerSecond.toFixed(0)} joins/s over HTTP. Waiting room: ${report.queuedOnJoin} told Queued on joining, at most ${report.queuePeak} waiting at once, ${report.admittedFromQueue} seated from it in turn, ${report.queued} still waiting (each with a position); ${report.left} left; ${report.refused} refused.</p></body></html>\n`,
   );
   return { json, html };
 };

@@ -22,6 +22,10 @@ export interface HttpSurgeOptions {
   readonly speakers: number;
   /** Joins per second at most; undefined: as fast as it goes. */
   readonly rate: number | undefined;
+  /** The family's rooms at most (main + overflow); undefined: the room's default. */
+  readonly rooms?: number | undefined;
+  /** Seated listeners who leave once everyone has joined. */
+  readonly leave?: number;
   readonly clients: number;
   /** Drive a running server instead of starting one. */
   readonly url: string | undefined;
@@ -68,9 +72,27 @@ const checkServer = async (url: string, producer: string): Promise<void> => {
     throw new UsageError(`${url} did not take the demo's producer token as a producer.`);
 };
 
-interface Placement {
-  joinRoom: { room: { id: string; parentId: string | null } };
+interface JoinAnswer {
+  joinRoom:
+    | { __typename: 'Placement'; room: { id: string; parentId: string | null } }
+    | { __typename: 'Queued'; position: number };
 }
+
+/**
+ * The headliner's room, opened directly as a family of at most `rooms` rooms
+ * (a session's room takes the default limit), with the headliner announced.
+ */
+const openFamily = async (url: string, producer: string, options: HttpSurgeOptions, rooms: number) => {
+  const { openRoom } = await graphql<{ openRoom: { id: string } }>(url, producer, 'OpenRoom', {
+    input: { title: 'Headliner live', capacity: options.capacity, maxOverflowRooms: rooms - 1 },
+  });
+  await graphql(url, producer, 'AnnounceHeadliner', {
+    roomId: openRoom.id,
+    userId: 'headliner',
+    expectedAudience: options.listeners,
+  });
+  return openRoom.id;
+};
 
 /**
  * The main job, end to end over the real API: a producer schedules a
@@ -117,33 +139,41 @@ export const runHttpSurgeDemo = async (config: SpillwayConfig, options: HttpSurg
   const senders: Array<{ stop(): void }> = [];
   const receivers: RtpReceiver[] = [];
   try {
-    // 1. The producer books the headliner a few seconds ahead.
-    const startsAt = new Date(Date.now() + 4000).toISOString();
-    const { scheduleSession } = await graphql<{ scheduleSession: { id: string; roomId: string } }>(
-      url,
-      producer,
-      'ScheduleSession',
-      {
-        input: {
-          title: 'Headliner live',
-          startsAt,
-          headlinerUserId: 'headliner',
-          expectedAudience: options.listeners,
-          leadTimeMs: 2000,
-          capacity: options.capacity,
-        },
-      },
-    );
-    print(`session ${scheduleSession.id} scheduled for ${startsAt}: prewarm in 2 s, doors in 4 s`);
-    const roomId = scheduleSession.roomId;
-    await soon(async () => {
-      const { sessions } = await graphql<{ sessions: Array<{ id: string; status: string }> }>(
+    // 1. The producer books the headliner a few seconds ahead (or, for a family of --rooms rooms, opens it).
+    let roomId: string;
+    if (options.rooms !== undefined) {
+      roomId = await openFamily(url, producer, options, options.rooms);
+      print(
+        `room ${roomId} opened as a family of at most ${options.rooms} rooms of ${options.capacity} seats (--rooms: no session, no prewarm)`,
+      );
+    } else {
+      const startsAt = new Date(Date.now() + 4000).toISOString();
+      const { scheduleSession } = await graphql<{ scheduleSession: { id: string; roomId: string } }>(
         url,
         producer,
-        'Sessions',
+        'ScheduleSession',
+        {
+          input: {
+            title: 'Headliner live',
+            startsAt,
+            headlinerUserId: 'headliner',
+            expectedAudience: options.listeners,
+            leadTimeMs: 2000,
+            capacity: options.capacity,
+          },
+        },
       );
-      if (sessions.find((s) => s.id === scheduleSession.id)?.status !== 'opened') throw new Error('not open yet');
-    }, 30_000);
+      print(`session ${scheduleSession.id} scheduled for ${startsAt}: prewarm in 2 s, doors in 4 s`);
+      roomId = scheduleSession.roomId;
+      await soon(async () => {
+        const { sessions } = await graphql<{ sessions: Array<{ id: string; status: string }> }>(
+          url,
+          producer,
+          'Sessions',
+        );
+        if (sessions.find((s) => s.id === scheduleSession.id)?.status !== 'opened') throw new Error('not open yet');
+      }, 30_000);
+    }
     await graphql(url, producer, 'MarkHeadlinerArrived', { roomId });
     const speakerIds = ['producer', 'headliner'];
     for (let i = 2; i < options.speakers; i += 1) {
@@ -166,6 +196,8 @@ export const runHttpSurgeDemo = async (config: SpillwayConfig, options: HttpSurg
     const progress = createProgress('joining', options.listeners, 'listeners');
     const latencies: number[] = [];
     const sample = new Map<string, string>();
+    const seated: Array<[string, string]> = [];
+    let queuedOnJoin = 0;
     let next = 0;
     let failures = 0;
     const started = performance.now();
@@ -180,9 +212,13 @@ export const runHttpSurgeDemo = async (config: SpillwayConfig, options: HttpSurg
         const token = await signToken(secret, userId, ['listener']);
         const sent = performance.now();
         try {
-          const placed = await graphql<Placement>(url, token, 'JoinRoom', { roomId });
+          const { joinRoom } = await graphql<JoinAnswer>(url, token, 'JoinRoom', { roomId });
           latencies.push(performance.now() - sent);
-          if (!sample.has(placed.joinRoom.room.id)) sample.set(placed.joinRoom.room.id, userId);
+          if (joinRoom.__typename === 'Queued') queuedOnJoin += 1;
+          else {
+            seated.push([userId, token]);
+            if (!sample.has(joinRoom.room.id)) sample.set(joinRoom.room.id, userId);
+          }
         } catch {
           failures += 1;
         }
@@ -190,7 +226,7 @@ export const runHttpSurgeDemo = async (config: SpillwayConfig, options: HttpSurg
           const routers = media?.inventory().workers.reduce((sum, w) => sum + w.routers, 0);
           progress.update(
             latencies.length + failures,
-            `| placed ${latencies.length} | ${sample.size - 1} overflow rooms${routers === undefined ? '' : ` | ${routers} routers`}`,
+            `| placed ${latencies.length - queuedOnJoin} | waiting ${queuedOnJoin} | ${sample.size - 1} overflow rooms${routers === undefined ? '' : ` | ${routers} routers`}`,
           );
         }
       }
@@ -198,6 +234,27 @@ export const runHttpSurgeDemo = async (config: SpillwayConfig, options: HttpSurg
     await Promise.all(Array.from({ length: options.clients }, client));
     const { rate } = progress.stop(options.listeners);
     if (failures > 0) print(`${failures} joins were refused (see ${server ? 'server.log' : "the server's log"})`);
+    if (queuedOnJoin > 0) print(`${queuedOnJoin} listeners were told their place in the waiting room`);
+
+    // 2b. Some seated listeners leave: each seat goes to the first in the waiting room, in the same turn.
+    let left = 0;
+    const leaving = seated.slice(0, options.leave ?? 0);
+    if (leaving.length > 0) {
+      const leaves = createProgress('leaving', leaving.length, 'listeners');
+      let at = 0;
+      const leaver = async (): Promise<void> => {
+        for (let i = at++; i < leaving.length; i = at++) {
+          const [userId, token] = leaving[i]!;
+          await graphql(url, token, 'LeaveRoom', { roomId });
+          left += 1;
+          // A leaver was someone's sample listener: that room keeps another's ear only if it still has one.
+          for (const [room, sampled] of sample) if (sampled === userId) sample.delete(room);
+          if (left % 100 === 0) leaves.update(left);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(options.clients, 32) }, leaver));
+      leaves.stop(left);
+    }
 
     // 3. A listener in every room counts the speakers' packets for two seconds.
     let mediaDelivery: number | null = null;
@@ -223,6 +280,7 @@ export const runHttpSurgeDemo = async (config: SpillwayConfig, options: HttpSurg
         listenerCount: number;
         familyListenerCount: number;
         capacity: number;
+        queued: number;
         overflowRooms: Array<{ id: string; listenerCount: number; capacity: number }>;
       };
     }>(url, producer, 'RoomCounts', { id: roomId });
@@ -236,11 +294,24 @@ export const runHttpSurgeDemo = async (config: SpillwayConfig, options: HttpSurg
       })),
     ];
     const timelines: SurgeReport['timelines'] = {};
+    let waiting: SurgeReport['waiting'] = [];
+    let queuePeak = 0;
+    let admittedFromQueue = 0;
     for (const r of rooms) {
       const { roomAnalytics } = await graphql<{
-        roomAnalytics: { timeline: Array<{ second: string; listeners: number }> } | null;
+        roomAnalytics: {
+          queuePeak: number;
+          admittedFromQueue: number;
+          timeline: Array<{ second: string; listeners: number; queued: number }>;
+        } | null;
       }>(url, producer, 'RoomTimeline', { id: r.roomId });
-      timelines[r.roomId] = roomAnalytics?.timeline ?? [];
+      const timeline = roomAnalytics?.timeline ?? [];
+      timelines[r.roomId] = timeline.map(({ second, listeners }) => ({ second, listeners }));
+      if (r.roomId === roomId) {
+        waiting = timeline.map(({ second, queued }) => ({ second, queued }));
+        queuePeak = roomAnalytics?.queuePeak ?? 0;
+        admittedFromQueue = roomAnalytics?.admittedFromQueue ?? 0;
+      }
     }
     latencies.sort((a, b) => a - b);
     lags.sort((a, b) => a - b);
@@ -249,6 +320,13 @@ export const runHttpSurgeDemo = async (config: SpillwayConfig, options: HttpSurg
       admitted: room.familyListenerCount,
       rooms,
       overcap: rooms.reduce((sum, r) => sum + Math.max(0, r.listeners - r.capacity), 0),
+      queuedOnJoin,
+      queued: room.queued,
+      queuePeak,
+      admittedFromQueue,
+      left,
+      refused: failures,
+      waiting,
       joinsPerSecond: rate,
       p50Ms: percentile(latencies, 0.5),
       p99Ms: percentile(latencies, 0.99),
@@ -258,6 +336,11 @@ export const runHttpSurgeDemo = async (config: SpillwayConfig, options: HttpSurg
     };
     const written = writeReport(folder, report);
     print(`rooms: ${rooms.map((r) => `${r.label} ${r.listeners}/${r.capacity}`).join(', ')}`);
+    if (queuedOnJoin > 0 || left > 0) {
+      print(
+        `waiting room: ${queuedOnJoin} queued on joining, ${admittedFromQueue} seated from it as ${left} left, ${room.queued} still waiting with a position; ${failures} refused`,
+      );
+    }
     print(`report: ${written.json} and ${written.html}`);
     print(reportLine(report));
   } finally {

@@ -5,7 +5,8 @@ import { builder } from '../builder.ts';
 import type { ApiContext } from '../context.ts';
 import { apiError, forbidden, toGraphQLError } from '../errors.ts';
 import { requireRole } from '../guards.ts';
-import { PlacementRef, RoomRef, type PlacementShape } from '../types/room.ts';
+import { seatIn, standingOf } from '../joinOutcome.ts';
+import { JoinOutcomeRef, RoomRef, type JoinOutcomeShape } from '../types/room.ts';
 
 /** What a command needs besides who and when. */
 type CommandBody = {
@@ -85,7 +86,7 @@ builder.mutationFields((t) => {
   const roomMutation = (
     description: string,
     what: string,
-    type: 'LeaveRoom' | 'RaiseHand' | 'AcceptInvite' | 'MarkHeadlinerArrived' | 'EndRoom',
+    type: 'LeaveRoom' | 'LeaveQueue' | 'RaiseHand' | 'AcceptInvite' | 'MarkHeadlinerArrived' | 'EndRoom',
   ) =>
     t.field({
       type: RoomRef,
@@ -130,31 +131,50 @@ builder.mutationFields((t) => {
             title: input.title,
             ...size,
             ...(input.speakerCapacity != null ? { speakerCapacity: input.speakerCapacity } : {}),
+            ...(context.services.queueCapacity !== undefined ? { queueCapacity: context.services.queueCapacity } : {}),
           },
         });
         return roomAfter(context, roomId);
       },
     }),
     joinRoom: t.field({
-      type: PlacementRef,
+      type: JoinOutcomeRef,
       nullable: true,
-      description: 'Joins as a listener: in the main room if it has a seat, else in an overflow room.',
+      description:
+        'Joins as a listener: in the main room if it has a seat, else in an overflow room; when the whole family is full, a place in its waiting room (Queued), first come first served. Asked again while waiting, it answers the same place.',
       args: { roomId: t.arg.id({ required: true, description: 'The room.' }) },
-      resolve: async (_root, { roomId }, context): Promise<PlacementShape> => {
+      resolve: async (_root, { roomId }, context): Promise<JoinOutcomeShape> => {
         const started = performance.now();
         requireRole(context, 'join a room', 'listener', 'producer');
         const { result, viewer } = await send(context, 'join a room', { type: 'JoinRoom', data: { roomId } });
         context.services.observeAdmission?.((performance.now() - started) / 1000);
-        let placedIn = result.roomId;
-        for (const event of result.events) {
-          if (event.type === 'ListenerRedirectedToOverflow' && event.data.userId === viewer.userId)
-            placedIn = event.data.overflowRoomId;
+        const placedIn = seatIn(result.events, viewer.userId);
+        if (placedIn !== undefined) return { kind: 'placed', room: roomAfter(context, placedIn), role: 'listener' };
+        const { readModels } = context.services;
+        // Nothing recorded: already waiting, queued by an earlier request that this node's read models may not hold yet.
+        if (result.events.length === 0) await readModels.catchUp().catch(() => undefined);
+        const standing = standingOf(readModels, result.roomId, viewer.userId);
+        if (standing) return standing;
+        const queued = result.events.find((e) => e.type === 'ListenerQueued' && e.data.userId === viewer.userId);
+        if (queued?.type === 'ListenerQueued') {
+          // Seated or gone again before the read models were asked: where they were queued is still the answer.
+          return {
+            kind: 'queued',
+            room: roomAfter(context, result.roomId),
+            position: queued.data.position,
+            waiting: queued.data.position,
+          };
         }
-        return { room: roomAfter(context, placedIn), role: 'listener' };
+        throw apiError('CONFLICT', `Your place in room ${roomId}'s family changed while joining; join again.`);
       },
     }),
+    leaveQueue: roomMutation(
+      "Stops waiting for a seat in the room's waiting room; returns the main room.",
+      'leave a waiting room',
+      'LeaveQueue',
+    ),
     leaveRoom: roomMutation(
-      'Leaves the room (or the stage and the room, for a speaker); returns the room.',
+      'Leaves the room (or the stage and the room, for a speaker; or the waiting room, for a listener waiting for a seat); returns the room.',
       'leave a room',
       'LeaveRoom',
     ),

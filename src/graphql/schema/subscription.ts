@@ -3,6 +3,8 @@ import { builder } from '../builder.ts';
 import { apiError } from '../errors.ts';
 import { requireViewer } from '../guards.ts';
 import { FeedEventRef } from '../types/feed.ts';
+import { followStanding } from '../joinOutcome.ts';
+import { JoinOutcomeRef, type JoinOutcomeShape } from '../types/room.ts';
 
 // The bus subscription (or this viewer's view of it) is returned as is: returning its iterator (the client
 // went away) closes it, and a transport may have it push items instead (sseFeed.ts).
@@ -26,6 +28,27 @@ builder.subscriptionFields((t) => ({
       return subscription;
     },
     resolve: (item: FeedItem) => item,
+  }),
+  waitingRoom: t.field({
+    type: JoinOutcomeRef,
+    description:
+      'Your place in a family’s waiting room, live: Queued with your position each time it changes, then your Placement once you are seated, and it completes. It also completes when you leave the queue or the room ends; asked when you are not waiting, it is NOT_QUEUED (or your Placement, if you were just seated from the queue). Only you see your own place.',
+    args: {
+      roomId: t.arg.id({ required: true, description: 'The room (main or overflow) whose family you wait for.' }),
+    },
+    subscribe: async (_root, { roomId }, context) => {
+      const viewer = requireViewer(context);
+      const { readModels } = context.services;
+      await readModels.catchUp().catch(() => undefined);
+      const standing = followStanding(readModels, roomId, viewer.userId);
+      if (!standing)
+        throw apiError(
+          'NOT_QUEUED',
+          `You are not waiting for a seat in room ${roomId}'s family; joinRoom answers Queued when you must wait.`,
+        );
+      return standing;
+    },
+    resolve: (item: JoinOutcomeShape) => item,
   }),
   directory: t.field({
     type: FeedEventRef,

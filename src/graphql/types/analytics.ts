@@ -9,6 +9,14 @@ export const SecondBucketRef = builder.objectRef<SecondBucket>('TimelineSecond')
     familyListeners: t.exposeInt('familyListeners', { description: 'Listeners in the room and its overflow rooms.' }),
     joins: t.exposeInt('joins', { description: 'Joins in that second.' }),
     leaves: t.exposeInt('leaves', { description: 'Leaves in that second.' }),
+    queued: t.int({
+      description: "Listeners waiting in the family's waiting room at its end (a main room's).",
+      resolve: (s) => s.queued,
+    }),
+    admittedFromQueue: t.int({
+      description: 'Listeners seated from the waiting room in that second.',
+      resolve: (s) => s.admittedFromQueue,
+    }),
   }),
 });
 
@@ -54,6 +62,26 @@ export const RoomAnalyticsRef = builder.objectRef<AnalyticsShape>('RoomAnalytics
     joinsInMinuteAfterHeadliner: t.int({
       description: "Joins in the minute after the headliner's arrival.",
       resolve: (a) => a.summary.joinsInMinuteAfterHeadliner,
+    }),
+    queued: t.int({
+      description: "Listeners waiting in the family's waiting room now (a main room's).",
+      resolve: (a) => a.summary.queued,
+    }),
+    queuePeak: t.int({
+      description: 'The most listeners waiting at once.',
+      resolve: (a) => a.summary.queuePeak,
+    }),
+    queuedInAll: t.int({
+      description: 'Listeners who waited in the queue, in all.',
+      resolve: (a) => a.summary.queuedInAll,
+    }),
+    admittedFromQueue: t.int({
+      description: 'Listeners seated from the queue, in all.',
+      resolve: (a) => a.summary.admittedFromQueue,
+    }),
+    leftQueue: t.int({
+      description: 'Listeners who left the queue before a seat came.',
+      resolve: (a) => a.summary.leftQueue,
     }),
     timeline: t.field({
       type: [SecondBucketRef],

@@ -55,6 +55,9 @@ export const RoomRef = builder.objectRef<RoomDetail>('Room').implement({
       description: 'Listeners in this room and all its overflow rooms.',
     }),
     full: t.exposeBoolean('full', { description: 'Whether every seat is taken.' }),
+    queued: t.exposeInt('queued', {
+      description: "Listeners waiting for a seat in the family's waiting room (a main room's; 0 for an overflow room).",
+    }),
     warm: t.exposeBoolean('warm', {
       description:
         "Opened at its session's prewarm for an expected audience, with routers for it, until the family's warm-up ends.",
@@ -104,14 +107,44 @@ export const PlacementRoleEnum = builder.enumType('PlacementRole', {
 });
 
 export interface PlacementShape {
+  readonly kind: 'placed';
   readonly room: RoomDetail;
   readonly role: 'listener';
 }
 
+/** A listener waiting for a seat in a full family. */
+export interface QueuedShape {
+  readonly kind: 'queued';
+  /** The family's main room. */
+  readonly room: RoomDetail;
+  readonly position: number;
+  readonly waiting: number;
+}
+
+export type JoinOutcomeShape = PlacementShape | QueuedShape;
+
 export const PlacementRef = builder.objectRef<PlacementShape>('Placement').implement({
   description: 'Where a join placed the listener: the main room, or one of its overflow rooms.',
+  isTypeOf: (value) => (value as JoinOutcomeShape).kind === 'placed',
   fields: (t) => ({
     room: t.field({ type: RoomRef, description: 'The room the listener was placed in.', resolve: (p) => p.room }),
     role: t.field({ type: PlacementRoleEnum, description: 'How they were placed.', resolve: (p) => p.role }),
   }),
+});
+
+export const QueuedRef = builder.objectRef<QueuedShape>('Queued').implement({
+  description:
+    'The family has no seat free: the listener waits in its queue, first come first served, and is seated in turn as seats free or capacity grows (the waitingRoom subscription follows it).',
+  isTypeOf: (value) => (value as JoinOutcomeShape).kind === 'queued',
+  fields: (t) => ({
+    room: t.field({ type: RoomRef, description: 'The main room of the family waited for.', resolve: (q) => q.room }),
+    position: t.exposeInt('position', { description: 'Where the listener waits: 1 is seated next.' }),
+    waiting: t.exposeInt('waiting', { description: 'How many listeners wait in this queue, the listener included.' }),
+  }),
+});
+
+export const JoinOutcomeRef = builder.unionType('JoinOutcome', {
+  description:
+    'What a join came to: a seat (Placement), or a place in the family’s waiting room (Queued) when every seat is taken. Ask for both: `... on Placement { room { id } } ... on Queued { position }`.',
+  types: [PlacementRef, QueuedRef],
 });

@@ -9,6 +9,10 @@ export interface SecondBucket {
   readonly familyListeners: number;
   readonly joins: number;
   readonly leaves: number;
+  /** Listeners waiting in the family's queue at its end (a main room's). */
+  readonly queued: number;
+  /** Listeners seated from the queue within it. */
+  readonly admittedFromQueue: number;
 }
 
 /** One minute of a room's life, summed from its seconds (only those in which something happened). */
@@ -19,6 +23,8 @@ export interface MinuteBucket {
   readonly familyListeners: number;
   readonly joins: number;
   readonly leaves: number;
+  readonly queued: number;
+  readonly admittedFromQueue: number;
   readonly seconds: readonly SecondBucket[];
 }
 
@@ -41,6 +47,13 @@ export interface RoomAnalytics {
   readonly headlinerArrivedAt: string | null;
   /** Joins into the family in the minute after the headliner arrived. */
   readonly joinsInMinuteAfterHeadliner: number;
+  /** The waiting room (a main room's): listeners waiting now, the most at once, and in all. */
+  readonly queued: number;
+  readonly queuePeak: number;
+  readonly queuePeakAt: string | null;
+  readonly queuedInAll: number;
+  readonly admittedFromQueue: number;
+  readonly leftQueue: number;
 }
 
 export const summaryKey = (roomId: string): string => `summary:${roomId}`;
@@ -61,6 +74,8 @@ export const toMinutes = (seconds: readonly SecondBucket[]): MinuteBucket[] => {
         familyListeners: second.familyListeners,
         joins: last.joins + second.joins,
         leaves: last.leaves + second.leaves,
+        queued: second.queued,
+        admittedFromQueue: last.admittedFromQueue + second.admittedFromQueue,
         seconds: [...last.seconds, second],
       };
     } else {
@@ -71,6 +86,8 @@ export const toMinutes = (seconds: readonly SecondBucket[]): MinuteBucket[] => {
         familyListeners: second.familyListeners,
         joins: second.joins,
         leaves: second.leaves,
+        queued: second.queued,
+        admittedFromQueue: second.admittedFromQueue,
         seconds: [second],
       });
     }
@@ -96,6 +113,12 @@ const blank = (roomId: string): RoomAnalytics => ({
   overflowRooms: 0,
   headlinerArrivedAt: null,
   joinsInMinuteAfterHeadliner: 0,
+  queued: 0,
+  queuePeak: 0,
+  queuePeakAt: null,
+  queuedInAll: 0,
+  admittedFromQueue: 0,
+  leftQueue: 0,
 });
 
 /** Parses ISO times, remembering the last one: a room's few timestamps are read on every event. */
@@ -147,11 +170,14 @@ const deltas = (event: RoomEvent): { own: number; family: number; joins: number;
  */
 export const analyticsProjection: DocumentProjection<RoomAnalytics | SecondBucket> = {
   name: 'analytics',
-  // 3: the first overflow is the first listener redirected (prewarmed rooms spawn ahead).
-  version: 3,
+  // 3: the first overflow is the first listener redirected (prewarmed rooms spawn ahead). 4: the waiting room.
+  version: 4,
   perStream: true,
   handles: new Set([
     'RoomOpened',
+    'ListenerQueued',
+    'ListenerAdmittedFromQueue',
+    'ListenerLeftQueue',
     'ListenerAdmitted',
     'ListenerRedirectedToOverflow',
     'ListenerLeft',
@@ -171,6 +197,15 @@ export const analyticsProjection: DocumentProjection<RoomAnalytics | SecondBucke
     const arrived = b.headlinerArrivedAt === null ? undefined : msOf(b.headlinerArrivedAt);
     // The first listener sent to an overflow room (with a spawn, at the same moment; a prewarmed room waits for them).
     const firstOverflow = event.type === 'ListenerRedirectedToOverflow' && b.firstOverflowAt === null;
+    const fromQueue = event.type === 'ListenerAdmittedFromQueue' ? 1 : 0;
+    const before = b.queued;
+    const queued =
+      event.type === 'ListenerQueued'
+        ? before + 1
+        : event.type === 'RoomEnded'
+          ? 0
+          : before - fromQueue - (event.type === 'ListenerLeftQueue' ? 1 : 0);
+    const queuePeak = b.queuePeak;
     // One new object per event: this runs for every join of a surge.
     const summary: RoomAnalytics = {
       roomId,
@@ -192,6 +227,12 @@ export const analyticsProjection: DocumentProjection<RoomAnalytics | SecondBucke
       joinsInMinuteAfterHeadliner:
         b.joinsInMinuteAfterHeadliner +
         (d.joins > 0 && arrived !== undefined && t >= arrived && t < arrived + 60_000 ? 1 : 0),
+      queued,
+      queuePeak: queued > queuePeak ? queued : queuePeak,
+      queuePeakAt: queued > queuePeak ? isoOf(t) : b.queuePeakAt,
+      queuedInAll: b.queuedInAll + (event.type === 'ListenerQueued' ? 1 : 0),
+      admittedFromQueue: b.admittedFromQueue + fromQueue,
+      leftQueue: b.leftQueue + (event.type === 'ListenerLeftQueue' ? 1 : 0),
     };
     const secondMs = t - (t % 1000);
     const key = secondKey(roomId, secondMs);
@@ -203,6 +244,8 @@ export const analyticsProjection: DocumentProjection<RoomAnalytics | SecondBucke
       familyListeners,
       joins: (bucket?.joins ?? 0) + d.joins,
       leaves: (bucket?.leaves ?? 0) + d.leaves,
+      queued,
+      admittedFromQueue: (bucket?.admittedFromQueue ?? 0) + fromQueue,
     };
     return [
       [summaryKey(roomId), summary],

@@ -22,6 +22,10 @@ export interface RoomDetail {
   readonly listenerCount: number;
   readonly familyListenerCount: number;
   readonly full: boolean;
+  /** Listeners waiting for a seat in the family's queue (a main room's; 0 for an overflow room). */
+  readonly queued: number;
+  /** How many may wait at most (0: the room has no waiting room). */
+  readonly queueCapacity: number;
   /** Opened at prewarm for an expected audience, until the family's warm-up ends. */
   readonly warm: boolean;
   /** Whether listeners may join (a room opened at prewarm waits for its session's start). */
@@ -50,6 +54,7 @@ export interface DirectoryEntry {
   readonly familyListenerCount: number;
   readonly familySize: number;
   readonly full: boolean;
+  readonly queued: number;
   readonly spilling: boolean;
   readonly warm: boolean;
   readonly doorsOpen: boolean;
@@ -72,6 +77,8 @@ const blank = (roomId: string): RoomDetail => ({
   listenerCount: 0,
   familyListenerCount: 0,
   full: false,
+  queued: 0,
+  queueCapacity: 0,
   warm: false,
   doorsOpen: true,
   speakers: [],
@@ -135,6 +142,7 @@ export const evolveRoomDetail = (current: RoomDetail | undefined, recorded: Reco
         title: event.data.title,
         capacity: event.data.capacity,
         speakerCapacity: event.data.speakerCapacity,
+        queueCapacity: event.data.queueCapacity ?? 0,
         parentRoomId: event.data.parentRoomId,
         moderators: by !== null && main ? withOne(room.moderators, by) : room.moderators,
         speakers: by !== null && main ? withOne(room.speakers, by) : room.speakers,
@@ -184,6 +192,11 @@ export const evolveRoomDetail = (current: RoomDetail | undefined, recorded: Reco
       return changed(room, at, { full: true });
     case 'RoomHadSeatsAgain':
       return changed(room, at, { full: false });
+    case 'ListenerQueued':
+      return changed(room, at, { queued: room.queued + 1 });
+    case 'ListenerAdmittedFromQueue':
+    case 'ListenerLeftQueue':
+      return changed(room, at, { queued: room.queued - 1 });
     case 'HandRaised':
       return changed(room, at, { hands: withOne(room.hands, event.data.userId) });
     case 'HandLowered':
@@ -220,7 +233,12 @@ export const evolveRoomDetail = (current: RoomDetail | undefined, recorded: Reco
         overflow: room.overflow.map((o) => (o.warm ? { ...o, warm: false } : o)),
       });
     case 'RoomEnded':
-      return changed(room, at, { state: 'ended', endedAt: iso(recorded), endReason: event.data.reason });
+      return changed(room, at, {
+        state: 'ended',
+        endedAt: iso(recorded),
+        endReason: event.data.reason,
+        queued: 0,
+      });
     default: {
       const unknown: never = event;
       throw new TypeError(`Unknown room event ${JSON.stringify(unknown)}`);
@@ -240,6 +258,7 @@ export const toDirectoryEntry = (room: RoomDetail): DirectoryEntry => {
     familyListenerCount: room.familyListenerCount,
     familySize: 1 + open,
     full: room.full,
+    queued: room.queued,
     spilling: open > 0,
     warm: room.warm,
     doorsOpen: room.doorsOpen,
@@ -257,8 +276,8 @@ export const directoryKey = (roomId: string): string => `directory:${roomId}`;
  */
 export const roomsProjection: DocumentProjection<RoomDetail | DirectoryEntry> = {
   name: 'rooms',
-  // 2: drained overflow rooms leave `overflow`. 3: warm rooms and doors.
-  version: 3,
+  // 2: drained overflow rooms leave `overflow`. 3: warm rooms and doors. 4: the waiting room's length.
+  version: 4,
   perStream: true,
   handles: new Set<string>(ROOM_EVENT_TYPES),
   evolve(event, read) {

@@ -12,7 +12,8 @@ export const FAKE_MIC_ARGS = [
   '--autoplay-policy=no-user-gesture-required',
 ];
 
-export const JOIN = 'mutation($roomId: ID!) { joinRoom(roomId: $roomId) { room { id parentId } } }';
+export const JOIN =
+  'mutation($roomId: ID!) { joinRoom(roomId: $roomId) { ... on Placement { room { id parentId } } } }';
 
 /** A GraphQL POST with a bearer token that expects no errors. */
 export const graphqlAt =

@@ -17,7 +17,8 @@ import { startApi, type TestApi } from '../../support/apiServer.ts';
 import { eventually } from '../rtp.ts';
 import { MEDIA_SECRET } from './cluster.ts';
 
-const JOIN = 'mutation($roomId: ID!) { joinRoom(roomId: $roomId) { room { id } } }';
+const JOIN =
+  'mutation($roomId: ID!) { joinRoom(roomId: $roomId) { __typename ... on Placement { room { id } } ... on Queued { position } } }';
 
 describe('media capacity and membership on the control plane', () => {
   const cleanup: Array<() => unknown> = [];
@@ -25,8 +26,13 @@ describe('media capacity and membership on the control plane', () => {
     for (const f of cleanup.splice(0).reverse()) await f();
   });
 
-  const api = async (): Promise<TestApi> => {
-    const a = await startApi('media-admission', {}, { SPILLWAY_MEDIA: 'cluster', SPILLWAY_MEDIA_SECRET: MEDIA_SECRET });
+  /** Rooms without a waiting room unless `queue` says (a family media cannot serve then refuses). */
+  const api = async (queue = '0'): Promise<TestApi> => {
+    const a = await startApi(
+      'media-admission',
+      {},
+      { SPILLWAY_MEDIA: 'cluster', SPILLWAY_MEDIA_SECRET: MEDIA_SECRET, SPILLWAY_QUEUE_CAPACITY: queue },
+    );
     cleanup.push(() => a.stop());
     return a;
   };
@@ -54,11 +60,16 @@ describe('media capacity and membership on the control plane', () => {
   /** The seats granted to a family, as its capacity plan has them. */
   const grantOf = (a: TestApi, roomId: string): number | undefined =>
     a.server.engine.readModels.capacityPlan(roomId)?.mediaSeats;
-  /** Everyone in `users` joins `roomId` at once, over HTTP; the error code each got, or "admitted". */
+  /** Everyone in `users` joins `roomId` at once, over HTTP; the error code each got, "admitted", or "queued N". */
   const surge = async (a: TestApi, roomId: string, users: readonly string[]): Promise<string[]> =>
     Promise.all(
       users.map(async (user) => {
-        const reply = await a.request(JOIN, { token: await a.token(user, 'listener'), variables: { roomId } });
+        const reply = await a.request<{ joinRoom: { __typename: string; position?: number } }>(JOIN, {
+          token: await a.token(user, 'listener'),
+          variables: { roomId },
+        });
+        const answer = reply.data?.joinRoom;
+        if (answer?.__typename === 'Queued') return `queued ${answer.position}`;
         return reply.errors?.[0]?.extensions?.code ?? 'admitted';
       }),
     );
@@ -113,6 +124,31 @@ describe('media capacity and membership on the control plane', () => {
     const room = a.server.engine.readModels.room(roomId)!;
     expect(room.familyListenerCount).toBe(5);
     expect(await heldOn(a, 'small')).toEqual({ [roomId]: 5 });
+  });
+
+  it('with a waiting room, a crowd past the media’s seats waits in line, and a node joining seats the first of them', async () => {
+    const a = await api('50');
+    await node(a, 'small', 5);
+    expect(await joined(a)).toBe(true);
+    const roomId = await openRoom(a, await a.token('mod', 'listener'), 2);
+    expect(await eventually(() => grantOf(a, roomId) === 5)).toBe(true);
+    const codes = await surge(
+      a,
+      roomId,
+      Array.from({ length: 14 }, (_, i) => `line-${i}`),
+    );
+    expect(codes.filter((c) => c === 'admitted')).toHaveLength(5);
+    expect(
+      codes.filter((c) => c.startsWith('queued ')).sort((x, y) => Number(x.slice(7)) - Number(y.slice(7))),
+    ).toEqual(Array.from({ length: 9 }, (_, i) => `queued ${i + 1}`));
+    // More media: the grant grows, and the first in line are seated in the step that records it.
+    await node(a, 'more', 3);
+    expect(await eventually(() => (grantOf(a, roomId) ?? 0) > 5, 10_000)).toBe(true);
+    const grant = grantOf(a, roomId)!;
+    expect(
+      await eventually(() => a.server.engine.readModels.room(roomId)!.familyListenerCount === Math.min(14, grant)),
+    ).toBe(true);
+    expect(a.server.engine.readModels.room(roomId)!.queued).toBe(14 - Math.min(14, grant));
   });
 
   it('never hands one node’s seats to two families: two crowds at once get exactly its capacity between them', async () => {

@@ -1,0 +1,98 @@
+import { DomainError } from './errors.ts';
+import type { RoomEvent } from './events.ts';
+import { overflowRoomId, type RoomContext } from './roomContext.ts';
+import { hasSeat, maySpawnOverflow, mediaHasSeat, queueHasRoom } from './roomRules.ts';
+import { roomiestOverflow } from './seats.ts';
+import { headOf, positionOf } from './waitingRoom.ts';
+
+/** Where one more listener would sit. */
+export type Seat =
+  | { readonly kind: 'main' }
+  | { readonly kind: 'overflow'; readonly overflowRoomId: string }
+  | { readonly kind: 'spawn'; readonly overflowRoomId: string };
+
+/**
+ * Where the family would seat one more listener at `at`: in the main room
+ * while it has a seat, else in the open overflow room with the most free
+ * seats, else in a newly spawned one; or, when there is no seat, the refusal
+ * of the rule that leaves none. Every bound on a seat is asked here and only
+ * here, so the waiting room starts exactly where seats end: media seats
+ * (`mediaHasSeat`, a gated family's seats its media nodes hold) are one more
+ * such bound, and a family with no media seat queues like a full one.
+ */
+export const seatFor = (context: RoomContext, at: string): Seat | DomainError => {
+  // Asked first: no seat is chosen, and no overflow room spawned, for a listener media cannot serve.
+  if (!mediaHasSeat.holds(context)) return mediaHasSeat.refusal(context);
+  if (hasSeat.holds(context)) return { kind: 'main' };
+  const roomiest = roomiestOverflow(context.seats);
+  if (roomiest) return { kind: 'overflow', overflowRoomId: roomiest[0] };
+  const spawnedId = overflowRoomId(context.roomId, context.overflowSpawned + 1);
+  return maySpawnOverflow.holds(context, spawnedId, at)
+    ? { kind: 'spawn', overflowRoomId: spawnedId }
+    : maySpawnOverflow.refusal(context, spawnedId, at);
+};
+
+/** The events that seat `userId` on `seat` (announcing when the main room fills). */
+export const seatEvents = (context: RoomContext, userId: string, seat: Seat, at: string): RoomEvent[] => {
+  const { roomId, settings, seats } = context;
+  switch (seat.kind) {
+    case 'main': {
+      const admitted: RoomEvent = { type: 'ListenerAdmitted', data: { roomId, userId } };
+      return seats.listeners + 1 === settings.capacity
+        ? [admitted, { type: 'RoomBecameFull', data: { roomId } }]
+        : [admitted];
+    }
+    case 'overflow':
+      return [{ type: 'ListenerRedirectedToOverflow', data: { roomId, userId, overflowRoomId: seat.overflowRoomId } }];
+    case 'spawn':
+      return [
+        {
+          type: 'OverflowRoomSpawned',
+          data: { roomId, overflowRoomId: seat.overflowRoomId, capacity: settings.capacity, at },
+        },
+        { type: 'ListenerRedirectedToOverflow', data: { roomId, userId, overflowRoomId: seat.overflowRoomId } },
+      ];
+    default: {
+      const unknown: never = seat;
+      throw new TypeError(`seatEvents: unknown seat ${JSON.stringify(unknown)}`);
+    }
+  }
+};
+
+/**
+ * Seats a listener, or queues them. First come, first served: while anyone
+ * waits, a newcomer waits behind them even if a seat is free (the queue is
+ * admitted from in the same turn, see `admissionFromQueue`). Past the queue's
+ * limit the join is refused; a room without a waiting room (limit 0) refuses
+ * with the seat rule's own sentence, as before the waiting room.
+ */
+export const placeOrQueue = (context: RoomContext, userId: string, at: string): RoomEvent[] => {
+  const { roomId, waiting } = context;
+  const seat = waiting.tickets.size === 0 ? seatFor(context, at) : undefined;
+  if (seat !== undefined && !(seat instanceof DomainError)) return seatEvents(context, userId, seat, at);
+  if (!queueHasRoom.holds(context)) {
+    throw context.settings.queueCapacity === 0 && seat instanceof DomainError ? seat : queueHasRoom.refusal(context);
+  }
+  return [{ type: 'ListenerQueued', data: { roomId, userId, position: waiting.tickets.size + 1 } }];
+};
+
+/**
+ * The next admission from the queue, if its head can be seated now: decided
+ * against the state the command before it left, in the same turn, so a seat
+ * freed (a leave, a listener gone on stage) or capacity grown (a spawn that
+ * is allowed again) goes to the first in line before anyone else can take it.
+ */
+export const admissionFromQueue = (context: RoomContext, at: string): RoomEvent[] | undefined => {
+  const userId = headOf(context.waiting);
+  if (userId === undefined) return undefined;
+  const seat = seatFor(context, at);
+  if (seat instanceof DomainError) return undefined;
+  return [
+    { type: 'ListenerAdmittedFromQueue', data: { roomId: context.roomId, userId } },
+    ...seatEvents(context, userId, seat, at),
+  ];
+};
+
+/** Where a listener waits in the family's queue (1 is next), if they do. */
+export const queuePositionOf = (context: RoomContext, userId: string): number | undefined =>
+  positionOf(context.waiting, userId);
