@@ -20,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { jwtVerify } from 'jose';
 import { pino } from 'pino';
 import { loadConfig, serve, signToken, type RunningServer } from '../src/runtime/index.ts';
+import { serverNamespace } from '../test/support/serverNamespace.ts';
 import { makeTempDir } from '../test/support/tempDir.ts';
 import { load } from './joinLoad.ts';
 import { env, ratio, report, rssMb } from './report.ts';
@@ -271,9 +272,11 @@ export const run = async (args: string[]): Promise<void> => {
   const joins = Number(values.joins ?? (values.quick ? 5000 : 20_000));
   const subscribers = Number(values.subscribers ?? (values.quick ? 1000 : 10_000));
   const dir = makeTempDir('bench-api');
+  // Its queue and keys are its own in the Redis it finds, and removed after.
+  const namespace = serverNamespace('bench-api');
   const config = loadConfig(
     { dataDir: dir.path, port: '0', host: '127.0.0.1' },
-    { SPILLWAY_JWT_SECRET: SECRET, SPILLWAY_MEDIA: 'off', SPILLWAY_QUEUE: `bench-api-${randomUUID()}` },
+    { SPILLWAY_JWT_SECRET: SECRET, SPILLWAY_MEDIA: 'off', ...namespace.env },
   );
   const server = await serve(config, { mutationsPerSecond: 1e9, logger: pino({ level: 'warn' }) });
   try {
@@ -297,6 +300,7 @@ export const run = async (args: string[]): Promise<void> => {
     );
   } finally {
     await server.stop();
+    await namespace.remove();
     dir.remove();
   }
 };
