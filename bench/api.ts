@@ -122,6 +122,11 @@ const joinThroughput = async (server: RunningServer, clients: number, joins: num
     ] as const) {
       if (r.failed > 0) report(`note: ${r.failed} of ${joins} ${name} joins failed; the first: ${r.firstFailure}`);
     }
+    // The tail against the mean, for both: in a closed loop the mean latency is clients ÷ rate, so a p99
+    // that is the same multiple of it for both servers comes from the load, not from a stall of ours.
+    const tail = (r: typeof trusted) =>
+      `p50=${Math.round(r.p50)}ms p99/mean=${(r.p99 / ((1000 * clients) / r.perSecond)).toFixed(1)}`;
+    report(`api joins tail: clients=${clients} http ${tail(trusted)}; bare ${tail(ceiling)}`);
     report(
       `api joins: clients=${clients} joins=${joins} http=${Math.round(trusted.perSecond)}/s bare=${Math.round(ceiling.perSecond)}/s ratio=${(trusted.perSecond / ceiling.perSecond).toFixed(2)} p99=${Math.round(trusted.p99)}ms (bare p99=${Math.round(ceiling.p99)}ms; ad-hoc document: ${Math.round(adHoc.perSecond)}/s ratio=${(adHoc.perSecond / ceiling.perSecond).toFixed(2)} p99=${Math.round(adHoc.p99)}ms)`,
     );
