@@ -1,4 +1,10 @@
-export { createRoomCommands, type CommandResult, type RoomCommandOptions, type RoomCommands } from './roomCommands.ts';
+export {
+  createRoomCommands,
+  type CommandResult,
+  type RoomCommandOptions,
+  type RoomCommands,
+  type RoomDefaults,
+} from './roomCommands.ts';
 export {
   createSessionCommands,
   type LoadedSession,

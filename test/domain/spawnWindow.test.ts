@@ -91,3 +91,53 @@ describe('the spawn limit counts spawns over a window, not only the open overflo
     expect(restored.snapshot.context.recentSpawns).toEqual([]);
   });
 });
+
+describe('a room’s own spawn window', () => {
+  const opened = (spawnWindowMs?: number) =>
+    run(initialState(), [
+      command('OpenRoom', 'mod', 0, {
+        title: 'Churn',
+        capacity: 1,
+        maxOverflowRooms: 1,
+        queueCapacity: 0,
+        ...(spawnWindowMs === undefined ? {} : { spawnWindowMs }),
+      }),
+      command('JoinRoom', 'first', 0),
+      ...churn(1, 0),
+    ]).state;
+
+  it('limits spawns over the window it was opened with, and says so', () => {
+    const [refused] = run(opened(90_000), [command('JoinRoom', 'u2', 89_999)]).outcomes;
+    expect((refused as DomainError).message).toBe(
+      'Room r is full and has spawned 1 overflow rooms in the last 90 seconds (the limit is 1); try again in a few minutes.',
+    );
+    expect(run(opened(90_000), [command('JoinRoom', 'u2', 90_000)]).outcomes[0]).toEqual([
+      'OverflowRoomSpawned',
+      'ListenerRedirectedToOverflow',
+    ]);
+    // The default window still holds then.
+    expect(run(opened(), [command('JoinRoom', 'u2', 90_000)]).outcomes[0]).toBeInstanceOf(DomainError);
+  });
+
+  it('keeps it through a snapshot, and reads a snapshot made before it was a setting as ten minutes', () => {
+    const data = toSnapshotData(opened(90_000));
+    expect(
+      fromSnapshotData(JSON.parse(JSON.stringify(data)) as RoomSnapshotData).snapshot.context.settings,
+    ).toMatchObject({
+      spawnWindowMs: 90_000,
+    });
+    const { spawnWindowMs: _dropped, ...older } = data.context.settings;
+    const restored = fromSnapshotData({ ...data, context: { ...data.context, settings: older } });
+    expect(restored.snapshot.context.settings.spawnWindowMs).toBe(10 * minute);
+  });
+
+  it('refuses a window shorter than a second or longer than a day, writing nothing', () => {
+    for (const spawnWindowMs of [999, 86_400_001, 1.5]) {
+      const [refused] = run(initialState(), [
+        command('OpenRoom', 'mod', 0, { title: 'Churn', spawnWindowMs }),
+      ]).outcomes;
+      expect((refused as DomainError).code).toBe('INVALID_COMMAND');
+      expect((refused as DomainError).message).toMatch(/^spawnWindowMs must be a whole number from 1000 to 86400000/);
+    }
+  });
+});

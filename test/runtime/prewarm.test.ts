@@ -11,6 +11,7 @@ import { REDIS_URL } from '../scheduling/support.ts';
  * workers, through each scheduler: after the prewarm job and before the open
  * job, the room (doors closed) and the overflow rooms its audience needs exist
  * in the log, and their routers and the speaker's pipes exist on the workers.
+ * The session's room gets the deployment's waiting room and spawn window.
  * Then the doors open, and the warm rooms nobody sat in drain and close
  * SPILLWAY_WARM_DRAIN_MS later; a replay of the log gives the same read models.
  *
@@ -21,6 +22,9 @@ const CAPACITY = 500;
 const EXPECTED = 1200;
 const WARM_ROUTERS = { main: 2, overflow1: 2, overflow2: 1 };
 const DRAIN_MS = 1500;
+/** The deployment's waiting room and spawn window (SPILLWAY_QUEUE_CAPACITY, SPILLWAY_SPAWN_WINDOW_MS), not the domain's defaults. */
+const QUEUE = 3;
+const SPAWN_WINDOW_MS = 120_000;
 /** Long enough that a loaded machine finishes the prewarm well before the doors open. */
 const LEAD_MS = 10_000;
 
@@ -74,7 +78,14 @@ describe.each(SCHEDULERS)('prewarm on a running server, jobs on $name', ({ kind,
     api = await startApi(
       `prewarm-${kind}`,
       {},
-      { SPILLWAY_MEDIA: 'on', SPILLWAY_MEDIA_WORKERS: '2', SPILLWAY_WARM_DRAIN_MS: String(DRAIN_MS), ...env },
+      {
+        SPILLWAY_MEDIA: 'on',
+        SPILLWAY_MEDIA_WORKERS: '2',
+        SPILLWAY_WARM_DRAIN_MS: String(DRAIN_MS),
+        SPILLWAY_QUEUE_CAPACITY: String(QUEUE),
+        SPILLWAY_SPAWN_WINDOW_MS: String(SPAWN_WINDOW_MS),
+        ...env,
+      },
     );
     const { server } = api;
     expect(server.scheduler.kind).toBe(kind);
@@ -104,6 +115,14 @@ describe.each(SCHEDULERS)('prewarm on a running server, jobs on $name', ({ kind,
         })
       ).sessions.find((s) => s.id === roomId)?.status;
     await waitFor('the prewarm job', async () => ((await status()) === 'prewarmed' ? true : undefined));
+
+    // The session's room has the deployment's waiting room and spawn window, as the log records it.
+    const [opened] = await server.engine.store.readStream(`room-${roomId}`);
+    expect(opened?.data).toMatchObject({ prewarmed: true, queueCapacity: QUEUE, spawnWindowMs: SPAWN_WINDOW_MS });
+    expect((await server.engine.commands.load(roomId)).state.snapshot.context.settings).toMatchObject({
+      queueCapacity: QUEUE,
+      spawnWindowMs: SPAWN_WINDOW_MS,
+    });
 
     // Before the open job: read back from the workers, not from the plan.
     const warm = familyMedia(server, roomId);
