@@ -113,11 +113,17 @@ export const queueHasRoom = rule(
   (context) =>
     new DomainError(
       'ROOM_FULL',
-      `Room ${context.roomId} has no seat free for you and its waiting room is full (${context.waiting.tickets.size} listeners wait, its limit); try again in a few minutes.`,
+      context.doorsOpen
+        ? `Room ${context.roomId} has no seat free for you and its waiting room is full (${context.waiting.tickets.size} listeners wait, its limit); try again in a few minutes.`
+        : `Room ${context.roomId} has not opened its doors yet and its waiting room is full (${context.waiting.tickets.size} listeners wait, its limit); try again once the session has started.`,
     ),
 );
 
-/** A room opened at prewarm admits no listener until its doors open (the session's start). */
+/**
+ * A room opened at prewarm seats no listener until its doors open (the
+ * session's start): an early arrival waits in the waiting room, if the room
+ * has one, and is seated in turn when the doors open.
+ */
 export const doorsAreOpen = rule(
   (context) => context.doorsOpen,
   (context) =>

@@ -1,7 +1,7 @@
 import { DomainError } from './errors.ts';
 import type { RoomEvent } from './events.ts';
 import { overflowRoomId, type RoomContext } from './roomContext.ts';
-import { hasSeat, maySpawnOverflow, mediaHasSeat, queueHasRoom } from './roomRules.ts';
+import { doorsAreOpen, hasSeat, maySpawnOverflow, mediaHasSeat, queueHasRoom } from './roomRules.ts';
 import { roomiestOverflow } from './seats.ts';
 import { headOf, positionOf } from './waitingRoom.ts';
 
@@ -16,12 +16,14 @@ export type Seat =
  * while it has a seat, else in the open overflow room with the most free
  * seats, else in a newly spawned one; or, when there is no seat, the refusal
  * of the rule that leaves none. Every bound on a seat is asked here and only
- * here, so the waiting room starts exactly where seats end: media seats
- * (`mediaHasSeat`, a gated family's seats its media nodes hold) are one more
- * such bound, and a family with no media seat queues like a full one.
+ * here, so the waiting room starts exactly where seats end: closed doors (a
+ * prewarmed room before its session starts) and media seats (`mediaHasSeat`,
+ * a gated family's seats its media nodes hold) are such bounds too, so an
+ * early arrival, or a family with no media seat, queues like a full one.
  */
 export const seatFor = (context: RoomContext, at: string): Seat | DomainError => {
-  // Asked first: no seat is chosen, and no overflow room spawned, for a listener media cannot serve.
+  // Asked first: no seat is chosen, and no overflow room spawned, before the doors open or for a listener media cannot serve.
+  if (!doorsAreOpen.holds(context)) return doorsAreOpen.refusal(context);
   if (!mediaHasSeat.holds(context)) return mediaHasSeat.refusal(context);
   if (hasSeat.holds(context)) return { kind: 'main' };
   const roomiest = roomiestOverflow(context.seats);
@@ -64,7 +66,9 @@ export const seatEvents = (context: RoomContext, userId: string, seat: Seat, at:
  * waits, a newcomer waits behind them even if a seat is free (the queue is
  * admitted from in the same turn, see `admissionFromQueue`). Past the queue's
  * limit the join is refused; a room without a waiting room (limit 0) refuses
- * with the seat rule's own sentence, as before the waiting room.
+ * with the seat rule's own sentence, as before the waiting room (DOORS_CLOSED
+ * for an early arrival there). Before a prewarmed room's doors open, every
+ * listener queues: the OpenDoors turn seats them in order.
  */
 export const placeOrQueue = (context: RoomContext, userId: string, at: string): RoomEvent[] => {
   const { roomId, waiting } = context;

@@ -12,6 +12,7 @@ import { REDIS_URL } from '../scheduling/support.ts';
  * job, the room (doors closed) and the overflow rooms its audience needs exist
  * in the log, and their routers and the speaker's pipes exist on the workers.
  * The session's room gets the deployment's waiting room and spawn window.
+ * An early arrival waits in line until the doors open, and is seated then.
  * Then the doors open, and the warm rooms nobody sat in drain and close
  * SPILLWAY_WARM_DRAIN_MS later; a replay of the log gives the same read models.
  *
@@ -150,15 +151,13 @@ describe.each(SCHEDULERS)('prewarm on a running server, jobs on $name', ({ kind,
     const piped = familyMedia(server, roomId).pipes;
     expect(piped.filter((p) => p === 1)).toHaveLength(piped.length - 1); // all but the main router, which it produces on
 
-    // Nobody is admitted before the doors open.
-    const early = await api.request(
-      `mutation($id: ID!) { joinRoom(roomId: $id) { ... on Placement { room { id } } } }`,
-      {
-        token: await api.token('early-bird', 'listener'),
-        variables: { id: roomId },
-      },
+    // Nobody is seated before the doors open: an early arrival waits in line, and is seated when they open.
+    const early = await api.data<{ joinRoom: { __typename: string; position?: number } }>(
+      `mutation($id: ID!) { joinRoom(roomId: $id) { __typename ... on Queued { position } } }`,
+      { token: await api.token('early-bird', 'listener'), variables: { id: roomId } },
     );
-    expect(early.errors?.[0]?.extensions?.code).toBe('DOORS_CLOSED');
+    expect(early.joinRoom).toEqual({ __typename: 'Queued', position: 1 });
+    expect(Date.now()).toBeLessThan(startsAt.getTime());
 
     await waitFor('the doors to open', async () => ((await status()) === 'opened' ? true : undefined));
     await api.data(`mutation($id: ID!) { joinRoom(roomId: $id) { ... on Placement { room { id } } } }`, {
@@ -171,7 +170,8 @@ describe.each(SCHEDULERS)('prewarm on a running server, jobs on $name', ({ kind,
       const { room } = await api!.data<RoomView>(ROOM, { token: producer, variables: { id: roomId } });
       return room && !room.warm ? room : undefined;
     });
-    expect(cooled).toEqual({ warm: false, doorsOpen: true, listenerCount: 1, overflowRooms: [] });
+    expect(cooled).toEqual({ warm: false, doorsOpen: true, listenerCount: 2, overflowRooms: [] });
+    expect(await server.engine.commands.placementOf(roomId, 'early-bird')).toEqual({ roomId, role: 'listener' });
     const after = await waitFor('media to follow the plan', () => {
       const media = familyMedia(server, roomId);
       return media.routersOnWorkers === 1 ? media : undefined;
