@@ -2,7 +2,7 @@ import { DomainError } from './errors.ts';
 import type { RoomEvent } from './events.ts';
 import { overflowRoomId, type RoomContext } from './roomContext.ts';
 import { doorsAreOpen, hasSeat, maySpawnOverflow, mediaHasSeat, queueHasRoom } from './roomRules.ts';
-import { roomiestOverflow } from './seats.ts';
+import { firstOverflowWithSeat } from './seats.ts';
 import { headOf, positionOf } from './waitingRoom.ts';
 
 /** Where one more listener would sit. */
@@ -13,21 +13,31 @@ export type Seat =
 
 /**
  * Where the family would seat one more listener at `at`: in the main room
- * while it has a seat, else in the open overflow room with the most free
- * seats, else in a newly spawned one; or, when there is no seat, the refusal
+ * while it has a seat, else in the first open overflow room (in spawn order)
+ * with a free seat, else in a newly spawned one; or, when there is no seat, the refusal
  * of the rule that leaves none. Every bound on a seat is asked here and only
  * here, so the waiting room starts exactly where seats end: closed doors (a
  * prewarmed room before its session starts) and media seats (`mediaHasSeat`,
  * a gated family's seats its media nodes hold) are such bounds too, so an
  * early arrival, or a family with no media seat, queues like a full one.
+ *
+ * Overflow rooms fill in order in every family, not the roomiest first. In a
+ * prewarmed family the warm rooms fill main, overflow-1, overflow-2…, so an
+ * audience smaller than expected leaves the last ones empty and the drain
+ * closes them (roomiest-first spread a small crowd over every warm room, and
+ * none drained). The same holds for a family that spawned its rooms as the
+ * crowd came: after leaves, roomiest-first sent every newcomer to the room
+ * leavers had thinned most, so it never emptied and never drained; in order,
+ * newcomers refill the earliest rooms and the later ones empty and drain. A
+ * listener hears the same in any overflow room, so nothing is lost by it.
  */
 export const seatFor = (context: RoomContext, at: string): Seat | DomainError => {
   // Asked first: no seat is chosen, and no overflow room spawned, before the doors open or for a listener media cannot serve.
   if (!doorsAreOpen.holds(context)) return doorsAreOpen.refusal(context);
   if (!mediaHasSeat.holds(context)) return mediaHasSeat.refusal(context);
   if (hasSeat.holds(context)) return { kind: 'main' };
-  const roomiest = roomiestOverflow(context.seats);
-  if (roomiest) return { kind: 'overflow', overflowRoomId: roomiest[0] };
+  const next = firstOverflowWithSeat(context.seats);
+  if (next) return { kind: 'overflow', overflowRoomId: next[0] };
   const spawnedId = overflowRoomId(context.roomId, context.overflowSpawned + 1);
   return maySpawnOverflow.holds(context, spawnedId, at)
     ? { kind: 'spawn', overflowRoomId: spawnedId }

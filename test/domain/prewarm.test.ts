@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  execute,
   fromSnapshotData,
   mirrorToOverflowRooms,
   replay,
@@ -235,6 +236,18 @@ describe('EndWarmUp', () => {
     expect(state.snapshot.context.warm).toBe(false);
     expect(state.snapshot.context.seats.overflow.get('r.overflow-1')?.open).toBe(true);
     expect(state.snapshot.context.seats.overflow.get('r.overflow-2')?.open).toBe(false);
+  });
+
+  it('after half the audience expected, drains the warm rooms it never reached: rooms fill in order', () => {
+    // Rooms of 3 warmed for 12: the room and three overflow rooms. Six come.
+    const warm12 = [warmOpened(3), warmSpawned(1, 3), warmSpawned(2, 3), warmSpawned(3, 3), doorsOpened];
+    let state = replay(warm12);
+    for (const userId of ['a', 'b', 'c', 'd', 'e', 'f']) state = execute(state, join(userId)).state;
+    const seated = (id: string) => state.snapshot.context.seats.overflow.get(id)?.listeners;
+    expect(state.snapshot.context.seats.listeners).toBe(3);
+    expect(['r.overflow-1', 'r.overflow-2', 'r.overflow-3'].map(seated)).toEqual([3, 0, 0]);
+    const { events } = execute(state, end);
+    expect(events).toEqual([drained(2), drained(3), warmUpEnded]);
   });
 
   it('records nothing once the warm-up is over, and only a moderator ends it', () => {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { roomStreamId } from '../../src/domain/index.ts';
 import { startApi, type TestApi } from '../support/apiServer.ts';
+import { scheduleSession } from '../support/sessions.ts';
 
 /**
  * Listeners who join a prewarmed session's room before its doors open, on a
@@ -21,16 +22,6 @@ const LEAD_MS = 5000;
 const JOIN = `mutation($id: ID!) { joinRoom(roomId: $id) { __typename ... on Queued { position } ... on Placement { room { id } } } }`;
 const ROOM = `query($id: ID!) { room(id: $id) { doorsOpen queued speakers } }`;
 
-const waitFor = async <T>(what: string, check: () => Promise<T | undefined>, ms = 20_000): Promise<T> => {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`Timed out after ${ms} ms waiting for ${what}.`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-};
-
 describe('early arrivals at a prewarmed session', () => {
   let api: TestApi | undefined;
   afterEach(async () => {
@@ -47,30 +38,16 @@ describe('early arrivals at a prewarmed session', () => {
     const a = api;
     const producer = await a.token('producer', 'producer');
     const startsAt = new Date(Date.now() + LEAD_MS + 1500);
-    const { scheduleSession } = await a.data<{ scheduleSession: { id: string } }>(
-      `mutation($input: ScheduleSessionInput!) { scheduleSession(input: $input) { id } }`,
-      {
-        token: producer,
-        variables: {
-          input: {
-            title: 'Early birds',
-            startsAt: startsAt.toISOString(),
-            headlinerUserId: 'star',
-            expectedAudience: 5,
-            leadTimeMs: LEAD_MS,
-            capacity: CAPACITY,
-          },
-        },
-      },
-    );
-    const roomId = scheduleSession.id;
-    const status = async () =>
-      (
-        await a.data<{ sessions: Array<{ id: string; status: string }> }>(`{ sessions { id status } }`, {
-          token: producer,
-        })
-      ).sessions.find((s) => s.id === roomId)?.status;
-    await waitFor('the prewarm job', async () => ((await status()) === 'prewarmed' ? true : undefined));
+    const session = await scheduleSession(a, producer, {
+      title: 'Early birds',
+      startsAt,
+      headlinerUserId: 'star',
+      expectedAudience: 5,
+      leadTimeMs: LEAD_MS,
+      capacity: CAPACITY,
+    });
+    const { roomId } = session;
+    await session.reached('prewarmed');
 
     const join = async (userId: string) => {
       const reply = await a.request<{ joinRoom: { __typename: string; position?: number } }>(JOIN, {
@@ -115,7 +92,7 @@ describe('early arrivals at a prewarmed session', () => {
     });
     expect(Date.now(), 'the early joins were made before the doors opened').toBeLessThan(startsAt.getTime());
 
-    await waitFor('the doors to open', async () => ((await status()) === 'opened' ? true : undefined));
+    await session.reached('opened');
     const { commands } = a.server.engine;
     const seats = Object.fromEntries(
       await Promise.all(
@@ -124,8 +101,14 @@ describe('early arrivals at a prewarmed session', () => {
         ),
       ),
     );
-    expect(seats).toMatchObject({ a1: roomId, a2: roomId });
-    expect(Object.values(seats).filter((seat) => seat !== roomId)).toHaveLength(4);
+    expect(seats).toEqual({
+      a1: roomId,
+      a2: roomId,
+      star: `${roomId}.overflow-1`,
+      a4: `${roomId}.overflow-1`,
+      a5: `${roomId}.overflow-2`,
+      a6: `${roomId}.overflow-2`,
+    });
     const events = await a.server.engine.store.readStream(roomStreamId(roomId));
     expect(
       events.filter((e) => e.type === 'ListenerAdmittedFromQueue').map((e) => (e.data as { userId: string }).userId),

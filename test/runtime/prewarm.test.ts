@@ -4,7 +4,8 @@ import { createReadModels, type RunningServer } from '../../src/runtime/index.ts
 import { startApi, type TestApi } from '../support/apiServer.ts';
 import { makeTempDir } from '../support/tempDir.ts';
 import { startSpeaker, type RtpSender } from '../media/rtp.ts';
-import { REDIS_URL } from '../scheduling/support.ts';
+import { eventually, REDIS_URL } from '../scheduling/support.ts';
+import { scheduleSession } from '../support/sessions.ts';
 
 /**
  * A scheduled session's prewarm on a running server with real mediasoup
@@ -33,16 +34,6 @@ const SCHEDULERS = [
   { name: 'in-process timers', kind: 'in-process', env: { SPILLWAY_SCHEDULER: 'timers' } },
   { name: 'BullMQ on Redis (its own queue and namespace)', kind: 'bullmq', env: { REDIS_URL } },
 ] as const;
-
-const waitFor = async <T>(what: string, check: () => Promise<T | undefined> | T | undefined, ms = 20_000) => {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`Timed out after ${ms} ms waiting for ${what}.`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-};
 
 /** The family's routers as the workers hold them, by room, and the pipes into each non-primary router. */
 const familyMedia = (server: RunningServer, familyId: string) => {
@@ -92,30 +83,16 @@ describe.each(SCHEDULERS)('prewarm on a running server, jobs on $name', ({ kind,
     expect(server.scheduler.kind).toBe(kind);
     const producer = await api.token('producer', 'producer');
     const startsAt = new Date(Date.now() + LEAD_MS + 1000);
-    const { scheduleSession } = await api.data<{ scheduleSession: { id: string } }>(
-      `mutation($input: ScheduleSessionInput!) { scheduleSession(input: $input) { id } }`,
-      {
-        token: producer,
-        variables: {
-          input: {
-            title: 'Star night',
-            startsAt: startsAt.toISOString(),
-            headlinerUserId: 'star',
-            expectedAudience: EXPECTED,
-            leadTimeMs: LEAD_MS,
-            capacity: CAPACITY,
-          },
-        },
-      },
-    );
-    const roomId = scheduleSession.id;
-    const status = async () =>
-      (
-        await api!.data<{ sessions: Array<{ id: string; status: string }> }>(`{ sessions { id status } }`, {
-          token: producer,
-        })
-      ).sessions.find((s) => s.id === roomId)?.status;
-    await waitFor('the prewarm job', async () => ((await status()) === 'prewarmed' ? true : undefined));
+    const session = await scheduleSession(api, producer, {
+      title: 'Star night',
+      startsAt,
+      headlinerUserId: 'star',
+      expectedAudience: EXPECTED,
+      leadTimeMs: LEAD_MS,
+      capacity: CAPACITY,
+    });
+    const { roomId } = session;
+    await session.reached('prewarmed');
 
     // The session's room has the deployment's waiting room and spawn window, as the log records it.
     const [opened] = await server.engine.store.readStream(`room-${roomId}`);
@@ -159,20 +136,20 @@ describe.each(SCHEDULERS)('prewarm on a running server, jobs on $name', ({ kind,
     expect(early.joinRoom).toEqual({ __typename: 'Queued', position: 1 });
     expect(Date.now()).toBeLessThan(startsAt.getTime());
 
-    await waitFor('the doors to open', async () => ((await status()) === 'opened' ? true : undefined));
+    await session.reached('opened');
     await api.data(`mutation($id: ID!) { joinRoom(roomId: $id) { ... on Placement { room { id } } } }`, {
       token: await api.token('first', 'listener'),
       variables: { id: roomId },
     });
 
     // SPILLWAY_WARM_DRAIN_MS after the doors: the empty warm rooms drain, the room keeps the routers its listener needs.
-    const cooled = await waitFor('the warm-up to end', async () => {
+    const cooled = await eventually('the warm-up to end', async () => {
       const { room } = await api!.data<RoomView>(ROOM, { token: producer, variables: { id: roomId } });
       return room && !room.warm ? room : undefined;
     });
     expect(cooled).toEqual({ warm: false, doorsOpen: true, listenerCount: 2, overflowRooms: [] });
     expect(await server.engine.commands.placementOf(roomId, 'early-bird')).toEqual({ roomId, role: 'listener' });
-    const after = await waitFor('media to follow the plan', () => {
+    const after = await eventually('media to follow the plan', () => {
       const media = familyMedia(server, roomId);
       return media.routersOnWorkers === 1 ? media : undefined;
     });
