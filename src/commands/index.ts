@@ -22,3 +22,4 @@ export {
   type LocalCommands,
 } from './ownership.ts';
 export { FamilyUnavailableError, NotOwnerError, OwnerUnreachableError } from './ownershipErrors.ts';
+export { createSpawnWindowWakeUps, WAKE_UP_ACTOR, type SpawnWindowWakeUps } from './spawnWindowWakeUps.ts';

@@ -43,6 +43,11 @@ export interface RoomCommandOptions {
    * session's job, the CLI. Absent: the domain's defaults.
    */
   readonly roomDefaults?: RoomDefaults;
+  /**
+   * Told the family's state after each turn that decided on it (nothing of it
+   * may change it, nor throw): spawnWindowWakeUps.ts arms its timers from it.
+   */
+  readonly onTurn?: (familyId: string, state: RoomState) => void;
 }
 
 /** What a deployment sets for the rooms it opens (SPILLWAY_QUEUE_CAPACITY, SPILLWAY_SPAWN_WINDOW_MS). */
@@ -239,7 +244,9 @@ export const createRoomCommands = (store: EventStore, snapshots: SnapshotStore, 
       // Loading failed, the store refused, or the conflicts went on: everyone in the batch hears it.
       mailbox.room = undefined;
       for (const pending of batch) pending.reject(error);
+      return;
     }
+    if (mailbox.room) options.onTurn?.(mailbox.roomId, mailbox.room.state);
   };
 
   const drain = (mailbox: Mailbox): void => {

@@ -28,7 +28,7 @@ export {
 export { DomainError, type DomainErrorCode } from './errors.ts';
 export * from './events.ts';
 export { decide, familyRootOf, overflowRoomId } from './decide.ts';
-export { queuePositionOf, seatFor, type Seat } from './seating.ts';
+export { queuePositionOf, seatFor, spawnWindowReopensAt, type Seat } from './seating.ts';
 export { MAX_QUEUE_CAPACITY, MAX_SPAWN_WINDOW_MS, MIN_SPAWN_WINDOW_MS } from './validation.ts';
 export { SPAWN_WINDOW_MS } from './roomContext.ts';
 export { dequeue, emptyWaitingRoom, enqueue, headOf, positionOf, type WaitingRoom } from './waitingRoom.ts';

@@ -1,6 +1,6 @@
 import { DomainError } from './errors.ts';
 import type { RoomEvent } from './events.ts';
-import { overflowRoomId, type RoomContext } from './roomContext.ts';
+import { overflowRoomId, spawnsWithin, type RoomContext } from './roomContext.ts';
 import { doorsAreOpen, hasSeat, maySpawnOverflow, mediaHasSeat, queueHasRoom } from './roomRules.ts';
 import { firstOverflowWithSeat } from './seats.ts';
 import { headOf, positionOf } from './waitingRoom.ts';
@@ -105,6 +105,28 @@ export const admissionFromQueue = (context: RoomContext, at: string): RoomEvent[
     { type: 'ListenerAdmittedFromQueue', data: { roomId: context.roomId, userId } },
     ...seatEvents(context, userId, seat, at),
   ];
+};
+
+/**
+ * When the head of the queue, who waits only because the family spawned as
+ * many overflow rooms as it may within its spawn window, can be seated
+ * (epoch ms): the moment the spawn that holds the limit leaves the window.
+ * Undefined when nobody waits, or when something else keeps them waiting
+ * (closed doors, media seats, as many overflow rooms open as allowed): those
+ * end with a command of their own (OpenDoors, GrantMediaSeats, a leave),
+ * whose turn admits from the queue. Nothing in the log marks a window's end,
+ * so the command path asks this after each turn and sends AdmitFromQueue
+ * then (see spawnWindowWakeUps.ts).
+ */
+export const spawnWindowReopensAt = (context: RoomContext, at: string): number | undefined => {
+  if (headOf(context.waiting) === undefined) return undefined;
+  const spawns = [...spawnsWithin(context, Date.parse(at))].sort((a, b) => a - b);
+  // With k spawns in the window and a limit of n, the (k - n + 1)-th oldest must leave it.
+  const holding = spawns[spawns.length - context.settings.maxOverflowRooms];
+  if (holding === undefined) return undefined;
+  const reopensAt = holding + context.settings.spawnWindowMs;
+  const seat = seatFor(context, new Date(reopensAt).toISOString());
+  return !(seat instanceof DomainError) && seat.kind === 'spawn' ? reopensAt : undefined;
 };
 
 /** Where a listener waits in the family's queue (1 is next), if they do. */
