@@ -36,7 +36,11 @@ export const keepMediaSeats = async (
       familyId: plan.familyId,
       live: plan.state === 'live',
       listeners: plan.rooms.reduce((n, r) => n + (r.open ? r.listeners : 0), 0),
-      expectedAudience: plan.expectedAudience,
+      // A warm family holds seats for the audience it was warmed for from the prewarm on, before any headliner is announced.
+      expectedAudience: Math.max(
+        plan.expectedAudience,
+        plan.rooms.reduce((n, r) => n + (r.open ? r.warmFor : 0), 0),
+      ),
       nodes: [...new Set([...(main ? [main] : []), ...[...(rooms?.values() ?? [])].flat()])].filter(Boolean),
     };
   });
