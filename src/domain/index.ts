@@ -31,7 +31,15 @@ export { decide, familyRootOf, overflowRoomId } from './decide.ts';
 export { queuePositionOf, seatFor, spawnWindowReopensAt, type Seat } from './seating.ts';
 export { MAX_QUEUE_CAPACITY, MAX_SPAWN_WINDOW_MS, MIN_SPAWN_WINDOW_MS } from './validation.ts';
 export { SPAWN_WINDOW_MS } from './roomContext.ts';
-export { dequeue, emptyWaitingRoom, enqueue, headOf, positionOf, type WaitingRoom } from './waitingRoom.ts';
+export {
+  dequeue,
+  emptyWaitingRoom,
+  enqueue,
+  headOf,
+  positionOf,
+  waitingRoomOf,
+  type WaitingRoom,
+} from './waitingRoom.ts';
 export { roomIdRefusal } from './validation.ts';
 export { execute, TransitionRefusedError } from './execute.ts';
 export { mirrorToOverflowRooms, type MirroredEvent } from './overflowMirror.ts';

@@ -36,7 +36,8 @@ export const keepMediaSeats = async (
       familyId: plan.familyId,
       live: plan.state === 'live',
       listeners: plan.rooms.reduce((n, r) => n + (r.open ? r.listeners : 0), 0),
-      // A warm family holds seats for the audience it was warmed for from the prewarm on, before any headliner is announced.
+      // A prewarmed family's audience is known before its headliner is announced (at the doors):
+      // its warm rooms carry it, so the seats are held before the first listener comes.
       expectedAudience: Math.max(
         plan.expectedAudience,
         plan.rooms.reduce((n, r) => n + (r.open ? r.warmFor : 0), 0),
