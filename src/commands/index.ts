@@ -1,4 +1,10 @@
-export { createRoomCommands, type CommandResult, type RoomCommandOptions, type RoomCommands } from './roomCommands.ts';
+export {
+  createRoomCommands,
+  type CommandResult,
+  type RoomCommandOptions,
+  type RoomCommands,
+  type RoomDefaults,
+} from './roomCommands.ts';
 export {
   createSessionCommands,
   type LoadedSession,
@@ -16,3 +22,4 @@ export {
   type LocalCommands,
 } from './ownership.ts';
 export { FamilyUnavailableError, NotOwnerError, OwnerUnreachableError } from './ownershipErrors.ts';
+export { createSpawnWindowWakeUps, WAKE_UP_ACTOR, type SpawnWindowWakeUps } from './spawnWindowWakeUps.ts';

@@ -37,6 +37,23 @@ export interface RoomCommandOptions {
    * to them (MediaSeatsGranted): on when media runs on other hosts.
    */
   readonly gateJoinsOnMedia?: boolean;
+  /**
+   * The deployment's settings for rooms opened here (OpenRoom, PrewarmRoom)
+   * whose command does not name them, whoever sends it: the API, a
+   * session's job, the CLI. Absent: the domain's defaults.
+   */
+  readonly roomDefaults?: RoomDefaults;
+  /**
+   * Told the family's state after each turn that decided on it (nothing of it
+   * may change it, nor throw): spawnWindowWakeUps.ts arms its timers from it.
+   */
+  readonly onTurn?: (familyId: string, state: RoomState) => void;
+}
+
+/** What a deployment sets for the rooms it opens (SPILLWAY_QUEUE_CAPACITY, SPILLWAY_SPAWN_WINDOW_MS). */
+export interface RoomDefaults {
+  readonly queueCapacity?: number;
+  readonly spawnWindowMs?: number;
 }
 
 /** What a command did: its events, and where the log holds them. */
@@ -98,10 +115,23 @@ export const createRoomCommands = (store: EventStore, snapshots: SnapshotStore, 
     ...(options.held ? { limits: options.held } : {}),
   });
   let closing = false;
-  const gated = (command: RoomCommand): RoomCommand =>
-    options.gateJoinsOnMedia === true && command.type === 'OpenRoom'
-      ? { ...command, data: { ...command.data, mediaGated: true } }
-      : command;
+  const defaults = options.roomDefaults ?? {};
+  /** A command that opens a room, with what the deployment sets for rooms and the command leaves out. */
+  const withRoomDefaults = (command: RoomCommand): RoomCommand => {
+    if (command.type !== 'OpenRoom' && command.type !== 'PrewarmRoom') return command;
+    const { queueCapacity, spawnWindowMs } = command.data;
+    const data = {
+      ...command.data,
+      ...(queueCapacity === undefined && defaults.queueCapacity !== undefined
+        ? { queueCapacity: defaults.queueCapacity }
+        : {}),
+      ...(spawnWindowMs === undefined && defaults.spawnWindowMs !== undefined
+        ? { spawnWindowMs: defaults.spawnWindowMs }
+        : {}),
+      ...(options.gateJoinsOnMedia === true ? { mediaGated: true } : {}),
+    };
+    return { ...command, data } as RoomCommand;
+  };
 
   /**
    * Decides a batch against the room's state, evolving it as it goes. Refusals
@@ -214,7 +244,9 @@ export const createRoomCommands = (store: EventStore, snapshots: SnapshotStore, 
       // Loading failed, the store refused, or the conflicts went on: everyone in the batch hears it.
       mailbox.room = undefined;
       for (const pending of batch) pending.reject(error);
+      return;
     }
+    if (mailbox.room) options.onTurn?.(mailbox.roomId, mailbox.room.state);
   };
 
   const drain = (mailbox: Mailbox): void => {
@@ -253,7 +285,7 @@ export const createRoomCommands = (store: EventStore, snapshots: SnapshotStore, 
       if (refusal) return Promise.reject(refusal);
       const root = familyRootOf(roomId);
       // Commands for an overflow room go to its family's main room, which decides for the family.
-      const routed = gated(
+      const routed = withRoomDefaults(
         root === roomId ? command : ({ ...command, data: { ...command.data, roomId: root } } as RoomCommand),
       );
       return new Promise<CommandResult>((resolve, reject) => {

@@ -18,13 +18,14 @@ type RoomOptions = {
   readonly speakerCapacity?: number;
   readonly maxOverflowRooms?: number;
   readonly queueCapacity?: number;
+  /** How far back the spawn limit looks (default SPAWN_WINDOW_MS, ten minutes). */
+  readonly spawnWindowMs?: number;
 };
 
-/**
- * Opens a new room: the actor becomes its moderator and its first speaker.
- * `mediaGated`: its joins wait on media seats (set by the command path when media is on other hosts).
- */
-export type OpenRoom = Of<'OpenRoom', ForRoom<Partial<RoomOptions> & { readonly mediaGated?: boolean }>>;
+/** Set by the command path when media is on other hosts: the room's joins wait on media seats. */
+type MediaGate = { readonly mediaGated?: boolean };
+/** Opens a new room: the actor becomes its moderator and its first speaker. */
+export type OpenRoom = Of<'OpenRoom', ForRoom<Partial<RoomOptions> & MediaGate>>;
 /** The actor joins as a listener: in the main room if it has a seat, else in an overflow room. */
 export type JoinRoom = Of<'JoinRoom', ForRoom>;
 export type LeaveRoom = Of<'LeaveRoom', ForRoom>;
@@ -55,7 +56,14 @@ export type GrantMediaSeats = Of<'GrantMediaSeats', ForRoom<{ seats: number }>>;
  * open already, and spawns the overflow rooms the audience needs, each
  * marked prewarmed. Deciding it again spawns only what is missing.
  */
-export type PrewarmRoom = Of<'PrewarmRoom', ForRoom<{ title: string; capacity?: number; expectedAudience: number }>>;
+export type PrewarmRoom = Of<
+  'PrewarmRoom',
+  ForRoom<
+    Pick<RoomOptions, 'title' | 'capacity' | 'queueCapacity' | 'spawnWindowMs'> & {
+      expectedAudience: number;
+    } & MediaGate
+  >
+>;
 /** Opens a prewarmed room's doors: listeners may join. */
 export type OpenDoors = Of<'OpenDoors', ForRoom>;
 /** Ends the family's warm-up: drains the warm overflow rooms nobody sat in. */

@@ -1,12 +1,6 @@
-import {
-  DEFAULT_CAPACITY,
-  DEFAULT_MAX_OVERFLOW_ROOMS,
-  DEFAULT_QUEUE_CAPACITY,
-  DEFAULT_SPEAKER_CAPACITY,
-  type RoomCommand,
-} from './commands.ts';
+import type { RoomCommand } from './commands.ts';
 import { invalidCommand } from './errors.ts';
-import type { RoomEvent, RoomEventType, RoomSettings } from './events.ts';
+import type { RoomEvent, RoomEventType } from './events.ts';
 import { liveRegions, roomStatus, type RoomState } from './room.ts';
 import {
   arrivesOnce,
@@ -27,34 +21,8 @@ import {
 } from './roomRules.ts';
 import { decideEndWarmUp, decidePrewarm } from './prewarm.ts';
 import { placeOrQueue } from './seating.ts';
-import {
-  MAX_AUDIENCE,
-  MAX_MEDIA_SEATS,
-  MAX_CAPACITY,
-  MAX_QUEUE_CAPACITY,
-  requireActor,
-  requireId,
-  requireText,
-  requireTitle,
-  wholeNumber,
-} from './validation.ts';
-
-const orDefault = (name: string, value: unknown, fallback: number, min: number, max: number): number =>
-  value === undefined ? fallback : wholeNumber(name, value, min, max);
-
-const settingsFrom = (data: {
-  title?: string;
-  capacity?: number;
-  speakerCapacity?: number;
-  maxOverflowRooms?: number;
-  queueCapacity?: number;
-}): RoomSettings => ({
-  title: requireTitle('room', data.title),
-  capacity: orDefault('capacity', data.capacity, DEFAULT_CAPACITY, 1, MAX_CAPACITY),
-  speakerCapacity: orDefault('speakerCapacity', data.speakerCapacity, DEFAULT_SPEAKER_CAPACITY, 1, 1000),
-  maxOverflowRooms: orDefault('maxOverflowRooms', data.maxOverflowRooms, DEFAULT_MAX_OVERFLOW_ROOMS, 0, 10_000),
-  queueCapacity: orDefault('queueCapacity', data.queueCapacity, DEFAULT_QUEUE_CAPACITY, 0, MAX_QUEUE_CAPACITY),
-});
+import { orDefault, recordedSettings, settingsFrom } from './roomSettings.ts';
+import { MAX_AUDIENCE, MAX_MEDIA_SEATS, requireActor, requireId, requireText, wholeNumber } from './validation.ts';
 
 export { overflowRoomId } from './roomContext.ts';
 
@@ -126,7 +94,7 @@ const stageFrom = (state: RoomState, userId: string): string | null => {
  */
 export const decide = (state: RoomState, command: RoomCommand): RoomEvent[] => {
   // Opens the room or adds to it, whichever it finds: the lifecycle below would refuse one of the two.
-  if (command.type === 'PrewarmRoom') return decidePrewarm(state, command, settingsFrom);
+  if (command.type === 'PrewarmRoom') return decidePrewarm(state, command);
   const context = state.snapshot.context;
   const roomId = requireText('roomId', command.data.roomId);
   const actor = requireActor(command.metadata.actor);
@@ -146,7 +114,7 @@ export const decide = (state: RoomState, command: RoomCommand): RoomEvent[] => {
           type: 'RoomOpened',
           data: {
             roomId,
-            ...settingsFrom(command.data),
+            ...recordedSettings(settingsFrom(command.data)),
             by: actor,
             parentRoomId: null,
             at: command.metadata.at,

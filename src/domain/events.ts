@@ -17,6 +17,12 @@ export interface RoomSettings {
    * room); past it a join is refused. 0: no waiting room.
    */
   readonly queueCapacity: number;
+  /**
+   * How far back the spawn limit looks: at most `maxOverflowRooms` overflow
+   * rooms are spawned within any such window (SPAWN_WINDOW_MS unless the
+   * deployment set another).
+   */
+  readonly spawnWindowMs: number;
 }
 
 type Of<Type extends string, Data> = { readonly type: Type; readonly data: Data };
@@ -39,6 +45,7 @@ export interface Prewarmed {
  * but admits no listener yet.
  *
  * `queueCapacity` is absent in rooms opened before the waiting room: they have none (0).
+ * `spawnWindowMs` is recorded only when it is not SPAWN_WINDOW_MS (absent: ten minutes).
  *
  * `mediaGated`: its joins are admitted only within the seats its media nodes
  * reserved for it (media on other hosts); absent, the family is not gated.
@@ -46,8 +53,9 @@ export interface Prewarmed {
 export type RoomOpened = Of<
   'RoomOpened',
   InRoom<
-    Omit<RoomSettings, 'queueCapacity'> & {
+    Omit<RoomSettings, 'queueCapacity' | 'spawnWindowMs'> & {
       queueCapacity?: number;
+      spawnWindowMs?: number;
       by: string | null;
       parentRoomId: string | null;
       at: string;

@@ -13,7 +13,9 @@ export type {
   LowerHand,
   MarkHeadlinerArrived,
   MoveToAudience,
+  OpenDoors,
   OpenRoom,
+  PrewarmRoom,
   RaiseHand,
   RoomCommand,
 } from './commands.ts';
@@ -26,8 +28,9 @@ export {
 export { DomainError, type DomainErrorCode } from './errors.ts';
 export * from './events.ts';
 export { decide, familyRootOf, overflowRoomId } from './decide.ts';
-export { queuePositionOf, seatFor, type Seat } from './seating.ts';
-export { MAX_QUEUE_CAPACITY } from './validation.ts';
+export { queuePositionOf, seatFor, spawnWindowReopensAt, type Seat } from './seating.ts';
+export { MAX_QUEUE_CAPACITY, MAX_SPAWN_WINDOW_MS, MIN_SPAWN_WINDOW_MS } from './validation.ts';
+export { SPAWN_WINDOW_MS } from './roomContext.ts';
 export {
   dequeue,
   emptyWaitingRoom,

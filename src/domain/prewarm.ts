@@ -5,6 +5,7 @@ import { roomStatus, type RoomState } from './room.ts';
 import { openOverflowRooms, overflowRoomId, spawnsWithin } from './roomContext.ts';
 import { demand, isModerator, mainRoomOnly } from './roomRules.ts';
 import { overflowRoomsFor } from './session.ts';
+import { recordedSettings, settingsFrom } from './roomSettings.ts';
 import { MAX_AUDIENCE, requireActor, requireId, wholeNumber } from './validation.ts';
 
 /** Listeners the k-th room of a family (0: the main room) is expected to hold when `audience` arrives. */
@@ -21,11 +22,7 @@ const expectedIn = (k: number, audience: number, capacity: number): number =>
  * where `maySpawnOverflow` would refuse (the family's overflow limit, the
  * spawn window), asked here because each spawn changes what the next may do.
  */
-export const decidePrewarm = (
-  state: RoomState,
-  command: PrewarmRoom,
-  settingsOf: (data: PrewarmRoom['data']) => RoomSettings,
-): RoomEvent[] => {
+export const decidePrewarm = (state: RoomState, command: PrewarmRoom): RoomEvent[] => {
   const roomId = requireId('roomId', command.data.roomId);
   const actor = requireActor(command.metadata.actor);
   const { at } = command.metadata;
@@ -39,12 +36,13 @@ export const decidePrewarm = (
   let spawned = 0;
   let recent = 0;
   if (status === 'idle') {
-    settings = settingsOf(command.data);
+    settings = settingsFrom(command.data);
     events.push({
       type: 'RoomOpened',
       data: {
         roomId,
-        ...settings,
+        ...recordedSettings(settings),
+        ...(command.data.mediaGated === true ? { mediaGated: true as const } : {}),
         by: actor,
         parentRoomId: null,
         at,

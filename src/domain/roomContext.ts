@@ -3,6 +3,14 @@ import { emptyLedger, emptyRoster, type Roster, type SeatLedger } from './seats.
 import { emptyWaitingRoom, type WaitingRoom } from './waitingRoom.ts';
 
 /**
+ * How far back the spawn limit looks unless a room was opened with another
+ * window: a family spawns at most `maxOverflowRooms` overflow rooms in any
+ * such window, however many drain meanwhile (churn would otherwise spawn
+ * without end).
+ */
+export const SPAWN_WINDOW_MS = 10 * 60_000;
+
+/**
  * The room machine's context is small on purpose: settings, ids of the few
  * people with rights or a place on stage, and references to the seat ledger
  * and the roster, which `evolve` updates in place (see seats.ts) so a surge
@@ -22,7 +30,7 @@ export interface RoomContext {
   readonly warm: boolean;
   /** Overflow rooms spawned over the room's life (their ids count up from 1). */
   readonly overflowSpawned: number;
-  /** When the overflow rooms spawned within the last SPAWN_WINDOW_MS were (epoch ms, oldest first). */
+  /** When the overflow rooms spawned within the last spawn window were (epoch ms, in the order recorded). */
   readonly recentSpawns: readonly number[];
   /**
    * Listeners the family's media can serve (MediaSeatsGranted), or null when
@@ -38,7 +46,14 @@ export interface RoomContext {
 export const initialRoomContext = (): RoomContext => ({
   roomId: '',
   parentRoomId: null,
-  settings: { title: '', capacity: 0, speakerCapacity: 0, maxOverflowRooms: 0, queueCapacity: 0 },
+  settings: {
+    title: '',
+    capacity: 0,
+    speakerCapacity: 0,
+    maxOverflowRooms: 0,
+    queueCapacity: 0,
+    spawnWindowMs: SPAWN_WINDOW_MS,
+  },
   moderators: [],
   speakers: [],
   invited: [],
@@ -68,13 +83,6 @@ export const openOverflowRooms = (context: RoomContext): number => {
   return open;
 };
 
-/**
- * How far back the spawn limit looks: a family spawns at most
- * `maxOverflowRooms` overflow rooms in any such window, however many drain
- * meanwhile (churn would otherwise spawn without end).
- */
-export const SPAWN_WINDOW_MS = 10 * 60_000;
-
-/** The spawns that count at `at` (ms): those within the window before it. */
+/** The spawns that count at `at` (ms): those within the room's spawn window before it. */
 export const spawnsWithin = (context: RoomContext, at: number): readonly number[] =>
-  context.recentSpawns.filter((spawnedAt) => spawnedAt > at - SPAWN_WINDOW_MS);
+  context.recentSpawns.filter((spawnedAt) => spawnedAt > at - context.settings.spawnWindowMs);

@@ -1,6 +1,6 @@
 import { and, assign, setup, type SnapshotFrom } from 'xstate';
 import type { RoomEvent } from './events.ts';
-import { initialRoomContext, spawnsWithin, type RoomContext } from './roomContext.ts';
+import { initialRoomContext, SPAWN_WINDOW_MS, spawnsWithin, type RoomContext } from './roomContext.ts';
 import {
   hasSeat,
   headlinerAnnounced,
@@ -61,9 +61,10 @@ export const roomMachine = setup({
       const prewarmed = event.data.prewarmed === true;
       // A room opened before the waiting room has none.
       const queueCapacity = event.data.queueCapacity ?? 0;
+      const spawnWindowMs = event.data.spawnWindowMs ?? SPAWN_WINDOW_MS;
       return {
         roomId,
-        settings: { title, capacity, speakerCapacity, maxOverflowRooms, queueCapacity },
+        settings: { title, capacity, speakerCapacity, maxOverflowRooms, queueCapacity, spawnWindowMs },
         mediaSeats: mediaGated === true ? 0 : null,
         // Doors are the main room's: an overflow room only mirrors what its parent admitted.
         doorsOpen: !(prewarmed && parentRoomId === null),

@@ -1,6 +1,6 @@
 import { DomainError, notAModerator, roomEnded, roomNotFound } from './errors.ts';
 import type { RoomEvent, RoomEventType } from './events.ts';
-import { familyListeners, openOverflowRooms, SPAWN_WINDOW_MS, spawnsWithin, type RoomContext } from './roomContext.ts';
+import { familyListeners, openOverflowRooms, spawnsWithin, type RoomContext } from './roomContext.ts';
 import { overflowSeatFree } from './seats.ts';
 import { headOf, positionOf } from './waitingRoom.ts';
 
@@ -113,11 +113,17 @@ export const queueHasRoom = rule(
   (context) =>
     new DomainError(
       'ROOM_FULL',
-      `Room ${context.roomId} has no seat free for you and its waiting room is full (${context.waiting.tickets.size} listeners wait, its limit); try again in a few minutes.`,
+      context.doorsOpen
+        ? `Room ${context.roomId} has no seat free for you and its waiting room is full (${context.waiting.tickets.size} listeners wait, its limit); try again in a few minutes.`
+        : `Room ${context.roomId} has not opened its doors yet and its waiting room is full (${context.waiting.tickets.size} listeners wait, its limit); try again once the session has started.`,
     ),
 );
 
-/** A room opened at prewarm admits no listener until its doors open (the session's start). */
+/**
+ * A room opened at prewarm seats no listener until its doors open (the
+ * session's start): an early arrival waits in the waiting room, if the room
+ * has one, and is seated in turn when the doors open.
+ */
 export const doorsAreOpen = rule(
   (context) => context.doorsOpen,
   (context) =>
@@ -173,10 +179,16 @@ export const overflowHasSeat = rule(
 const spawnedRecently = (context: RoomContext, at: string | undefined): number =>
   at === undefined ? 0 : spawnsWithin(context, Date.parse(at)).length;
 
+/** A span of time as a sentence says it: "10 minutes", "1 minute", "90 seconds". */
+const spanOf = (ms: number): string => {
+  const [n, unit] = ms % 60_000 === 0 ? [ms / 60_000, 'minute'] : [ms / 1000, 'second'];
+  return `${n} ${unit}${n === 1 ? '' : 's'}`;
+};
+
 /**
  * A main room spawns overflow rooms up to its limit, each id once: at most
- * `maxOverflowRooms` open, and at most as many spawned within SPAWN_WINDOW_MS,
- * however many drained meanwhile.
+ * `maxOverflowRooms` open, and at most as many spawned within its spawn
+ * window (`settings.spawnWindowMs`), however many drained meanwhile.
  */
 export const maySpawnOverflow = rule(
   (context, overflowRoomId: string, at: string | undefined) =>
@@ -190,7 +202,7 @@ export const maySpawnOverflow = rule(
     return new DomainError(
       'ROOM_FULL',
       open < settings.maxOverflowRooms
-        ? `Room ${roomId} is full and has spawned ${spawnedRecently(context, at)} overflow rooms in the last ${SPAWN_WINDOW_MS / 60_000} minutes (the limit is ${settings.maxOverflowRooms}); try again in a few minutes.`
+        ? `Room ${roomId} is full and has spawned ${spawnedRecently(context, at)} overflow rooms in the last ${spanOf(settings.spawnWindowMs)} (the limit is ${settings.maxOverflowRooms}); try again in a few minutes.`
         : `Room ${roomId} and all of its ${open} overflow rooms are full (the limit is ${settings.maxOverflowRooms} overflow rooms); try again when someone leaves.`,
     );
   },

@@ -1,8 +1,8 @@
 import { DomainError } from './errors.ts';
 import type { RoomEvent } from './events.ts';
-import { overflowRoomId, type RoomContext } from './roomContext.ts';
-import { hasSeat, maySpawnOverflow, mediaHasSeat, queueHasRoom } from './roomRules.ts';
-import { roomiestOverflow } from './seats.ts';
+import { overflowRoomId, spawnsWithin, type RoomContext } from './roomContext.ts';
+import { doorsAreOpen, hasSeat, maySpawnOverflow, mediaHasSeat, queueHasRoom } from './roomRules.ts';
+import { firstOverflowWithSeat } from './seats.ts';
 import { headOf, positionOf } from './waitingRoom.ts';
 
 /** Where one more listener would sit. */
@@ -13,19 +13,31 @@ export type Seat =
 
 /**
  * Where the family would seat one more listener at `at`: in the main room
- * while it has a seat, else in the open overflow room with the most free
- * seats, else in a newly spawned one; or, when there is no seat, the refusal
+ * while it has a seat, else in the first open overflow room (in spawn order)
+ * with a free seat, else in a newly spawned one; or, when there is no seat, the refusal
  * of the rule that leaves none. Every bound on a seat is asked here and only
- * here, so the waiting room starts exactly where seats end: media seats
- * (`mediaHasSeat`, a gated family's seats its media nodes hold) are one more
- * such bound, and a family with no media seat queues like a full one.
+ * here, so the waiting room starts exactly where seats end: closed doors (a
+ * prewarmed room before its session starts) and media seats (`mediaHasSeat`,
+ * a gated family's seats its media nodes hold) are such bounds too, so an
+ * early arrival, or a family with no media seat, queues like a full one.
+ *
+ * Overflow rooms fill in order in every family, not the roomiest first. In a
+ * prewarmed family the warm rooms fill main, overflow-1, overflow-2…, so an
+ * audience smaller than expected leaves the last ones empty and the drain
+ * closes them (roomiest-first spread a small crowd over every warm room, and
+ * none drained). The same holds for a family that spawned its rooms as the
+ * crowd came: after leaves, roomiest-first sent every newcomer to the room
+ * leavers had thinned most, so it never emptied and never drained; in order,
+ * newcomers refill the earliest rooms and the later ones empty and drain. A
+ * listener hears the same in any overflow room, so nothing is lost by it.
  */
 export const seatFor = (context: RoomContext, at: string): Seat | DomainError => {
-  // Asked first: no seat is chosen, and no overflow room spawned, for a listener media cannot serve.
+  // Asked first: no seat is chosen, and no overflow room spawned, before the doors open or for a listener media cannot serve.
+  if (!doorsAreOpen.holds(context)) return doorsAreOpen.refusal(context);
   if (!mediaHasSeat.holds(context)) return mediaHasSeat.refusal(context);
   if (hasSeat.holds(context)) return { kind: 'main' };
-  const roomiest = roomiestOverflow(context.seats);
-  if (roomiest) return { kind: 'overflow', overflowRoomId: roomiest[0] };
+  const next = firstOverflowWithSeat(context.seats);
+  if (next) return { kind: 'overflow', overflowRoomId: next[0] };
   const spawnedId = overflowRoomId(context.roomId, context.overflowSpawned + 1);
   return maySpawnOverflow.holds(context, spawnedId, at)
     ? { kind: 'spawn', overflowRoomId: spawnedId }
@@ -64,7 +76,9 @@ export const seatEvents = (context: RoomContext, userId: string, seat: Seat, at:
  * waits, a newcomer waits behind them even if a seat is free (the queue is
  * admitted from in the same turn, see `admissionFromQueue`). Past the queue's
  * limit the join is refused; a room without a waiting room (limit 0) refuses
- * with the seat rule's own sentence, as before the waiting room.
+ * with the seat rule's own sentence, as before the waiting room (DOORS_CLOSED
+ * for an early arrival there). Before a prewarmed room's doors open, every
+ * listener queues: the OpenDoors turn seats them in order.
  */
 export const placeOrQueue = (context: RoomContext, userId: string, at: string): RoomEvent[] => {
   const { roomId, waiting } = context;
@@ -91,6 +105,28 @@ export const admissionFromQueue = (context: RoomContext, at: string): RoomEvent[
     { type: 'ListenerAdmittedFromQueue', data: { roomId: context.roomId, userId } },
     ...seatEvents(context, userId, seat, at),
   ];
+};
+
+/**
+ * When the head of the queue, who waits only because the family spawned as
+ * many overflow rooms as it may within its spawn window, can be seated
+ * (epoch ms): the moment the spawn that holds the limit leaves the window.
+ * Undefined when nobody waits, or when something else keeps them waiting
+ * (closed doors, media seats, as many overflow rooms open as allowed): those
+ * end with a command of their own (OpenDoors, GrantMediaSeats, a leave),
+ * whose turn admits from the queue. Nothing in the log marks a window's end,
+ * so the command path asks this after each turn and sends AdmitFromQueue
+ * then (see spawnWindowWakeUps.ts).
+ */
+export const spawnWindowReopensAt = (context: RoomContext, at: string): number | undefined => {
+  if (headOf(context.waiting) === undefined) return undefined;
+  const spawns = [...spawnsWithin(context, Date.parse(at))].sort((a, b) => a - b);
+  // With k spawns in the window and a limit of n, the (k - n + 1)-th oldest must leave it.
+  const holding = spawns[spawns.length - context.settings.maxOverflowRooms];
+  if (holding === undefined) return undefined;
+  const reopensAt = holding + context.settings.spawnWindowMs;
+  const seat = seatFor(context, new Date(reopensAt).toISOString());
+  return !(seat instanceof DomainError) && seat.kind === 'spawn' ? reopensAt : undefined;
 };
 
 /** Where a listener waits in the family's queue (1 is next), if they do. */

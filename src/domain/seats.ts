@@ -40,13 +40,11 @@ export const emptyRoster = (): Roster => ({ members: new Map(), hands: new Set()
 /** An overflow room takes listeners while it is open and below its capacity. */
 export const overflowSeatFree = (seats: OverflowSeats): boolean => seats.open && seats.listeners < seats.capacity;
 
-/** The open overflow room with the most free seats, or undefined when all are full or none is open. */
-export const roomiestOverflow = (ledger: SeatLedger): [string, OverflowSeats] | undefined => {
-  let best: [string, OverflowSeats] | undefined;
-  for (const entry of ledger.overflow) {
-    const seats = entry[1];
-    if (!overflowSeatFree(seats)) continue;
-    if (!best || seats.capacity - seats.listeners > best[1].capacity - best[1].listeners) best = entry;
-  }
-  return best;
+/**
+ * The first overflow room, in spawn order, that takes a listener: a family
+ * fills its overflow rooms one after another (see `seatFor` for why).
+ */
+export const firstOverflowWithSeat = (ledger: SeatLedger): [string, OverflowSeats] | undefined => {
+  for (const entry of ledger.overflow) if (overflowSeatFree(entry[1])) return entry;
+  return undefined;
 };

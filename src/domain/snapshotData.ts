@@ -1,3 +1,4 @@
+import { SPAWN_WINDOW_MS } from './roomContext.ts';
 import { roomMachine, type RoomContext } from './roomMachine.ts';
 import type { RoomState } from './room.ts';
 import type { Member, OverflowSeats } from './seats.ts';
@@ -10,7 +11,8 @@ export interface RoomSnapshotData {
   /**
    * `recentSpawns`, `mediaSeats`, `doorsOpen` and `warm` are absent in
    * snapshots made before they were kept, `settings.queueCapacity` in those
-   * made before the waiting room.
+   * made before the waiting room, `settings.spawnWindowMs` in those made
+   * before the window was a room's setting (it was SPAWN_WINDOW_MS).
    */
   readonly context: Omit<
     RoomContext,
@@ -20,7 +22,10 @@ export interface RoomSnapshotData {
     readonly mediaSeats?: number | null;
     readonly doorsOpen?: boolean;
     readonly warm?: boolean;
-    readonly settings: Omit<RoomContext['settings'], 'queueCapacity'> & { readonly queueCapacity?: number };
+    readonly settings: Omit<RoomContext['settings'], 'queueCapacity' | 'spawnWindowMs'> & {
+      readonly queueCapacity?: number;
+      readonly spawnWindowMs?: number;
+    };
   };
   readonly listeners: number;
   readonly overflow: Array<[string, OverflowSeats]>;
@@ -50,7 +55,11 @@ export const fromSnapshotData = (data: RoomSnapshotData): RoomState => {
   const seats = { listeners: data.listeners, overflow: new Map(data.overflow.map(([id, room]) => [id, { ...room }])) };
   const roster = { members: new Map(data.members.map(([id, m]) => [id, { ...m }])), hands: new Set(data.hands) };
   const waiting = waitingRoomOf(data.waiting ?? [], data.ticketsIssued ?? 0);
-  const settings = { ...data.context.settings, queueCapacity: data.context.settings.queueCapacity ?? 0 };
+  const settings = {
+    ...data.context.settings,
+    queueCapacity: data.context.settings.queueCapacity ?? 0,
+    spawnWindowMs: data.context.settings.spawnWindowMs ?? SPAWN_WINDOW_MS,
+  };
   const snapshot = roomMachine.resolveState({
     value: data.value as never,
     context: {

@@ -9,6 +9,9 @@ const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}
 export const MAX_CAPACITY = 1_000_000;
 /** The most listeners one family's waiting room may hold (each costs its owner memory while it waits). */
 export const MAX_QUEUE_CAPACITY = 1_000_000;
+/** A room's spawn window (see SPAWN_WINDOW_MS): from a second to a day. */
+export const MIN_SPAWN_WINDOW_MS = 1000;
+export const MAX_SPAWN_WINDOW_MS = 86_400_000;
 /** An expected audience, at most. */
 export const MAX_AUDIENCE = 100_000_000;
 /** Media seats a family may be granted at most (every node's capacity together). */

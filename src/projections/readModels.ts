@@ -160,6 +160,17 @@ export const createReadModels = (options: ReadModelsOptions) => {
       return found.slice(0, first);
     },
 
+    /** Live main rooms with someone in their waiting room, by id. */
+    *waitingFamilies(): Generator<string> {
+      let after = 'directory:';
+      for (;;) {
+        const page = runner.list<DirectoryEntry>('rooms', after, 'directory:\uffff', 500);
+        if (page.length === 0) return;
+        for (const { doc } of page) if (doc.state === 'live' && doc.queued > 0) yield doc.roomId;
+        after = page.at(-1)!.key;
+      }
+    },
+
     capacityPlan: (familyId: string): CapacityPlan | undefined => runner.read<CapacityPlan>('capacityPlan', familyId),
     capacityPlans: (): CapacityPlan[] =>
       runner.list<CapacityPlan>('capacityPlan', '', '\uffff', 100_000).map((r) => r.doc),

@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { DEFAULT_QUEUE_CAPACITY, MAX_QUEUE_CAPACITY } from '../domain/index.ts';
+import {
+  DEFAULT_QUEUE_CAPACITY,
+  MAX_QUEUE_CAPACITY,
+  MAX_SPAWN_WINDOW_MS,
+  MIN_SPAWN_WINDOW_MS,
+  SPAWN_WINDOW_MS,
+} from '../domain/index.ts';
 import { DEFAULT_QUEUE_NAME } from '../scheduling/index.ts';
 
 /** Where the log lives: the embedded SQLite file, a PostgreSQL schema, or an EventStoreDB/KurrentDB server. */
@@ -76,6 +82,12 @@ export interface SpillwayConfig {
    * with each session when it is scheduled.
    */
   readonly warmDrainMs: number;
+  /**
+   * How far back a family's spawn limit looks (SPILLWAY_SPAWN_WINDOW_MS,
+   * default 10 minutes): at most its maxOverflowRooms overflow rooms are
+   * spawned within any such window. Recorded with each room it opens.
+   */
+  readonly spawnWindowMs: number;
   /** Room families the command path keeps loaded: let go after `idleMs` without a command, `maxHeld` at most. */
   readonly heldRooms: { readonly idleMs: number; readonly maxHeld: number };
   /** mediasoup workers on this host, or none (SPILLWAY_MEDIA=off). */
@@ -209,6 +221,12 @@ export const loadConfig = (input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     maxHeld: wholeFrom('SPILLWAY_ROOMS_HELD', 10_000, 10, 10_000_000),
   };
   const warmDrainMs = wholeFrom('SPILLWAY_WARM_DRAIN_MS', 600_000, 0, 86_400_000);
+  const spawnWindowMs = wholeFrom(
+    'SPILLWAY_SPAWN_WINDOW_MS',
+    SPAWN_WINDOW_MS,
+    MIN_SPAWN_WINDOW_MS,
+    MAX_SPAWN_WINDOW_MS,
+  );
   const mediaSwitch = env.SPILLWAY_MEDIA ?? 'on';
   if (mediaSwitch !== 'on' && mediaSwitch !== 'off' && mediaSwitch !== 'cluster')
     problems.push(`SPILLWAY_MEDIA "${mediaSwitch}" must be on, off or cluster.`);
@@ -252,6 +270,7 @@ export const loadConfig = (input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     namespace,
     heldRooms,
     warmDrainMs,
+    spawnWindowMs,
     mediaCluster: mediaSwitch === 'cluster' ? { secret: mediaSecret! } : undefined,
     media:
       mediaSwitch !== 'on'

@@ -44,6 +44,8 @@ export const openEngine = (config: SpillwayConfig, options: EngineOptions = {}):
     held: config.heldRooms,
     // Media on other hosts: a family admits listeners only within the seats its media nodes hold for it.
     gateJoinsOnMedia: config.mediaCluster !== undefined,
+    // Every room this deployment opens, from the API or a session's job, gets its waiting room and spawn window.
+    roomDefaults: { queueCapacity: config.api.queueCapacity, spawnWindowMs: config.spawnWindowMs },
     ...options.commands,
     onAppended: (position) => readModels.runner.noteAppended(position),
   });

@@ -1,3 +1,4 @@
+import { createSpawnWindowWakeUps, type SpawnWindowWakeUps } from '../commands/index.ts';
 import { createApiServer, createRateLimiter, type FeedBus } from '../graphql/index.ts';
 import type { MediaPlane, MediaSignaling } from '../media/index.ts';
 import type { SessionScheduler, WarmHook } from '../scheduling/index.ts';
@@ -62,13 +63,16 @@ const start = async (config: SpillwayConfig, options: ServeOptions, startup: Sta
     heldRooms: () => engine.commands.held(),
     media: () => media,
   });
-  // Media is made once the engine exists; the engine's batches reach it from then on.
-  const late: { cluster?: MediaCluster } = {};
+  // Media and the queues' wake-ups are made once the engine exists; its batches and turns reach them from then on.
+  const late: { cluster?: MediaCluster; wakeUps?: SpawnWindowWakeUps } = {};
   const engine = startup.opened(
     openEngine(config, {
-      // With family ownership a conflict means another node wrote: the ownership asks the leases
-      // again (the fence) rather than the mailbox reloading and deciding as a node that lost the family.
-      ...(config.eventStore.kind === 'eventstoredb' && !config.redisUrl ? {} : { commands: { maxRetries: 1 } }),
+      commands: {
+        // With family ownership a conflict means another node wrote: the ownership asks the leases
+        // again (the fence) rather than the mailbox reloading and deciding as a node that lost the family.
+        ...(config.eventStore.kind === 'eventstoredb' && !config.redisUrl ? {} : { maxRetries: 1 }),
+        onTurn: (familyId, state) => late.wakeUps?.observe(familyId, state),
+      },
       onBatch: (events) => {
         metrics.onBatch(events);
         late.cluster?.onBatch(events);
@@ -86,6 +90,15 @@ const start = async (config: SpillwayConfig, options: ServeOptions, startup: Sta
   };
   // Every room command, from the API or a session's job, goes through the family's owner.
   const commands = cluster?.commands ?? engine.commands;
+  // A queue waiting on its spawn window is woken when the window passes, through the family's owner.
+  const wakeUps = startup.opened(
+    createSpawnWindowWakeUps({
+      send: (command) => commands.send(command),
+      onError: (error, familyId) => logger.warn({ err: error, familyId }, 'waking a waiting room'),
+    }),
+    (opened) => opened.close(),
+  );
+  late.wakeUps = wakeUps;
   const { cluster: mediaCluster, node: mediaNode } = await openMedia(
     config,
     {
@@ -103,6 +116,8 @@ const start = async (config: SpillwayConfig, options: ServeOptions, startup: Sta
   );
   await engine.readModels.waitFor(await engine.store.headPosition(), 600_000);
   await sessions.resync();
+  // Timers do not survive a restart: each waiting family's next turn arms its wake-up again.
+  wakeUps.wake(engine.readModels.waitingFamilies());
   const perSecond = options.mutationsPerSecond ?? 50;
   const operators = operatorRoutes(logger, metrics);
   const api = createApiServer({
@@ -142,6 +157,7 @@ const start = async (config: SpillwayConfig, options: ServeOptions, startup: Sta
   const { scheduler, reason: schedulerReason } = sessions;
   let stopping: Promise<void> | undefined;
   const stop = async (): Promise<void> => {
+    wakeUps.close();
     await mediaCluster?.stop();
     // The embedded node's leaving is recorded while the log is open.
     await mediaNode?.close();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  execute,
   fromSnapshotData,
   mirrorToOverflowRooms,
   replay,
@@ -98,10 +99,88 @@ describe('PrewarmRoom', () => {
 describe('the doors of a prewarmed room', () => {
   const warm = [warmOpened(3), warmSpawned(1, 3)];
 
-  it('keep every listener out until they open', () => {
+  const queued = (userId: string, position: number): RoomEvent => ({
+    type: 'ListenerQueued',
+    data: { roomId: 'r', userId, position },
+  });
+  const fromQueue = (userId: string): RoomEvent => ({
+    type: 'ListenerAdmittedFromQueue',
+    data: { roomId: 'r', userId },
+  });
+  const openDoors: RoomCommand = { type: 'OpenDoors', data: { roomId: 'r' }, metadata: as('producer') };
+  const early = [queued('ann', 1), queued('bob', 2), queued('cy', 3), queued('dee', 4)];
+
+  it('seat no listener until they open: an early arrival waits in the waiting room, in the order they came', () => {
     given(...warm)
       .when(join('ann'))
-      .thenThrows('DOORS_CLOSED', /has not opened its doors yet/);
+      .then([queued('ann', 1)]);
+    given(...warm, queued('ann', 1))
+      .when(join('bob'))
+      .then([queued('bob', 2)]);
+    // Asked again while waiting: the same place, nothing recorded; nor does a nudge seat anyone yet.
+    given(...warm, queued('ann', 1))
+      .when(join('ann'))
+      .then([]);
+    given(...warm, queued('ann', 1))
+      .when({ type: 'AdmitFromQueue', data: { roomId: 'r' }, metadata: as('spillway') })
+      .then([]);
+  });
+
+  it('when they open, seat the early arrivals in order: the room first, then the warm overflow rooms', () => {
+    const state = given(...warm, ...early)
+      .when(openDoors)
+      .then([
+        doorsOpened,
+        fromQueue('ann'),
+        admitted('ann'),
+        fromQueue('bob'),
+        admitted('bob'),
+        fromQueue('cy'),
+        admitted('cy'),
+        full(),
+        fromQueue('dee'),
+        redirected('dee', 1),
+      ]);
+    expect(state.snapshot.context.waiting.tickets.size).toBe(0);
+    expect(state.roster.members.get('dee')).toEqual({ roomId: 'r.overflow-1', role: 'listener' });
+  });
+
+  it('hold early arrivals within the waiting room’s limit, and without one refuse them with DOORS_CLOSED', () => {
+    const small = (queueCapacity: number): RoomEvent => {
+      const opened = warmOpened(3);
+      return { ...opened, data: { ...opened.data, queueCapacity } } as RoomEvent;
+    };
+    given(small(2), queued('ann', 1), queued('bob', 2))
+      .when(join('cy'))
+      .thenThrows('ROOM_FULL', /has not opened its doors yet and its waiting room is full \(2 listeners wait/);
+    given(small(0))
+      .when(join('ann'))
+      .thenThrows('DOORS_CLOSED', /has not opened its doors yet; join when the session starts/);
+  });
+
+  it('leave the stage as it was: the producer is on it, a speaker stepping down waits like everyone, the headliner goes up from the line', () => {
+    given(...warm)
+      .when(join('producer'))
+      .thenThrows('ALREADY_IN_ROOM');
+    // The producer stepping down from the stage before the doors open waits for a seat like everyone.
+    given(...warm, queued('ann', 1))
+      .when({ type: 'MoveToAudience', data: { roomId: 'r', userId: 'producer' }, metadata: as('producer') })
+      .then([
+        { type: 'SpeakerMovedToAudience', data: { roomId: 'r', userId: 'producer', by: 'producer' } },
+        queued('producer', 2),
+      ]);
+    const announced: RoomEvent = {
+      type: 'HeadlinerAnnounced',
+      data: { roomId: 'r', userId: 'star', expectedAudience: 8, by: 'producer' },
+    };
+    const state = given(...warm, queued('ann', 1), queued('star', 2), queued('bob', 3), announced)
+      .when({ type: 'MarkHeadlinerArrived', data: { roomId: 'r' }, metadata: as('producer') })
+      .then([
+        { type: 'ListenerLeftQueue', data: { roomId: 'r', userId: 'star' } },
+        { type: 'HeadlinerArrived', data: { roomId: 'r', userId: 'star', fromRoomId: null } },
+      ]);
+    expect(state.snapshot.context.speakers).toContain('star');
+    expect([...state.snapshot.context.waiting.tickets.keys()]).toEqual(['ann', 'bob']);
   });
 
   it('open once, by a moderator; then listeners join the room first', () => {
@@ -157,6 +236,18 @@ describe('EndWarmUp', () => {
     expect(state.snapshot.context.warm).toBe(false);
     expect(state.snapshot.context.seats.overflow.get('r.overflow-1')?.open).toBe(true);
     expect(state.snapshot.context.seats.overflow.get('r.overflow-2')?.open).toBe(false);
+  });
+
+  it('after half the audience expected, drains the warm rooms it never reached: rooms fill in order', () => {
+    // Rooms of 3 warmed for 12: the room and three overflow rooms. Six come.
+    const warm12 = [warmOpened(3), warmSpawned(1, 3), warmSpawned(2, 3), warmSpawned(3, 3), doorsOpened];
+    let state = replay(warm12);
+    for (const userId of ['a', 'b', 'c', 'd', 'e', 'f']) state = execute(state, join(userId)).state;
+    const seated = (id: string) => state.snapshot.context.seats.overflow.get(id)?.listeners;
+    expect(state.snapshot.context.seats.listeners).toBe(3);
+    expect(['r.overflow-1', 'r.overflow-2', 'r.overflow-3'].map(seated)).toEqual([3, 0, 0]);
+    const { events } = execute(state, end);
+    expect(events).toEqual([drained(2), drained(3), warmUpEnded]);
   });
 
   it('records nothing once the warm-up is over, and only a moderator ends it', () => {

@@ -124,7 +124,7 @@ describe('JoinRoom: placement', () => {
     expect(state.roster.members.get('d')).toEqual({ roomId: 'r.overflow-1', role: 'listener' });
   });
 
-  it('fills an open overflow room before spawning another, then the one with most free seats', () => {
+  it('fills an open overflow room before spawning another, then the first in spawn order with a seat, however roomy the later ones', () => {
     given(...spilling())
       .when({ type: 'JoinRoom', data: { roomId: 'r' }, metadata: as('e') })
       .then([redirected('e', 1)]);
@@ -132,7 +132,8 @@ describe('JoinRoom: placement', () => {
     given(...twoRooms)
       .when({ type: 'JoinRoom', data: { roomId: 'r' }, metadata: as('g') })
       .then([spawned(2), redirected('g', 2)]);
-    given(...twoRooms, spawned(2), redirected('g', 2), left('e', 'r.overflow-1'), left('f', 'r.overflow-1'))
+    // overflow-1 has one seat free, overflow-2 two: the newcomer refills overflow-1, so overflow-2 can empty and drain.
+    given(...twoRooms, spawned(2), redirected('g', 2), left('e', 'r.overflow-1'))
       .when({ type: 'JoinRoom', data: { roomId: 'r' }, metadata: as('h') })
       .then([redirected('h', 1)]);
   });

@@ -17,6 +17,7 @@ describe('room machine', () => {
       speakerCapacity: 2,
       maxOverflowRooms: 2,
       queueCapacity: 0,
+      spawnWindowMs: 600_000,
     });
   });
 

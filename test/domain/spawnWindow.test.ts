@@ -4,6 +4,7 @@ import {
   execute,
   fromSnapshotData,
   initialState,
+  spawnWindowReopensAt,
   toSnapshotData,
   type RoomCommand,
   type RoomSnapshotData,
@@ -89,5 +90,111 @@ describe('the spawn limit counts spawns over a window, not only the open overflo
     const { recentSpawns: _dropped, ...context } = data.context;
     const restored = fromSnapshotData({ ...data, context });
     expect(restored.snapshot.context.recentSpawns).toEqual([]);
+  });
+});
+
+describe('a room’s own spawn window', () => {
+  const opened = (spawnWindowMs?: number) =>
+    run(initialState(), [
+      command('OpenRoom', 'mod', 0, {
+        title: 'Churn',
+        capacity: 1,
+        maxOverflowRooms: 1,
+        queueCapacity: 0,
+        ...(spawnWindowMs === undefined ? {} : { spawnWindowMs }),
+      }),
+      command('JoinRoom', 'first', 0),
+      ...churn(1, 0),
+    ]).state;
+
+  it('limits spawns over the window it was opened with, and says so', () => {
+    const [refused] = run(opened(90_000), [command('JoinRoom', 'u2', 89_999)]).outcomes;
+    expect((refused as DomainError).message).toBe(
+      'Room r is full and has spawned 1 overflow rooms in the last 90 seconds (the limit is 1); try again in a few minutes.',
+    );
+    expect(run(opened(90_000), [command('JoinRoom', 'u2', 90_000)]).outcomes[0]).toEqual([
+      'OverflowRoomSpawned',
+      'ListenerRedirectedToOverflow',
+    ]);
+    // The default window still holds then.
+    expect(run(opened(), [command('JoinRoom', 'u2', 90_000)]).outcomes[0]).toBeInstanceOf(DomainError);
+  });
+
+  it('keeps it through a snapshot, and reads a snapshot made before it was a setting as ten minutes', () => {
+    const data = toSnapshotData(opened(90_000));
+    expect(
+      fromSnapshotData(JSON.parse(JSON.stringify(data)) as RoomSnapshotData).snapshot.context.settings,
+    ).toMatchObject({
+      spawnWindowMs: 90_000,
+    });
+    const { spawnWindowMs: _dropped, ...older } = data.context.settings;
+    const restored = fromSnapshotData({ ...data, context: { ...data.context, settings: older } });
+    expect(restored.snapshot.context.settings.spawnWindowMs).toBe(10 * minute);
+  });
+
+  it('refuses a window shorter than a second or longer than a day, writing nothing', () => {
+    for (const spawnWindowMs of [999, 86_400_001, 1.5]) {
+      const [refused] = run(initialState(), [
+        command('OpenRoom', 'mod', 0, { title: 'Churn', spawnWindowMs }),
+      ]).outcomes;
+      expect((refused as DomainError).code).toBe('INVALID_COMMAND');
+      expect((refused as DomainError).message).toMatch(/^spawnWindowMs must be a whole number from 1000 to 86400000/);
+    }
+  });
+});
+
+describe('when a queue waiting on the spawn window can be seated (spawnWindowReopensAt)', () => {
+  /** Room of 1 seat, one overflow room at most in a 10-minute window: spawned at 1 min, drained, then `u2` waits. */
+  const waitingOnWindow = (extra: object = {}) =>
+    run(initialState(), [
+      command('OpenRoom', 'mod', 0, { title: 'Churn', capacity: 1, maxOverflowRooms: 1, queueCapacity: 5, ...extra }),
+      command('JoinRoom', 'first', 0),
+      ...churn(1, minute),
+      command('JoinRoom', 'u2', 2 * minute),
+      command('JoinRoom', 'u3', 2 * minute),
+    ]);
+
+  it('is when the spawn holding the limit leaves the window; a nudge then seats the first in line, before it nothing', () => {
+    const { state, outcomes } = waitingOnWindow();
+    expect(outcomes.slice(-2)).toEqual([['ListenerQueued'], ['ListenerQueued']]);
+    const due = spawnWindowReopensAt(state.snapshot.context, at(2 * minute));
+    expect(due).toBe(T0 + 11 * minute);
+    const nudge = (ms: number) => command('AdmitFromQueue', 'spillway-waiting-room', ms);
+    expect(run(waitingOnWindow().state, [nudge(11 * minute - 1)]).outcomes).toEqual([[]]);
+    expect(run(waitingOnWindow().state, [nudge(11 * minute)]).outcomes).toEqual([
+      ['ListenerAdmittedFromQueue', 'OverflowRoomSpawned', 'ListenerRedirectedToOverflow'],
+    ]);
+  });
+
+  it('is nothing when nobody waits, or when something other than the window keeps them waiting', () => {
+    const empty = run(initialState(), [command('OpenRoom', 'mod', 0, { title: 'Quiet', queueCapacity: 5 })]).state;
+    expect(spawnWindowReopensAt(empty.snapshot.context, at(0))).toBeUndefined();
+    // The one overflow room allowed is open and full: a leave seats the next, not the clock.
+    const allOpen = run(initialState(), [
+      command('OpenRoom', 'mod', 0, { title: 'Full', capacity: 1, maxOverflowRooms: 1, queueCapacity: 5 }),
+      command('JoinRoom', 'first', 0),
+      command('JoinRoom', 'second', minute),
+      command('JoinRoom', 'third', minute),
+    ]);
+    expect(allOpen.outcomes.at(-1)).toEqual(['ListenerQueued']);
+    expect(spawnWindowReopensAt(allOpen.state.snapshot.context, at(minute))).toBeUndefined();
+    // Waiting on the window, then media becomes the bound too (its seats shrink to those taken): a grant seats the next.
+    const grant = (seats: number, ms: number) => command('GrantMediaSeats', 'spillway-media-cluster', ms, { seats });
+    const gated = run(initialState(), [
+      command('OpenRoom', 'mod', 0, {
+        title: 'Gated',
+        capacity: 1,
+        maxOverflowRooms: 1,
+        queueCapacity: 5,
+        mediaGated: true,
+      }),
+      grant(2, 0),
+      command('JoinRoom', 'first', 0),
+      ...churn(1, minute),
+      command('JoinRoom', 'u2', 2 * minute),
+    ]);
+    expect(spawnWindowReopensAt(gated.state.snapshot.context, at(2 * minute))).toBe(T0 + 11 * minute);
+    const shrunk = run(gated.state, [grant(1, 3 * minute)]).state;
+    expect(spawnWindowReopensAt(shrunk.snapshot.context, at(3 * minute))).toBeUndefined();
   });
 });

@@ -41,6 +41,14 @@ describe('prewarm and the scheduler', () => {
     );
   });
 
+  it('limits spawns over 10 minutes unless SPILLWAY_SPAWN_WINDOW_MS says otherwise, from a second to a day', () => {
+    expect(loadConfig({}, {}).spawnWindowMs).toBe(600_000);
+    expect(loadConfig({}, { SPILLWAY_SPAWN_WINDOW_MS: '2000' }).spawnWindowMs).toBe(2000);
+    expect(() => loadConfig({}, { SPILLWAY_SPAWN_WINDOW_MS: '0' })).toThrow(
+      'SPILLWAY_SPAWN_WINDOW_MS "0" must be a whole number from 1000 to 86400000.',
+    );
+  });
+
   it('runs sessions on timers when SPILLWAY_SCHEDULER=timers, and refuses that beside REDIS_URL', () => {
     expect(loadConfig({}, {}).scheduler).toBe('auto');
     expect(loadConfig({}, { SPILLWAY_SCHEDULER: 'timers' }).scheduler).toBe('timers');

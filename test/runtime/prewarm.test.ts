@@ -4,13 +4,16 @@ import { createReadModels, type RunningServer } from '../../src/runtime/index.ts
 import { startApi, type TestApi } from '../support/apiServer.ts';
 import { makeTempDir } from '../support/tempDir.ts';
 import { startSpeaker, type RtpSender } from '../media/rtp.ts';
-import { REDIS_URL } from '../scheduling/support.ts';
+import { eventually, REDIS_URL } from '../scheduling/support.ts';
+import { scheduleSession } from '../support/sessions.ts';
 
 /**
  * A scheduled session's prewarm on a running server with real mediasoup
  * workers, through each scheduler: after the prewarm job and before the open
  * job, the room (doors closed) and the overflow rooms its audience needs exist
  * in the log, and their routers and the speaker's pipes exist on the workers.
+ * The session's room gets the deployment's waiting room and spawn window.
+ * An early arrival waits in line until the doors open, and is seated then.
  * Then the doors open, and the warm rooms nobody sat in drain and close
  * SPILLWAY_WARM_DRAIN_MS later; a replay of the log gives the same read models.
  *
@@ -21,6 +24,9 @@ const CAPACITY = 500;
 const EXPECTED = 1200;
 const WARM_ROUTERS = { main: 2, overflow1: 2, overflow2: 1 };
 const DRAIN_MS = 1500;
+/** The deployment's waiting room and spawn window (SPILLWAY_QUEUE_CAPACITY, SPILLWAY_SPAWN_WINDOW_MS), not the domain's defaults. */
+const QUEUE = 3;
+const SPAWN_WINDOW_MS = 120_000;
 /** Long enough that a loaded machine finishes the prewarm well before the doors open. */
 const LEAD_MS = 10_000;
 
@@ -28,16 +34,6 @@ const SCHEDULERS = [
   { name: 'in-process timers', kind: 'in-process', env: { SPILLWAY_SCHEDULER: 'timers' } },
   { name: 'BullMQ on Redis (its own queue and namespace)', kind: 'bullmq', env: { REDIS_URL } },
 ] as const;
-
-const waitFor = async <T>(what: string, check: () => Promise<T | undefined> | T | undefined, ms = 20_000) => {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`Timed out after ${ms} ms waiting for ${what}.`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-};
 
 /** The family's routers as the workers hold them, by room, and the pipes into each non-primary router. */
 const familyMedia = (server: RunningServer, familyId: string) => {
@@ -74,36 +70,37 @@ describe.each(SCHEDULERS)('prewarm on a running server, jobs on $name', ({ kind,
     api = await startApi(
       `prewarm-${kind}`,
       {},
-      { SPILLWAY_MEDIA: 'on', SPILLWAY_MEDIA_WORKERS: '2', SPILLWAY_WARM_DRAIN_MS: String(DRAIN_MS), ...env },
+      {
+        SPILLWAY_MEDIA: 'on',
+        SPILLWAY_MEDIA_WORKERS: '2',
+        SPILLWAY_WARM_DRAIN_MS: String(DRAIN_MS),
+        SPILLWAY_QUEUE_CAPACITY: String(QUEUE),
+        SPILLWAY_SPAWN_WINDOW_MS: String(SPAWN_WINDOW_MS),
+        ...env,
+      },
     );
     const { server } = api;
     expect(server.scheduler.kind).toBe(kind);
     const producer = await api.token('producer', 'producer');
     const startsAt = new Date(Date.now() + LEAD_MS + 1000);
-    const { scheduleSession } = await api.data<{ scheduleSession: { id: string } }>(
-      `mutation($input: ScheduleSessionInput!) { scheduleSession(input: $input) { id } }`,
-      {
-        token: producer,
-        variables: {
-          input: {
-            title: 'Star night',
-            startsAt: startsAt.toISOString(),
-            headlinerUserId: 'star',
-            expectedAudience: EXPECTED,
-            leadTimeMs: LEAD_MS,
-            capacity: CAPACITY,
-          },
-        },
-      },
-    );
-    const roomId = scheduleSession.id;
-    const status = async () =>
-      (
-        await api!.data<{ sessions: Array<{ id: string; status: string }> }>(`{ sessions { id status } }`, {
-          token: producer,
-        })
-      ).sessions.find((s) => s.id === roomId)?.status;
-    await waitFor('the prewarm job', async () => ((await status()) === 'prewarmed' ? true : undefined));
+    const session = await scheduleSession(api, producer, {
+      title: 'Star night',
+      startsAt,
+      headlinerUserId: 'star',
+      expectedAudience: EXPECTED,
+      leadTimeMs: LEAD_MS,
+      capacity: CAPACITY,
+    });
+    const { roomId } = session;
+    await session.reached('prewarmed');
+
+    // The session's room has the deployment's waiting room and spawn window, as the log records it.
+    const [opened] = await server.engine.store.readStream(`room-${roomId}`);
+    expect(opened?.data).toMatchObject({ prewarmed: true, queueCapacity: QUEUE, spawnWindowMs: SPAWN_WINDOW_MS });
+    expect((await server.engine.commands.load(roomId)).state.snapshot.context.settings).toMatchObject({
+      queueCapacity: QUEUE,
+      spawnWindowMs: SPAWN_WINDOW_MS,
+    });
 
     // Before the open job: read back from the workers, not from the plan.
     const warm = familyMedia(server, roomId);
@@ -131,29 +128,28 @@ describe.each(SCHEDULERS)('prewarm on a running server, jobs on $name', ({ kind,
     const piped = familyMedia(server, roomId).pipes;
     expect(piped.filter((p) => p === 1)).toHaveLength(piped.length - 1); // all but the main router, which it produces on
 
-    // Nobody is admitted before the doors open.
-    const early = await api.request(
-      `mutation($id: ID!) { joinRoom(roomId: $id) { ... on Placement { room { id } } } }`,
-      {
-        token: await api.token('early-bird', 'listener'),
-        variables: { id: roomId },
-      },
+    // Nobody is seated before the doors open: an early arrival waits in line, and is seated when they open.
+    const early = await api.data<{ joinRoom: { __typename: string; position?: number } }>(
+      `mutation($id: ID!) { joinRoom(roomId: $id) { __typename ... on Queued { position } } }`,
+      { token: await api.token('early-bird', 'listener'), variables: { id: roomId } },
     );
-    expect(early.errors?.[0]?.extensions?.code).toBe('DOORS_CLOSED');
+    expect(early.joinRoom).toEqual({ __typename: 'Queued', position: 1 });
+    expect(Date.now()).toBeLessThan(startsAt.getTime());
 
-    await waitFor('the doors to open', async () => ((await status()) === 'opened' ? true : undefined));
+    await session.reached('opened');
     await api.data(`mutation($id: ID!) { joinRoom(roomId: $id) { ... on Placement { room { id } } } }`, {
       token: await api.token('first', 'listener'),
       variables: { id: roomId },
     });
 
     // SPILLWAY_WARM_DRAIN_MS after the doors: the empty warm rooms drain, the room keeps the routers its listener needs.
-    const cooled = await waitFor('the warm-up to end', async () => {
+    const cooled = await eventually('the warm-up to end', async () => {
       const { room } = await api!.data<RoomView>(ROOM, { token: producer, variables: { id: roomId } });
       return room && !room.warm ? room : undefined;
     });
-    expect(cooled).toEqual({ warm: false, doorsOpen: true, listenerCount: 1, overflowRooms: [] });
-    const after = await waitFor('media to follow the plan', () => {
+    expect(cooled).toEqual({ warm: false, doorsOpen: true, listenerCount: 2, overflowRooms: [] });
+    expect(await server.engine.commands.placementOf(roomId, 'early-bird')).toEqual({ roomId, role: 'listener' });
+    const after = await eventually('media to follow the plan', () => {
       const media = familyMedia(server, roomId);
       return media.routersOnWorkers === 1 ? media : undefined;
     });

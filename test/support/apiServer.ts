@@ -80,8 +80,10 @@ export const startApi = async (
   options: ServeOptions = {},
   /** More settings, e.g. SPILLWAY_MEDIA=cluster, or SPILLWAY_EVENTS_URL for a PostgreSQL log. */
   extraEnv: Record<string, string> = {},
+  /** A data folder of the caller's (a restart on the same log): used as it is, and left for the caller to remove. */
+  dataDir?: string,
 ): Promise<TestApi> => {
-  const dir = makeTempDir(label);
+  const dir = dataDir === undefined ? makeTempDir(label) : { path: dataDir, remove: () => undefined };
   const namespace = serverNamespace(label);
   const env = {
     SPILLWAY_JWT_SECRET: TEST_SECRET,

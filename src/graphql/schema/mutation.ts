@@ -141,7 +141,7 @@ builder.mutationFields((t) => {
       type: JoinOutcomeRef,
       nullable: true,
       description:
-        'Joins as a listener: in the main room if it has a seat, else in an overflow room; when the whole family is full, a place in its waiting room (Queued), first come first served. Asked again while waiting, it answers the same place.',
+        'Joins as a listener: in the main room if it has a seat, else in an overflow room; when the whole family is full, or before the doors of a scheduled session open, a place in its waiting room (Queued), first come first served. Asked again while waiting, it answers the same place.',
       args: { roomId: t.arg.id({ required: true, description: 'The room.' }) },
       resolve: async (_root, { roomId }, context): Promise<JoinOutcomeShape> => {
         const started = performance.now();
