@@ -35,7 +35,9 @@ export interface PrewarmPassResult extends LoadResult {
   readonly joins: number;
   /** Rooms of the family after the surge (main + overflow). */
   readonly rooms: number;
-  /** The family's media seats when its doors opened (cluster mode). */
+  /** Prewarmed, cluster mode: the family's media seats last seen while its doors were shut (polled every 20 ms). */
+  readonly seatsBeforeDoors: number | undefined;
+  /** Cluster mode: its media seats just after its doors opened (read within 20 ms; for a cold room, once opened). */
   readonly seatsAtDoors: number | undefined;
   readonly seats: SeatTimes;
   /** From the load's last answer until nobody waited in the queue. */
@@ -46,7 +48,11 @@ export interface PrewarmPassResult extends LoadResult {
 }
 
 /** The family's room: opened at the doors (cold), or a session's, prewarmed for `audience` and open by now. */
-const openFamily = async (server: RunningServer, audience: number, leadMs: number | undefined): Promise<string> => {
+const openFamily = async (
+  server: RunningServer,
+  audience: number,
+  leadMs: number | undefined,
+): Promise<{ roomId: string; seatsBeforeDoors: number | undefined }> => {
   const producer = await signToken(SECRET, 'producer', ['producer']);
   if (leadMs === undefined) {
     const roomId = `cold-${randomUUID().slice(0, 8)}`;
@@ -55,7 +61,7 @@ const openFamily = async (server: RunningServer, audience: number, leadMs: numbe
       data: { roomId, title: 'Headliner', capacity: CAPACITY },
       metadata: { actor: 'producer', at: new Date().toISOString() },
     });
-    return roomId;
+    return { roomId, seatsBeforeDoors: undefined };
   }
   const { scheduleSession } = await graphql<{ scheduleSession: { id: string } }>(
     server.url,
@@ -73,8 +79,18 @@ const openFamily = async (server: RunningServer, audience: number, leadMs: numbe
     },
   );
   const roomId = scheduleSession.id;
-  await until('the doors to open', () => server.engine.readModels.room(roomId)?.doorsOpen === true, leadMs + 60_000);
-  return roomId;
+  // The seats granted while the doors were still shut: what prewarm held for the crowd before it could arrive.
+  let seats: number | undefined;
+  await until(
+    'the doors to open',
+    () => {
+      if (server.engine.readModels.room(roomId)?.doorsOpen === true) return true;
+      seats = server.engine.readModels.capacityPlan(roomId)?.mediaSeats;
+      return false;
+    },
+    leadMs + 60_000,
+  );
+  return { roomId, seatsBeforeDoors: seats };
 };
 
 const startSpeaker = async (signaling: MediaSignaling, roomId: string, ssrc: number): Promise<RtpSender> => {
@@ -161,7 +177,11 @@ const pass = async (mode: MediaMode, joins: number, connections: number, prewarm
       });
     const signaling = server.signaling!;
     // Embedded: prewarmed 3.5 s ahead, as in the first recorded run; cluster: the node's routers take longer.
-    const roomId = await openFamily(server, joins, prewarm ? (mode === 'cluster' ? 10_000 : 3500) : undefined);
+    const { roomId, seatsBeforeDoors } = await openFamily(
+      server,
+      joins,
+      prewarm ? (mode === 'cluster' ? 10_000 : 3500) : undefined,
+    );
     const seatsAtDoors = server.engine.readModels.capacityPlan(roomId)?.mediaSeats;
     speaker = await retrying('the speaker', () => startSpeaker(signaling, roomId, 0x7777));
     const result = await load({
@@ -183,6 +203,7 @@ const pass = async (mode: MediaMode, joins: number, connections: number, prewarm
       ...result,
       joins,
       rooms: 1 + (server.engine.readModels.room(roomId)?.overflow.length ?? 0),
+      seatsBeforeDoors,
       seatsAtDoors,
       seats: seatTimes(result.requests ?? [], line),
       drainMs,
@@ -199,7 +220,9 @@ const ms = (n: number) => `${n.toFixed(1)}ms`;
 const line = (mode: MediaMode, name: string, r: PrewarmPassResult): string =>
   [
     `surge prewarm ${mode} ${name}: joins=${r.joins} failed=${r.failed} rooms=${r.rooms}`,
-    ...(mode === 'cluster' ? [`seats-at-doors=${r.seatsAtDoors ?? 'none'}`] : []),
+    ...(mode === 'cluster'
+      ? [`seats: before-doors=${r.seatsBeforeDoors ?? 'n/a'} at-doors=${r.seatsAtDoors ?? 'none'}`]
+      : []),
     `rate=${Math.round(r.perSecond)}/s join p50=${ms(r.p50)} p99=${ms(r.p99)}`,
     `placed=${r.seats.placed} queued=${r.seats.queued} unseated=${r.seats.unseated} refused=${r.seats.refused}`,
     `time-to-seat p50=${ms(quantile(r.seats.ms, 0.5))} p99=${ms(quantile(r.seats.ms, 0.99))}`,
