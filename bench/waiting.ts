@@ -3,7 +3,8 @@
 // no media): one room of capacity C (default 5,000) with no overflow rooms.
 // C joins are placed, then N more (default 10,000) are queued: joins/s,
 // p50/p99 and the server process's CPU per join of each phase, and the cost
-// of a queued join against a placed one. Then the C placed listeners leave as
+// of a queued join against a placed one (and, queueing in two halves, whether
+// that cost grows with the queue's length). Then the C placed listeners leave as
 // fast as they are answered, and each leave admits the head of the queue:
 // admissions/s, and whether admission order equals queue order (read back
 // from the family's stream). The load is autocannon in its own process
@@ -35,6 +36,25 @@ const phase = async (server: RunningServer, request: LoadRequest): Promise<Phase
   for (const r of result.requests ?? []) answers[r.typename] = (answers[r.typename] ?? 0) + 1;
   const loadMs = (1000 * request.joins) / result.perSecond;
   return { ...result, count: request.joins, loadMs, cpuUs: (used.user + used.system) / request.joins, answers };
+};
+
+/** Two loads as one phase: counts and CPU added up, rates over both loads' own runs. */
+const bothHalves = (a: Phase, b: Phase): Phase => {
+  const count = a.count + b.count;
+  const loadMs = a.loadMs + b.loadMs;
+  const answers: Record<string, number> = { ...a.answers };
+  for (const [k, n] of Object.entries(b.answers)) answers[k] = (answers[k] ?? 0) + n;
+  return {
+    ...a,
+    count,
+    loadMs,
+    perSecond: (1000 * count) / loadMs,
+    failed: a.failed + b.failed,
+    firstFailure: a.firstFailure ?? b.firstFailure,
+    requests: [...(a.requests ?? []), ...(b.requests ?? [])],
+    cpuUs: (a.cpuUs * a.count + b.cpuUs * b.count) / count,
+    answers,
+  };
 };
 
 const line = (name: string, what: string, p: Phase): string => {
@@ -93,11 +113,17 @@ export const run = async (args: string[]): Promise<void> => {
     await load({ ...base, roomId: warmRoom, joins: 2 * warmUp, users: `warm-up-${run}`, record: false });
     const placed = await phase(server, { ...base, joins: capacity, users: `placed-${run}` });
     report(line('placed', 'joins', placed));
-    const waiting = await phase(server, { ...base, joins: queued, users: `queued-${run}` });
+    // In two halves: what a queued join costs with a short queue and with a long one.
+    const front = await phase(server, { ...base, joins: Math.ceil(queued / 2), users: `queued-${run}-a` });
+    const back = await phase(server, { ...base, joins: Math.floor(queued / 2), users: `queued-${run}-b` });
+    const waiting = bothHalves(front, back);
     const queue = await readWaitingLine(server.engine.store, roomId);
     const disagreement = positionDisagreement(queue, waiting.requests ?? []);
     report(
       `${line('queued', 'joins', waiting)}; positions: ${disagreement ? `DISAGREE with the log: ${disagreement}` : `each as the log queued them (1..${queue.queued.length})`}`,
+    );
+    report(
+      `waiting queue length: a queued join cost ${Math.round(front.cpuUs)} µs of server CPU with 0→${front.count} waiting, ${Math.round(back.cpuUs)} µs with ${front.count}→${queued} waiting (${ratio(back.cpuUs, front.cpuUs)}; 1.0x: its cost does not grow with the queue)`,
     );
     report(
       `waiting ratio: a queued join costs ${ratio(waiting.cpuUs, placed.cpuUs)} a placed one in server CPU (${Math.round(waiting.cpuUs)} / ${Math.round(placed.cpuUs)} µs), p99 ${ratio(quantile(latencies(waiting.requests ?? []), 0.99), quantile(latencies(placed.requests ?? []), 0.99))} (queued ÷ placed)`,
