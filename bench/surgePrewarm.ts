@@ -236,7 +236,8 @@ export const runPrewarmPass = async (
   report: (line: string) => void,
   mode: MediaMode = 'cluster',
 ): Promise<void> => {
-  const lastRoom = `overflow-${Math.ceil(joins / CAPACITY) - 1}`;
+  const overflowRooms = Math.ceil(joins / CAPACITY) - 1;
+  const lastRoom = overflowRooms > 0 ? `overflow-${overflowRooms}` : 'main';
   report(
     `surge prewarm pass (${mode === 'cluster' ? 'media on a media-node process, 2 workers, SPILLWAY_MEDIA=cluster: joins admitted within media seats' : 'embedded media, SPILLWAY_MEDIA=on: a join never waits for media'}): the first ${joins} joins over HTTP (${connections} connections), rooms of ${CAPACITY}, the last listener in ${lastRoom}`,
   );
