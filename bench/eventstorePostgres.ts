@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { createPostgresEventStore } from '../src/eventstore/index.ts';
-import { payload, rate, type Appender } from './appendWorkload.ts';
+import { payload, type Appender } from './appendWorkload.ts';
 import { ratio, report } from './report.ts';
 
 const URL_ = process.env.SPILLWAY_BENCH_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
@@ -41,17 +41,56 @@ const admin = async <T>(body: (client: pg.Client) => Promise<T>): Promise<T> => 
   }
 };
 
-/** `writers` concurrent loops of single appends, each to its own streams: what the append lock costs. */
-const concurrentSingles = async (append: Appender, writers: number, each: number): Promise<number> => {
+/**
+ * `writers` concurrent loops of appends (`size` events each), each to its own
+ * streams: what the append lock costs, and what group commit gains, when
+ * several rooms append at once (API nodes' command turns).
+ */
+const concurrentAppends = async (
+  append: Appender,
+  writers: number,
+  each: number,
+  size: number,
+  round: number,
+): Promise<{ events: number; ms: number }> => {
   const started = performance.now();
   await Promise.all(
     Array.from({ length: writers }, async (_, w) => {
       for (let i = 0; i < each; i += 1) {
-        await append([{ type: 'ListenerAdmitted', data: payload(i) }], `room-c${w}-${i % 50}`);
+        const events = Array.from({ length: size }, (_, e) => ({
+          type: 'ListenerAdmitted',
+          data: payload(i * size + e),
+        }));
+        await append(events, `room-c${size}-r${round}-w${w}-${i % 50}`);
       }
     }),
   );
-  return rate(writers * each, started);
+  return { events: writers * each * size, ms: performance.now() - started };
+};
+
+/**
+ * Both sides' concurrent appends in alternating rounds (ours, Emmett's, ours,
+ * …), so that the machine's changing load falls on both alike: events/s each.
+ */
+const concurrentRounds = async (
+  sides: Record<'ours' | 'emmett', Appender>,
+  writers: number,
+  each: number,
+  size: number,
+) => {
+  const ROUNDS = 3;
+  const spent = { ours: { events: 0, ms: 0 }, emmett: { events: 0, ms: 0 } };
+  for (let round = 0; round < ROUNDS; round += 1) {
+    for (const side of ['ours', 'emmett'] as const) {
+      const r = await concurrentAppends(sides[side], writers, Math.ceil(each / ROUNDS), size, round);
+      spent[side].events += r.events;
+      spent[side].ms += r.ms;
+    }
+  }
+  return {
+    ours: spent.ours.events / (spent.ours.ms / 1000),
+    emmett: spent.emmett.events / (spent.emmett.ms / 1000),
+  };
 };
 
 type Store = { appendToStream(id: string, events: never[]): Promise<unknown>; close(): Promise<void> };
@@ -121,7 +160,9 @@ const interleaved = async (sides: Record<'ours' | 'emmett' | 'floor', Appender>,
 interface Load {
   singleAppends: number;
   batches: number;
+  /** Appends per concurrent writer: single events, and batches of 100. */
   concurrentEach: number;
+  concurrentBatches: number;
 }
 
 export const runPostgres = async (quick: boolean): Promise<void> => {
@@ -131,8 +172,8 @@ export const runPostgres = async (quick: boolean): Promise<void> => {
   const theirs = `emmett_bench_${suffix}`;
   await admin((c) => c.query(`CREATE SCHEMA "${theirs}"`));
   const load: Load = quick
-    ? { singleAppends: 200, batches: 20, concurrentEach: 20 }
-    : { singleAppends: 1500, batches: 150, concurrentEach: 150 };
+    ? { singleAppends: 200, batches: 20, concurrentEach: 21, concurrentBatches: 3 }
+    : { singleAppends: 1500, batches: 150, concurrentEach: 150, concurrentBatches: 15 };
   const oursStore = createPostgresEventStore(URL_, { schema: ours });
   // Emmett's tables are unqualified: point its connections' search_path at the bench schema.
   const emmettStore = peer.getPostgreSQLEventStore(
@@ -154,18 +195,21 @@ export const runPostgres = async (quick: boolean): Promise<void> => {
       { ours: appenderOf(oursStore), emmett: appenderOf(emmettStore), floor: floor.append },
       load,
     );
-    const concurrentOurs = await concurrentSingles(appenderOf(oursStore), WRITERS, load.concurrentEach);
-    const concurrentEmmett = await concurrentSingles(appenderOf(emmettStore), WRITERS, load.concurrentEach);
+    const sides = { ours: appenderOf(oursStore), emmett: appenderOf(emmettStore) };
+    const single32 = await concurrentRounds(sides, WRITERS, load.concurrentEach, 1);
+    const batch32 = await concurrentRounds(sides, WRITERS, load.concurrentBatches, 100);
     report(
       `pg ours   single-event appends: ${o.ours.single.toFixed(0)}/s (${load.singleAppends} appends, one at a time)`,
     );
     report(`pg ours   batches of 100:       ${o.ours.batched.toFixed(0)} events/s (${load.batches * 100} events)`);
     report(
-      `pg ours   ${WRITERS} concurrent writers: ${concurrentOurs.toFixed(0)} single appends/s (group commit under the append lock)`,
+      `pg ours   ${WRITERS} concurrent writers: ${single32.ours.toFixed(0)} single appends/s, ${batch32.ours.toFixed(0)} events/s in batches of 100 (group commit under the append lock)`,
     );
     report(`pg emmett single-event appends: ${o.emmett.single.toFixed(0)}/s (${load.singleAppends} appends)`);
     report(`pg emmett batches of 100:       ${o.emmett.batched.toFixed(0)} events/s (${load.batches * 100} events)`);
-    report(`pg emmett ${WRITERS} concurrent writers: ${concurrentEmmett.toFixed(0)} single appends/s`);
+    report(
+      `pg emmett ${WRITERS} concurrent writers: ${single32.emmett.toFixed(0)} single appends/s, ${batch32.emmett.toFixed(0)} events/s in batches of 100`,
+    );
     report(
       `pg floor  a plain INSERT committed alone: ${o.floor.single.toFixed(0)}/s one row, ${o.floor.batched.toFixed(0)} rows/s 100 at a time (no durable store passes it one append at a time)`,
     );
@@ -175,7 +219,8 @@ export const runPostgres = async (quick: boolean): Promise<void> => {
     );
     report(`ratio pg single ours/emmett: ${ratio(o.ours.single, o.emmett.single)}`);
     report(`ratio pg batch100 ours/emmett: ${ratio(o.ours.batched, o.emmett.batched)}`);
-    report(`ratio pg concurrent${WRITERS} ours/emmett: ${ratio(concurrentOurs, concurrentEmmett)}`);
+    report(`ratio pg concurrent${WRITERS} single ours/emmett: ${ratio(single32.ours, single32.emmett)}`);
+    report(`ratio pg concurrent${WRITERS} batch100 ours/emmett: ${ratio(batch32.ours, batch32.emmett)}`);
   } finally {
     await Promise.allSettled([oursStore.close(), emmettStore.close(), floor.close()]);
     await admin((c) => c.query(`DROP SCHEMA IF EXISTS "${ours}" CASCADE; DROP SCHEMA IF EXISTS "${theirs}" CASCADE`));

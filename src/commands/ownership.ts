@@ -38,7 +38,7 @@ export interface FamilyOwnershipOptions {
   readonly renewEveryMs?: number;
   /** How long one command may look for an owner before FamilyUnavailableError. Default 20 s. */
   readonly routeTimeoutMs?: number;
-  /** Command ids (with their answers) remembered per node for answering retries. Default 50,000. */
+  /** Command ids (with their answers) remembered per node for answering retries: the newest half of this many at least, this many at most. Default 50,000. */
   readonly rememberCommands?: number;
 }
 
@@ -69,7 +69,10 @@ export const createFamilyOwnership = (options: FamilyOwnershipOptions) => {
 
   const held = new Map<string, number>();
   const others = new Map<string, { holder: LeaseHolder; until: number }>();
-  const decided = new Map<string, Promise<CommandResult>>();
+  // Two generations: the newest ids, and the ones before them. Dropping the older half at once is
+  // O(1) a command; evicting a Map's oldest key one at a time walks past every slot deleted before it.
+  let decided = new Map<string, Promise<CommandResult>>();
+  let decidedBefore = new Map<string, Promise<CommandResult>>();
   const epochs = new Map<string, bigint>();
   const takenAt = new Map<string, number>();
   const recordedBefore = new Map<string, Promise<Map<string, RecordedEvent[]>>>();
@@ -101,10 +104,15 @@ export const createFamilyOwnership = (options: FamilyOwnershipOptions) => {
 
   const remember = (commandId: string, answer: Promise<CommandResult>): void => {
     decided.set(commandId, answer);
-    if (decided.size > rememberCommands) decided.delete(decided.keys().next().value!);
+    if (decided.size >= Math.ceil(rememberCommands / 2)) {
+      decidedBefore = decided;
+      decided = new Map();
+    }
     // A command that did not get decided (conflict, store away) may be decided when sent again.
     answer.catch((error: unknown) => {
-      if (!(error instanceof DomainError)) decided.delete(commandId);
+      if (error instanceof DomainError) return;
+      decided.delete(commandId);
+      decidedBefore.delete(commandId);
     });
   };
 
@@ -146,7 +154,7 @@ export const createFamilyOwnership = (options: FamilyOwnershipOptions) => {
 
   const decideHere = (family: string, command: RoomCommand, retry: boolean): Promise<CommandResult> => {
     const commandId = command.metadata.commandId!;
-    const known = decided.get(commandId);
+    const known = decided.get(commandId) ?? decidedBefore.get(commandId);
     if (known) return known;
     const answer = (async () => (retry ? await findInLog(family, commandId) : undefined) ?? local.send(command))();
     remember(commandId, answer);

@@ -28,7 +28,15 @@ export * from './events.ts';
 export { decide, familyRootOf, overflowRoomId } from './decide.ts';
 export { queuePositionOf, seatFor, type Seat } from './seating.ts';
 export { MAX_QUEUE_CAPACITY } from './validation.ts';
-export { dequeue, emptyWaitingRoom, enqueue, headOf, positionOf, type WaitingRoom } from './waitingRoom.ts';
+export {
+  dequeue,
+  emptyWaitingRoom,
+  enqueue,
+  headOf,
+  positionOf,
+  waitingRoomOf,
+  type WaitingRoom,
+} from './waitingRoom.ts';
 export { roomIdRefusal } from './validation.ts';
 export { execute, TransitionRefusedError } from './execute.ts';
 export { mirrorToOverflowRooms, type MirroredEvent } from './overflowMirror.ts';

@@ -2,7 +2,7 @@ import { DomainError, notAModerator, roomEnded, roomNotFound } from './errors.ts
 import type { RoomEvent, RoomEventType } from './events.ts';
 import { familyListeners, openOverflowRooms, SPAWN_WINDOW_MS, spawnsWithin, type RoomContext } from './roomContext.ts';
 import { overflowSeatFree } from './seats.ts';
-import { positionOf } from './waitingRoom.ts';
+import { headOf, positionOf } from './waitingRoom.ts';
 
 /**
  * A room rule: one condition over the room's state, and the sentence that
@@ -97,7 +97,7 @@ export const isQueued = rule(
 
 /** First come, first served: only the head of the queue is admitted from it. */
 export const firstInQueue = rule(
-  (context, userId: string) => context.waiting.tickets.keys().next().value === userId,
+  (context, userId: string) => headOf(context.waiting) === userId,
   (context, userId) =>
     new DomainError(
       'NOT_FIRST_IN_QUEUE',

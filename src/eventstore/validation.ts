@@ -86,12 +86,21 @@ export const assertPosition = (position: unknown): bigint => {
 };
 
 /**
+ * Metadata objects already serialised in one append, by identity: a command's
+ * events (and their overflow rooms' mirrors) share one metadata object, so it
+ * is stringified and measured once per append instead of once per event. Only
+ * for the length of one call: the caller may change an object afterwards.
+ */
+type MetadataCache = Map<object, { readonly json: string; readonly bytes: number }>;
+
+/**
  * Checks a whole batch before anything is written, so a bad event rejects the
  * batch and writes nothing.
  */
 export const serialiseBatch = (
   events: readonly EventToAppend[],
   maxEventBytes: number = DEFAULT_MAX_EVENT_BYTES,
+  metadataSeen: MetadataCache = new Map(),
 ): SerialisedEvent[] => {
   if (!isArray(events) || events.length === 0) {
     throw new InvalidEventError(undefined, 'An append needs a non-empty array of events.');
@@ -107,11 +116,18 @@ export const serialiseBatch = (
       throw new InvalidEventError(index, `its eventId must be a UUID, not ${show(event.eventId)}.`);
     }
     const data = toJson(event.data, index, 'data');
-    const metadata = toJson(event.metadata ?? {}, index, 'metadata');
-    if (metadata[0] !== '{') {
-      throw new InvalidEventError(index, 'its metadata must be a JSON object.');
+    const given = event.metadata ?? {};
+    let seen = metadataSeen.get(given);
+    if (seen === undefined) {
+      const json = toJson(given, index, 'metadata');
+      if (json[0] !== '{') {
+        throw new InvalidEventError(index, 'its metadata must be a JSON object.');
+      }
+      seen = { json, bytes: Buffer.byteLength(json) };
+      metadataSeen.set(given, seen);
     }
-    const bytes = Buffer.byteLength(data) + Buffer.byteLength(metadata);
+    const metadata = seen.json;
+    const bytes = Buffer.byteLength(data) + seen.bytes;
     if (bytes > maxEventBytes) {
       throw new InvalidEventError(
         index,
@@ -134,12 +150,13 @@ export const checkWrites = (writes: readonly StreamWrite[], maxEventBytes: numbe
   if (!isArray(writes) || writes.length === 0) {
     throw new InvalidEventError(undefined, 'appendToStreams needs a non-empty array of stream writes.');
   }
+  const metadataSeen: MetadataCache = new Map();
   return writes.map((w) => {
     assertStreamId(w.streamId);
     return {
       streamId: w.streamId,
       expected: assertExpectedRevision(w.expectedRevision ?? 'any'),
-      batch: serialiseBatch(w.events, maxEventBytes),
+      batch: serialiseBatch(w.events, maxEventBytes, metadataSeen),
     };
   });
 };

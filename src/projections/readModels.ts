@@ -17,7 +17,7 @@ import { roomAsOf, type Moment } from './roomAsOf.ts';
 import { createRoomFeed } from './roomFeed.ts';
 import { querySchedule } from './readModels/schedule.ts';
 import { queryMediaCluster } from './readModels/mediaCluster.ts';
-import { queueStanding, type QueueStanding } from './readModels/waitingRoom.ts';
+import { createQueueLines, queueStanding, type QueueStanding } from './readModels/waitingRoom.ts';
 import { familyRootOf } from '../domain/index.ts';
 import { createProjectionRunner, DEFAULT_BATCH_SIZE, type RebuildProgress } from './runner.ts';
 
@@ -89,12 +89,21 @@ export const createReadModels = (options: ReadModelsOptions) => {
           })
         : undefined,
     onBatch: (events) => {
+      // The lines first: a watcher told of a change reads its position from them.
+      lines.apply(events);
       feed.onBatch(events);
       tellQueueWatchers(events);
       options.onBatch?.(events);
     },
   });
   readDetail = (roomId) => runner.read<RoomDetail>('rooms', detailKey(roomId));
+  const waitingReads = {
+    read: <Doc>(projection: string, key: string) => runner.read<Doc>(projection, key),
+    list: <Doc>(projection: string, after: string, before: string, limit: number) =>
+      runner.list<Doc>(projection, after, before, limit),
+    generation: (projection: string) => documents.active(projection)?.generation,
+  };
+  const lines = createQueueLines(waitingReads);
 
   return {
     runner,
@@ -117,7 +126,7 @@ export const createReadModels = (options: ReadModelsOptions) => {
 
     /** Where a listener stands with a family's waiting room: waiting (at which position), admitted (where), or neither. */
     queueStanding: (roomId: string, userId: string): QueueStanding =>
-      queueStanding(runner, familyRootOf(roomId), userId),
+      queueStanding(waitingReads, lines, familyRootOf(roomId), userId),
 
     /** Calls `changed` after every committed batch that changed the family's queue; returns a stop. */
     watchQueue(roomId: string, changed: () => void): () => void {

@@ -36,7 +36,12 @@ export const keepMediaSeats = async (
       familyId: plan.familyId,
       live: plan.state === 'live',
       listeners: plan.rooms.reduce((n, r) => n + (r.open ? r.listeners : 0), 0),
-      expectedAudience: plan.expectedAudience,
+      // A prewarmed family's audience is known before its headliner is announced (at the doors):
+      // its warm rooms carry it, so the seats are held before the first listener comes.
+      expectedAudience: Math.max(
+        plan.expectedAudience,
+        plan.rooms.reduce((n, r) => n + (r.open ? r.warmFor : 0), 0),
+      ),
       nodes: [...new Set([...(main ? [main] : []), ...[...(rooms?.values() ?? [])].flat()])].filter(Boolean),
     };
   });

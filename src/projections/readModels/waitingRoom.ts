@@ -1,11 +1,19 @@
 import type { RecordedEvent } from '../../eventstore/index.ts';
-import type { RoomEvent } from '../../domain/index.ts';
+import {
+  dequeue,
+  enqueue,
+  familyRootOf,
+  positionOf,
+  waitingRoomOf,
+  type RoomEvent,
+  type WaitingRoom,
+} from '../../domain/index.ts';
 import type { DocumentProjection } from '../types.ts';
 
 /**
- * Who waits in each family's queue, as documents a position can be counted
- * from: a `line:` document per waiting ticket (keys in ticket order, so a
- * listener's position is how many line documents sort at or before theirs),
+ * Who waits in each family's queue, as documents: a `line:` document per
+ * waiting ticket (keys in ticket order, from which `createQueueLines` loads a
+ * family's line, in which a position is a rank),
  * and a `ticket:` document per listener who queued, saying whether they wait
  * still, were seated (and where) or left. Tickets count up per family in the
  * order the family's stream queued them, as in the domain.
@@ -110,21 +118,93 @@ export type QueueStanding =
 
 export interface WaitingRoomReads {
   read<Doc>(projection: string, key: string): Doc | undefined;
-  count(projection: string, after: string, before: string): number;
+  list<Doc>(projection: string, after: string, before: string, limit: number): Array<{ key: string; doc: Doc }>;
+  /** The generation of a projection that serves reads now. */
+  generation(projection: string): bigint | undefined;
 }
 
-/** A listener's standing: their position counted from the line documents (one indexed range count). */
-export const queueStanding = (reads: WaitingRoomReads, familyId: string, userId: string): QueueStanding => {
+/**
+ * The lines of the families' waiting rooms, in memory: a listener's position
+ * is a rank in a Fenwick tree over tickets (the domain's own WaitingRoom), so
+ * a standing costs O(log n) however long the line, where counting the line's
+ * documents in SQLite walked the range (O(n) for every queued answer and for
+ * every subscriber after every change). A family's line is loaded from the
+ * documents the first time it is asked for, then follows every committed
+ * batch (`apply`, told in log order right after the documents committed);
+ * dropped when the family ends, or all at once when a rebuilt generation of
+ * the read model is swapped in.
+ */
+export const createQueueLines = (reads: WaitingRoomReads) => {
+  const lines = new Map<string, WaitingRoom>();
+  let generation: bigint | undefined;
+
+  const load = (familyId: string): WaitingRoom => {
+    const family = reads.read<FamilyQueue>('waitingRoom', familyQueueKey(familyId));
+    const start = `line:${familyId}:`;
+    const tickets: Array<[string, number]> = [];
+    for (let after = start; ;) {
+      const page = reads.list<{ userId: string }>('waitingRoom', after, `${start}\uffff`, 5000);
+      for (const { key, doc } of page) tickets.push([doc.userId, Number(key.slice(start.length))]);
+      if (page.length < 5000) break;
+      after = page.at(-1)!.key;
+    }
+    return waitingRoomOf(tickets, family?.issued ?? 0);
+  };
+
+  return {
+    /** The family's line as the documents hold it now. */
+    of(familyId: string): WaitingRoom {
+      const now = reads.generation('waitingRoom');
+      if (now !== generation) {
+        lines.clear();
+        generation = now;
+      }
+      let line = lines.get(familyId);
+      if (!line) lines.set(familyId, (line = load(familyId)));
+      return line;
+    },
+    /** A committed batch: the lines loaded so far follow it, as the projection did. */
+    apply(events: readonly RecordedEvent[]): void {
+      if (lines.size === 0) return;
+      for (const event of events) {
+        if (!HANDLED_BY_LINES.has(event.type)) continue;
+        const data = event.data as { roomId: string; userId?: string };
+        const line = lines.get(familyRootOf(data.roomId));
+        if (!line) continue;
+        if (event.type === 'ListenerQueued') enqueue(line, data.userId!);
+        else if (event.type === 'RoomEnded') lines.delete(data.roomId);
+        else dequeue(line, data.userId!);
+      }
+    },
+    /** Families whose line is held. */
+    held: (): number => lines.size,
+  };
+};
+
+const HANDLED_BY_LINES: ReadonlySet<string> = new Set([
+  'ListenerQueued',
+  'ListenerAdmittedFromQueue',
+  'ListenerLeftQueue',
+  'RoomEnded',
+]);
+
+export type QueueLines = ReturnType<typeof createQueueLines>;
+
+/** A listener's standing: their position a rank in the family's line (O(log n)). */
+export const queueStanding = (
+  reads: WaitingRoomReads,
+  lines: QueueLines,
+  familyId: string,
+  userId: string,
+): QueueStanding => {
   const family = reads.read<FamilyQueue>('waitingRoom', familyQueueKey(familyId));
   const own = reads.read<TicketDoc>('waitingRoom', ticketKey(familyId, userId));
   if (!family || family.ended || !own) return { status: 'none' };
   if (own.status === 'admitted')
     return own.placedIn ? { status: 'admitted', placedIn: own.placedIn } : { status: 'none' };
   if (own.status !== 'waiting') return { status: 'none' };
-  const start = `line:${familyId}:`;
-  return {
-    status: 'waiting',
-    position: reads.count('waitingRoom', start, lineKey(familyId, own.ticket + 1)),
-    waiting: reads.count('waitingRoom', start, `${start}\uffff`),
-  };
+  const line = lines.of(familyId);
+  const position = positionOf(line, userId);
+  if (position === undefined) return { status: 'none' };
+  return { status: 'waiting', position, waiting: line.tickets.size };
 };

@@ -109,6 +109,22 @@ describe('media capacity and membership on the control plane', () => {
     expect(await a.head()).toBe(head);
   });
 
+  it('holds seats for a prewarmed family’s expected audience before its doors open', async () => {
+    const a = await api();
+    await node(a, 'big', 1000);
+    expect(await joined(a)).toBe(true);
+    const roomId = 'warm-family';
+    await a.server.engine.commands.send({
+      type: 'PrewarmRoom',
+      data: { roomId, title: 'Warm', capacity: 100, expectedAudience: 600 },
+      metadata: { actor: 'producer', at: new Date().toISOString() },
+    });
+    // Not a router's worth (250, what a family without listeners is given) but the 600 it was warmed for.
+    expect(await eventually(async () => (await heldOn(a, 'big'))[roomId] === 600)).toBe(true);
+    expect(await eventually(() => grantOf(a, roomId) === 600)).toBe(true);
+    expect(a.server.engine.readModels.room(roomId)?.doorsOpen).toBe(false);
+  });
+
   it('admits exactly the media’s seats out of a crowd joining at once over HTTP, overflow rooms included', async () => {
     const a = await api();
     await node(a, 'small', 5);
