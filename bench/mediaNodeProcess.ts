@@ -29,6 +29,8 @@ export const startMediaNodeProcess = async (
   const child = spawn(
     process.execPath,
     [
+      // As bin/spillway.js's own line runs it (`node bin/spillway.js` skips that line).
+      '--max-semi-space-size=64',
       BIN,
       'media-node',
       '--api',
