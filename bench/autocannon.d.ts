@@ -5,6 +5,10 @@ declare module 'autocannon' {
     headers?: Record<string, string>;
     body?: string;
   }
+  interface RequestContext {
+    i?: number;
+    sentAt?: number;
+  }
   interface Options {
     url: string;
     connections?: number;
@@ -12,8 +16,9 @@ declare module 'autocannon' {
     duration?: number;
     requests?: {
       method?: string;
-      setupRequest?: (request: RawRequest) => RawRequest;
-      onResponse?: (status: number, body: string) => void;
+      /** `context` is the connection's, reset before each request is set up. */
+      setupRequest?: (request: RawRequest, context: RequestContext) => RawRequest;
+      onResponse?: (status: number, body: string, context: RequestContext) => void;
     }[];
   }
   interface Result {

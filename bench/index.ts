@@ -7,6 +7,7 @@ const benches: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   api: () => import('./api.ts'),
   memory: () => import('./memory.ts'),
   cluster: () => import('./cluster.ts'),
+  waiting: () => import('./waiting.ts'),
 };
 
 const [name, ...args] = process.argv.slice(2).filter((a) => a !== '--');

@@ -1,9 +1,12 @@
-// npm run bench -- surge [--listeners N] [--clients N] [--quick] [--prewarm-joins N] [--prewarm-connections N] [--prewarm-only]
+// npm run bench -- surge [--listeners N] [--clients N] [--quick] [--prewarm-joins N] [--prewarm-connections N]
+//   [--prewarm-media cluster|embedded|both] [--prewarm-only]
 // 100,000 distinct listeners join one headliner room (cap 5,000) through the
 // command path on the SQLite file store, in-process: once through the mailbox
 // (group commit), once with batching off. Prints a line each and the ratio.
 // Then the prewarm pass (surgePrewarm.ts): the first 20,000 joins over HTTP
-// with media, without and with prewarm, and the ratios.
+// with media, without and with prewarm, and the ratios: with media on a
+// media-node process (cluster, where joins wait for media seats), then with
+// embedded media (where they never do); `--prewarm-media` picks one.
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createRoomCommands } from '../src/commands/index.ts';
@@ -103,16 +106,26 @@ export const run = async (args: string[]): Promise<void> => {
       'prewarm-joins': { type: 'string' },
       'prewarm-connections': { type: 'string' },
       'prewarm-only': { type: 'boolean' },
+      'prewarm-media': { type: 'string' },
     },
   });
   const prewarmJoins = Number(values['prewarm-joins'] ?? (values.quick ? 6000 : 20_000));
   const prewarmConnections = Number(values['prewarm-connections'] ?? 256);
+  const media = values['prewarm-media'] ?? 'both';
+  if (media !== 'cluster' && media !== 'embedded' && media !== 'both') {
+    process.stderr.write(`--prewarm-media "${media}" must be cluster, embedded or both.\n`);
+    process.exit(2);
+  }
+  const prewarmPasses = async () => {
+    for (const mode of ['cluster', 'embedded'] as const)
+      if (media === 'both' || media === mode) await runPrewarmPass(prewarmJoins, prewarmConnections, report, mode);
+  };
   const listeners = Number(values.listeners ?? (values.quick ? 10_000 : 100_000));
   const clients = Number(values.clients ?? 1000);
   const capacity = Number(values.capacity ?? 5000);
   if (values['prewarm-only']) {
     report(`surge bench on ${env()}`);
-    return runPrewarmPass(prewarmJoins, prewarmConnections, report);
+    return prewarmPasses();
   }
   report(
     `surge bench on ${env()}: ${listeners} listeners, ${clients} concurrent clients, cap ${capacity}, SQLite synchronous=FULL`,
@@ -122,5 +135,5 @@ export const run = async (args: string[]): Promise<void> => {
   const unbatched = await surge(listeners, clients, capacity, false);
   report(line('unbatched', unbatched));
   report(`surge ratio: ${(batched.rate / unbatched.rate).toFixed(1)}`);
-  await runPrewarmPass(prewarmJoins, prewarmConnections, report);
+  await prewarmPasses();
 };
