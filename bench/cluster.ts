@@ -1,4 +1,4 @@
-// npm run bench -- cluster [--quick] [--joins N]
+// npm run bench -- cluster [--quick] [--joins N] [--repeat N]
 // A surge for one room family through 1, 2 and 3 `spillway serve` processes on
 // one PostgreSQL log (a fresh schema each), joins spread evenly over the
 // nodes: joins/s, p50/p99, conflicts surfaced, and joins per CPU-second of
@@ -40,6 +40,9 @@ interface Run {
   codes: string;
   overCap: number;
   perCpuSecond: number;
+  /** CPU seconds of the nodes and the load generator, and wall seconds, during the surge. */
+  cpu: number;
+  seconds: number;
 }
 
 const countCodes = (codes: string[]): string => {
@@ -103,6 +106,8 @@ const surgeThrough = async (count: number, joins: number, toOwnerOnly = false): 
       codes: countCodes(replies.flatMap((r) => (r.error ? [r.error] : []))),
       overCap,
       perCpuSecond: ok / cpu,
+      cpu,
+      seconds,
     };
   } finally {
     await Promise.all(nodes.map((n) => n.stop()));
@@ -114,29 +119,62 @@ const surgeThrough = async (count: number, joins: number, toOwnerOnly = false): 
 };
 
 export const run = async (args: string[]): Promise<void> => {
-  const { values } = parseArgs({ args, options: { quick: { type: 'boolean' }, joins: { type: 'string' } } });
+  const { values } = parseArgs({
+    args,
+    options: { quick: { type: 'boolean' }, joins: { type: 'string' }, repeat: { type: 'string' } },
+  });
   const joins = Number(values.joins ?? (values.quick ? 3000 : 20_000));
   report(
     `cluster bench on ${env()}; PostgreSQL log on 127.0.0.1; ${joins} joins, 128 clients, spread evenly over the nodes`,
   );
   report('CPU counts the API nodes and this load generator, not the PostgreSQL server (shared with other work)');
-  const runs: Run[] = [];
-  for (const count of [1, 2, 3]) {
-    const r = await surgeThrough(count, joins);
-    runs.push(r);
-    report(
-      `${count} node${count > 1 ? 's' : ' '}: ${r.rate.toFixed(0)} joins/s, p50 ${r.p50.toFixed(0)} ms, p99 ${r.p99.toFixed(0)} ms, ` +
-        `conflicts surfaced ${r.conflicts}, other errors ${r.errors - r.conflicts}${r.codes ? ` (${r.codes})` : ''}, over cap ${r.overCap}, ${r.perCpuSecond.toFixed(0)} joins/CPU-s`,
-    );
+  // One run of each moves by ±15 % from one minute to the next here (the same 1-node surge measured 981
+  // and 1127 joins/CPU-s ten minutes apart), so the set is run `repeat` times in turns and compared on sums.
+  const repeat = Number(values.repeat ?? (values.quick ? 1 : 3));
+  const configs = [
+    { name: '1 node ', count: 1, toOwner: false },
+    { name: '2 nodes', count: 2, toOwner: false },
+    { name: '3 nodes', count: 3, toOwner: false },
+    // The same two nodes, every join sent to the owner: the second node only follows the log,
+    // so what this loses against one node is the second node's read models, not forwarding.
+    { name: '2 nodes, every join to the owner (nothing forwarded)', count: 2, toOwner: true },
+  ] as const;
+  const runs = configs.map(() => [] as Run[]);
+  for (let round = 1; round <= repeat; round += 1) {
+    for (const [i, config] of configs.entries()) {
+      const r = await surgeThrough(config.count, joins, config.toOwner);
+      runs[i]!.push(r);
+      report(
+        `${config.name}${repeat > 1 ? ` (round ${round})` : ''}: ${r.rate.toFixed(0)} joins/s, p50 ${r.p50.toFixed(0)} ms, p99 ${r.p99.toFixed(0)} ms, ` +
+          `conflicts surfaced ${r.conflicts}, other errors ${r.errors - r.conflicts}${r.codes ? ` (${r.codes})` : ''}, over cap ${r.overCap}, ${r.perCpuSecond.toFixed(0)} joins/CPU-s`,
+      );
+    }
   }
-  // The same two nodes, every join sent to the owner: the second node only follows the log,
-  // so what this loses against one node is the second node's read models, not forwarding.
-  const direct = await surgeThrough(2, joins, true);
-  report(
-    `2 nodes, every join to the owner (nothing forwarded): ${direct.rate.toFixed(0)} joins/s, p99 ${direct.p99.toFixed(0)} ms, ` +
-      `conflicts surfaced ${direct.conflicts}, ${direct.perCpuSecond.toFixed(0)} joins/CPU-s`,
-  );
-  const [one, two, three] = runs as [Run, Run, Run];
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const summed = runs.map((rs) => {
+    const ok = rs.reduce((n, r) => n + r.joins, 0);
+    return {
+      rate: ok / rs.reduce((n, r) => n + r.seconds, 0),
+      perCpuSecond: ok / rs.reduce((n, r) => n + r.cpu, 0),
+      p99: median(rs.map((r) => r.p99)),
+      conflicts: rs.reduce((n, r) => n + r.conflicts, 0),
+      overCap: rs.reduce((n, r) => n + r.overCap, 0),
+    };
+  });
+  const [one, two, three, direct] = summed as [
+    (typeof summed)[0],
+    (typeof summed)[0],
+    (typeof summed)[0],
+    (typeof summed)[0],
+  ];
+  if (repeat > 1) {
+    for (const [i, config] of configs.entries()) {
+      const t = summed[i]!;
+      report(
+        `${config.name}, ${repeat} rounds: ${t.rate.toFixed(0)} joins/s, median p99 ${t.p99.toFixed(0)} ms, conflicts surfaced ${t.conflicts}, over cap ${t.overCap}, ${t.perCpuSecond.toFixed(0)} joins/CPU-s`,
+      );
+    }
+  }
   report(
     `ratio joins/CPU-s 2 nodes spread vs 2 nodes to the owner: ${(two.perCpuSecond / direct.perCpuSecond).toFixed(2)}x (the cost of forwarding itself)`,
   );
