@@ -110,7 +110,9 @@ export const run = async (args: string[]): Promise<void> => {
     },
   });
   const prewarmJoins = Number(values['prewarm-joins'] ?? (values.quick ? 6000 : 20_000));
-  const prewarmConnections = Number(values['prewarm-connections'] ?? 256);
+  // A headliner's crowd is wide: as many at once as the mailbox passes' 1,000 clients. At 256 a cold
+  // family's seat rounds keep up with the crowd and prewarm shows little (docs/PERFORMANCE.md).
+  const prewarmConnections = Number(values['prewarm-connections'] ?? 1000);
   const media = values['prewarm-media'] ?? 'both';
   if (media !== 'cluster' && media !== 'embedded' && media !== 'both') {
     process.stderr.write(`--prewarm-media "${media}" must be cluster, embedded or both.\n`);
