@@ -88,6 +88,13 @@ export interface SpillwayConfig {
    * spawned within any such window. Recorded with each room it opens.
    */
   readonly spawnWindowMs: number;
+  /**
+   * How long a busy family's turn waits for more commands before it decides
+   * (SPILLWAY_TURN_GATHER_MS): default 5 ms on a networked log (PostgreSQL,
+   * EventStoreDB), where every turn is a round trip, a NOTIFY and a read by
+   * every node; 0 on SQLite, whose appends are local and cheap.
+   */
+  readonly turnGatherMs: number;
   /** Room families the command path keeps loaded: let go after `idleMs` without a command, `maxHeld` at most. */
   readonly heldRooms: { readonly idleMs: number; readonly maxHeld: number };
   /** mediasoup workers on this host, or none (SPILLWAY_MEDIA=off). */
@@ -227,6 +234,7 @@ export const loadConfig = (input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     MIN_SPAWN_WINDOW_MS,
     MAX_SPAWN_WINDOW_MS,
   );
+  const turnGatherMs = wholeFrom('SPILLWAY_TURN_GATHER_MS', eventStore.kind === 'sqlite' ? 0 : 5, 0, 1000);
   const mediaSwitch = env.SPILLWAY_MEDIA ?? 'on';
   if (mediaSwitch !== 'on' && mediaSwitch !== 'off' && mediaSwitch !== 'cluster')
     problems.push(`SPILLWAY_MEDIA "${mediaSwitch}" must be on, off or cluster.`);
@@ -271,6 +279,7 @@ export const loadConfig = (input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     heldRooms,
     warmDrainMs,
     spawnWindowMs,
+    turnGatherMs,
     mediaCluster: mediaSwitch === 'cluster' ? { secret: mediaSecret! } : undefined,
     media:
       mediaSwitch !== 'on'

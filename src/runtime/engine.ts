@@ -42,6 +42,7 @@ export const openEngine = (config: SpillwayConfig, options: EngineOptions = {}):
   });
   const commands = createRoomCommands(store, snapshots, {
     held: config.heldRooms,
+    turnGatherMs: config.turnGatherMs,
     // Media on other hosts: a family admits listeners only within the seats its media nodes hold for it.
     gateJoinsOnMedia: config.mediaCluster !== undefined,
     // Every room this deployment opens, from the API or a session's job, gets its waiting room and spawn window.

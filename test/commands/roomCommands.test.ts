@@ -1,5 +1,5 @@
 import { join as joinPath } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CommandPathClosedError, ConcurrencyConflictError, createRoomCommands } from '../../src/commands/index.ts';
 import type { DomainError } from '../../src/domain/index.ts';
 import { replay, roomStreamId, toSnapshotData, type RoomCommand } from '../../src/domain/index.ts';
@@ -232,5 +232,56 @@ describe('the command path on the SQLite store', () => {
     await closed;
     expect(results).toHaveLength(200);
     expect(replay(await streamOf(store, 'r')).roster.members.size).toBe(201);
+  });
+
+  /**
+   * A turn of a busy family (commands came in while its last turn appended)
+   * waits turnGatherMs for more; a family's first turn never waits. setTimeout
+   * is faked, so the wait ends only when the test says.
+   */
+  const gathering = async (turnGatherMs: number) => {
+    vi.useFakeTimers({ toFake: ['setTimeout'] });
+    cleanups.push(() => void vi.useRealTimers());
+    const { store, snapshots } = stores();
+    const appends: string[][] = [];
+    let duringNextAppend: (() => void) | undefined;
+    const counted: EventStore = {
+      ...store,
+      appendToStreams: (writes) => {
+        appends.push(writes.flatMap((w) => w.events.map((e) => String((e.metadata as { actor?: string })?.actor))));
+        const hook = duringNextAppend;
+        duringNextAppend = undefined;
+        hook?.();
+        return store.appendToStreams(writes);
+      },
+    };
+    const commands = createRoomCommands(counted, snapshots, { turnGatherMs });
+    cleanups.push(() => commands.close());
+    await commands.send(open('g', 100));
+    // Sent once the last was answered: decided at once, with no timer to wait for.
+    await commands.send(join('g', 'alone'));
+    appends.length = 0;
+    let later: Array<Promise<unknown>> = [];
+    duringNextAppend = () => (later = [commands.send(join('g', 'c'))]);
+    await commands.send(join('g', 'b'));
+    for (let i = 0; i < 5; i += 1) await new Promise((resolve) => setImmediate(resolve));
+    later.push(commands.send(join('g', 'd')), commands.send(join('g', 'e')));
+    await vi.advanceTimersByTimeAsync(turnGatherMs);
+    await Promise.all(later);
+    return appends;
+  };
+
+  it('a busy family waits turnGatherMs between turns and decides what came meanwhile in one; its first turn never waits', async () => {
+    expect(await gathering(200)).toEqual([['b'], ['c', 'd', 'e']]);
+  });
+
+  it('without turnGatherMs, the next turn goes as soon as the event loop comes round', async () => {
+    expect(await gathering(0)).toEqual([['b'], ['c'], ['d', 'e']]);
+  });
+
+  it('refuses a negative turnGatherMs', () => {
+    expect(() =>
+      createRoomCommands(createSqliteEventStore(':memory:'), createInMemorySnapshotStore(), { turnGatherMs: -1 }),
+    ).toThrow('turnGatherMs must be a number of milliseconds of at least 0; got -1.');
   });
 });

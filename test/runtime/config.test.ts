@@ -49,6 +49,18 @@ describe('prewarm and the scheduler', () => {
     );
   });
 
+  it("gathers a busy family's commands for 5 ms between turns on a networked log, not on SQLite, unless SPILLWAY_TURN_GATHER_MS says", () => {
+    const postgres = { SPILLWAY_EVENTS_URL: 'postgresql://postgres@127.0.0.1:5432/test' };
+    expect(loadConfig({}, {}).turnGatherMs).toBe(0);
+    expect(loadConfig({}, postgres).turnGatherMs).toBe(5);
+    expect(loadConfig({}, { EVENTSTORE_URL: 'esdb://127.0.0.1:2113?tls=false' }).turnGatherMs).toBe(5);
+    expect(loadConfig({}, { ...postgres, SPILLWAY_TURN_GATHER_MS: '0' }).turnGatherMs).toBe(0);
+    expect(loadConfig({}, { SPILLWAY_TURN_GATHER_MS: '3' }).turnGatherMs).toBe(3);
+    expect(() => loadConfig({}, { SPILLWAY_TURN_GATHER_MS: '-1' })).toThrow(
+      'SPILLWAY_TURN_GATHER_MS "-1" must be a whole number from 0 to 1000.',
+    );
+  });
+
   it('runs sessions on timers when SPILLWAY_SCHEDULER=timers, and refuses that beside REDIS_URL', () => {
     expect(loadConfig({}, {}).scheduler).toBe('auto');
     expect(loadConfig({}, { SPILLWAY_SCHEDULER: 'timers' }).scheduler).toBe('timers');
