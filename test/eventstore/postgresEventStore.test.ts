@@ -39,6 +39,24 @@ const follow = async (
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** A fresh schema that says it was written at event-store schema `version`, and a client on the server. */
+const schemaAtVersion = async (label: string, version: number) => {
+  const made = freshSchema(label);
+  const admin = new pg.Client({ connectionString: POSTGRES_URL });
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA "${made.name}"`);
+  await admin.query(`CREATE TABLE "${made.name}".schema_version (version int NOT NULL)`);
+  await admin.query(`INSERT INTO "${made.name}".schema_version VALUES (${version})`);
+  return {
+    name: made.name,
+    admin,
+    async drop() {
+      await admin.end();
+      await made.drop();
+    },
+  };
+};
+
 describe('PostgreSQL event store: one log across connections and processes', () => {
   const stores: EventStore[] = [];
   const open = (options: Parameters<typeof createPostgresEventStore>[1] = {}): EventStore => {
@@ -69,8 +87,8 @@ describe('PostgreSQL event store: one log across connections and processes', () 
     await Promise.all([first.connect(), second.connect(), admin.connect()]);
     const append = (client: pg.Client, type: string) =>
       client.query<{ last_position: string }>(
-        `SELECT * FROM "${schema.name}".append_events(ARRAY[1], ARRAY[$1], ARRAY['any'], ARRAY[1], ARRAY[$2::uuid], ARRAY[$3], ARRAY['{}'], ARRAY['{}'])`,
-        [stream, randomUUID(), type],
+        `SELECT * FROM "${schema.name}".append_events(ARRAY[1], ARRAY[$1], ARRAY['any'], ARRAY[1], ARRAY[$2])`,
+        [stream, JSON.stringify([{ eventId: randomUUID(), type, data: {}, metadata: {} }])],
       );
     try {
       const secondPid = (await second.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
@@ -162,7 +180,7 @@ describe('PostgreSQL event store: one log across connections and processes', () 
     await admin.connect();
     try {
       const { rows } = await admin.query<{ commits: string; events: string }>(
-        `SELECT count(DISTINCT recorded_at) AS commits, count(*) AS events FROM "${schema.name}".events WHERE stream_id = ANY($1)`,
+        `SELECT count(DISTINCT recorded_at) AS commits, sum(count) AS events FROM "${schema.name}".commits WHERE stream_id = ANY($1)`,
         [streams.slice(1)],
       );
       expect(Number(rows[0]!.events)).toBe(360);
@@ -188,6 +206,115 @@ describe('PostgreSQL event store: one log across connections and processes', () 
     expect(await store.headPosition()).toBe(head);
   });
 
+  it('reads from inside a write: a batch is one row, and any position, revision and count reads exactly its events', async () => {
+    const store = open();
+    const stream = `room-${randomUUID()}`;
+    const from = (await store.headPosition()) + 1n;
+    // Writes of 1, 3, 5 and 2 events: rows of different sizes, read from every point in them.
+    for (const [w, n] of [1, 3, 5, 2].entries()) {
+      await store.appendToStream(
+        stream,
+        Array.from({ length: n }, (_, i) => ({
+          type: `W${w}`,
+          data: { w, i, text: 'a "quoted" \\ back\nslash é 😀' },
+        })),
+      );
+    }
+    const all = await store.readStream(stream);
+    expect(all.map((e) => e.revision)).toEqual(Array.from({ length: 11 }, (_, i) => BigInt(i)));
+    expect(all.map((e) => e.position)).toEqual(Array.from({ length: 11 }, (_, i) => from + BigInt(i)));
+    expect(all[4]!.data).toEqual({ w: 2, i: 0, text: 'a "quoted" \\ back\nslash é 😀' });
+    const ids = new Set(all.map((e) => e.eventId));
+    expect(ids.size).toBe(11);
+    for (let start = 0; start <= 11; start += 1) {
+      for (const count of [1, 2, 4, 7, 20]) {
+        const forwards = all.slice(start, start + count);
+        expect(await store.readStream(stream, { from: BigInt(start), maxCount: count })).toEqual(forwards);
+        const backwards = all
+          .slice(0, start + 1)
+          .slice(-count)
+          .reverse();
+        expect(
+          await store.readStream(stream, { from: BigInt(start), maxCount: count, direction: 'backwards' }),
+        ).toEqual(backwards);
+        expect(await store.readAll({ fromPosition: from + BigInt(start), maxCount: count })).toEqual(forwards);
+      }
+    }
+    // One row per write, its events packed with lz4 (this server has it).
+    const admin = new pg.Client({ connectionString: POSTGRES_URL });
+    await admin.connect();
+    try {
+      const rows = await admin.query(
+        `SELECT count, pg_column_compression(events) AS packed FROM "${schema.name}".commits WHERE stream_id = $1 ORDER BY position`,
+        [stream],
+      );
+      expect(rows.rows.map((r: { count: number }) => r.count)).toEqual([1, 3, 5, 2]);
+      const compression = await admin.query(
+        `SELECT a.attcompression FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = $1 AND c.relname = 'commits' AND a.attname = 'events'`,
+        [schema.name],
+      );
+      expect(compression.rows).toEqual([{ attcompression: 'l' }]);
+    } finally {
+      await admin.end();
+    }
+    expect(await store.readStream(stream, { from: 3n })).toEqual(all.slice(3));
+    expect(await store.readStream(stream, { direction: 'backwards' })).toEqual([...all].reverse());
+    expect(await store.readAll({ fromPosition: from + 6n })).toEqual(all.slice(6));
+  });
+
+  it('upgrades a version 1 log in place: every event kept where it was, and appends go on after them', async () => {
+    const old = await schemaAtVersion('v1', 1);
+    const { admin } = old;
+    try {
+      await admin.query(`CREATE TABLE "${old.name}".events (
+          position bigint PRIMARY KEY, stream_id text NOT NULL, revision bigint NOT NULL, event_id uuid NOT NULL,
+          type text NOT NULL, data text NOT NULL, metadata text NOT NULL,
+          recorded_at timestamptz NOT NULL DEFAULT now(), UNIQUE (stream_id, revision))`);
+      const ids = [randomUUID(), randomUUID(), randomUUID()];
+      await admin.query(
+        `INSERT INTO "${old.name}".events VALUES
+           (0, 'room-a', 0, $1, 'RoomOpened', '{"title":"kept \\"as\\" written"}', '{"actor":"mod"}', '2026-11-30T10:00:00Z'),
+           (1, 'room-b', 0, $2, 'RoomOpened', '{}', '{}', '2026-11-30T10:00:01Z'),
+           (2, 'room-a', 1, $3, 'ListenerAdmitted', '{"userId":"u1"}', '{}', '2026-11-30T10:00:02Z')`,
+        ids,
+      );
+      await admin.query(`CREATE FUNCTION "${old.name}".append_events(int[], text[], text[], int[], uuid[], text[], text[], text[])
+          RETURNS TABLE (next_revision bigint, last_position bigint, conflict text) LANGUAGE sql AS 'SELECT 0::bigint, 0::bigint, NULL::text'`);
+      const store = createPostgresEventStore(POSTGRES_URL, { schema: old.name });
+      try {
+        expect(await store.appendToStream('room-a', [{ type: 'X', data: {} }], { expectedRevision: 1n })).toEqual({
+          nextExpectedRevision: 2n,
+          position: 3n,
+        });
+        const events = await store.readAll();
+        expect(events.map((e) => [e.position, e.streamId, e.revision, e.type, e.data, e.metadata])).toEqual([
+          [0n, 'room-a', 0n, 'RoomOpened', { title: 'kept "as" written' }, { actor: 'mod' }],
+          [1n, 'room-b', 0n, 'RoomOpened', {}, {}],
+          [2n, 'room-a', 1n, 'ListenerAdmitted', { userId: 'u1' }, {}],
+          [3n, 'room-a', 2n, 'X', {}, expect.any(Object)],
+        ]);
+        expect(events.slice(0, 3).map((e) => e.eventId)).toEqual(ids);
+        expect(events[0]!.recordedAt.toISOString()).toBe('2026-11-30T10:00:00.000Z');
+      } finally {
+        await store.close();
+      }
+      const tables = await admin.query(
+        `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1`,
+        [old.name],
+      );
+      expect(tables.rows.map((r: { table_name: string }) => r.table_name)).toEqual(['commits', 'schema_version']);
+      const functions = await admin.query(
+        `SELECT p.pronargs FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1 AND p.proname = 'append_events'`,
+        [old.name],
+      );
+      expect(functions.rows).toEqual([{ pronargs: 5 }]);
+      expect((await admin.query(`SELECT version FROM "${old.name}".schema_version`)).rows).toEqual([{ version: 2 }]);
+    } finally {
+      await old.drop();
+    }
+  });
+
   it('three processes racing on one stream: exactly one append wins each revision, positions stay contiguous', async () => {
     const stream = `room-race-${randomUUID()}`;
     const { wins, losses } = await raceProcesses(schema.url, stream, 3, 100);
@@ -210,18 +337,12 @@ describe('PostgreSQL event store: one log across connections and processes', () 
   });
 
   it('refuses a schema written by a newer Spillway, naming the versions', async () => {
-    const other = freshSchema('newer');
-    const admin = new pg.Client({ connectionString: POSTGRES_URL });
-    await admin.connect();
+    const other = await schemaAtVersion('newer', 99);
     try {
-      await admin.query(`CREATE SCHEMA "${other.name}"`);
-      await admin.query(`CREATE TABLE "${other.name}".schema_version (version int NOT NULL)`);
-      await admin.query(`INSERT INTO "${other.name}".schema_version VALUES (99)`);
       const store = createPostgresEventStore(POSTGRES_URL, { schema: other.name });
       await expect(store.headPosition()).rejects.toThrow(/schema version 99.*upgrade Spillway/);
       await store.close();
     } finally {
-      await admin.end();
       await other.drop();
     }
   });

@@ -47,20 +47,31 @@ export interface PostgresEventStoreOptions {
   readonly pageSize?: number;
 }
 
-const COLUMNS =
-  'position, stream_id, revision, event_id, type, data, metadata, (extract(epoch FROM recorded_at) * 1000)::int8';
-type EventRow = [string, string, string, string, string, string, string, string];
+const COLUMNS = 'position, stream_id, revision, events, (extract(epoch FROM recorded_at) * 1000)::int8';
+type CommitRow = [position: string, streamId: string, revision: string, events: string, recordedAt: string];
+interface StoredEvent {
+  readonly eventId: string;
+  readonly type: string;
+  readonly data: unknown;
+  readonly metadata: Record<string, unknown>;
+}
 
-const toRecordedEvent = (row: EventRow): RecordedEvent => ({
-  eventId: row[3],
-  streamId: row[1],
-  type: row[4],
-  data: JSON.parse(row[5]) as unknown,
-  metadata: JSON.parse(row[6]) as Record<string, unknown>,
-  revision: BigInt(row[2]),
-  position: BigInt(row[0]),
-  recordedAt: new Date(Number(row[7])),
-});
+/** A write's row as its events, at consecutive positions and revisions. */
+const eventsOf = (row: CommitRow): RecordedEvent[] => {
+  const position = BigInt(row[0]);
+  const revision = BigInt(row[2]);
+  const recordedAt = Number(row[4]);
+  return (JSON.parse(row[3]) as StoredEvent[]).map((e, i) => ({
+    eventId: e.eventId,
+    streamId: row[1],
+    type: e.type,
+    data: e.data,
+    metadata: e.metadata,
+    revision: revision + BigInt(i),
+    position: position + BigInt(i),
+    recordedAt: new Date(recordedAt),
+  }));
+};
 
 /** Where the server is, for error messages: host and database, never the password. */
 const describeServer = (connectionString: string): string => {
@@ -144,8 +155,17 @@ export const createPostgresEventStore = (
   });
 
   const q = schema.quoted;
-  const appendSql = `SELECT next_revision, last_position, conflict FROM ${q}.append_events($1, $2, $3, $4, $5, $6, $7, $8)`;
-  const readFromPosition = `SELECT ${COLUMNS} FROM ${q}.events WHERE position >= $1 ORDER BY position ASC LIMIT $2`;
+  const appendSql = `SELECT next_revision, last_position, conflict FROM ${q}.append_events($1, $2, $3, $4, $5)`;
+  // The row holding position $1 (a write's row starts at or before it), then the rows up to $1 + $2 - 1:
+  // positions are contiguous, so that bound is exact and keeps the index scan short.
+  const holding = `coalesce((SELECT c.position FROM ${q}.commits c WHERE c.position <= $1 ORDER BY c.position DESC LIMIT 1), 0)`;
+  const readFromPosition = `SELECT ${COLUMNS} FROM ${q}.commits WHERE position >= ${holding} AND position < $1::int8 + $2::int8 ORDER BY position ASC`;
+  const readToEnd = `SELECT ${COLUMNS} FROM ${q}.commits WHERE position >= ${holding} ORDER BY position ASC`;
+  const streamHolding = `coalesce((SELECT c.revision FROM ${q}.commits c WHERE c.stream_id = $1 AND c.revision <= $2 ORDER BY c.revision DESC LIMIT 1), 0)`;
+  const readStreamForwards = `SELECT ${COLUMNS} FROM ${q}.commits WHERE stream_id = $1 AND revision >= ${streamHolding} AND revision < $2::int8 + $3::int8 ORDER BY revision ASC`;
+  const readStreamToEnd = `SELECT ${COLUMNS} FROM ${q}.commits WHERE stream_id = $1 AND revision >= ${streamHolding} ORDER BY revision ASC`;
+  // Backwards, each row holds at least one event, so $3 rows hold $3 events.
+  const readStreamBackwards = `SELECT ${COLUMNS} FROM ${q}.commits WHERE stream_id = $1 AND revision <= $2 ORDER BY revision DESC LIMIT $3`;
 
   const sendUnits = async (values: unknown[]): Promise<AppendRow[]> => {
     await whenReady();
@@ -168,8 +188,22 @@ export const createPostgresEventStore = (
   };
   const batcher = createAppendBatcher(sendUnits, { onHead: (position) => heads.noteHead(position) });
 
-  const readPage = async (fromPosition: bigint, maxCount: number | null): Promise<RecordedEvent[]> =>
-    ((await run(readFromPosition, [fromPosition.toString(), maxCount], 'read-all')) as EventRow[]).map(toRecordedEvent);
+  const readPage = async (fromPosition: bigint, maxCount: number | null): Promise<RecordedEvent[]> => {
+    const rows = (
+      maxCount === null
+        ? await run(readToEnd, [fromPosition.toString()], 'read-to-end')
+        : await run(readFromPosition, [fromPosition.toString(), maxCount], 'read-all')
+    ) as CommitRow[];
+    const events: RecordedEvent[] = [];
+    for (const row of rows) {
+      for (const event of eventsOf(row)) {
+        if (event.position < fromPosition) continue;
+        if (maxCount !== null && events.length >= maxCount) return events;
+        events.push(event);
+      }
+    }
+    return events;
+  };
 
   const store: EventStore = {
     appendToStream: (streamId, events, appendOptions) =>
@@ -185,24 +219,30 @@ export const createPostgresEventStore = (
       assertStreamId(streamId);
       assertReadStreamOptions(readOptions);
       const limit = readOptions.maxCount ?? null;
+      const backwards = readOptions.direction === 'backwards';
+      const from = readOptions.from ?? (backwards ? BigInt(Number.MAX_SAFE_INTEGER) : 0n);
       const rows = (
-        readOptions.direction === 'backwards'
-          ? await run(
-              `SELECT ${COLUMNS} FROM ${q}.events WHERE stream_id = $1 AND revision <= $2 ORDER BY revision DESC LIMIT $3`,
-              [streamId, (readOptions.from ?? BigInt(Number.MAX_SAFE_INTEGER)).toString(), limit],
-              'read-back',
-            )
-          : await run(
-              `SELECT ${COLUMNS} FROM ${q}.events WHERE stream_id = $1 AND revision >= $2 ORDER BY revision ASC LIMIT $3`,
-              [streamId, (readOptions.from ?? 0n).toString(), limit],
-              'read-fwd',
-            )
-      ) as EventRow[];
+        backwards
+          ? await run(readStreamBackwards, [streamId, from.toString(), limit], 'read-back')
+          : limit === null
+            ? await run(readStreamToEnd, [streamId, from.toString()], 'read-fwd-all')
+            : await run(readStreamForwards, [streamId, from.toString(), limit], 'read-fwd')
+      ) as CommitRow[];
       if (rows.length === 0) {
-        const exists = await run(`SELECT 1 FROM ${q}.events WHERE stream_id = $1 LIMIT 1`, [streamId], 'exists');
+        const exists = await run(`SELECT 1 FROM ${q}.commits WHERE stream_id = $1 LIMIT 1`, [streamId], 'exists');
         if (exists.length === 0) throw new StreamNotFoundError(streamId);
       }
-      return rows.map(toRecordedEvent);
+      const events: RecordedEvent[] = [];
+      for (const row of rows) {
+        const held = eventsOf(row);
+        if (backwards) held.reverse();
+        for (const event of held) {
+          if (backwards ? event.revision > from : event.revision < from) continue;
+          if (limit !== null && events.length >= limit) return events;
+          events.push(event);
+        }
+      }
+      return events;
     },
 
     async readAll(readOptions: ReadAllOptions = {}) {
@@ -212,7 +252,7 @@ export const createPostgresEventStore = (
     },
 
     async headPosition() {
-      const rows = await run(`SELECT position FROM ${q}.events ORDER BY position DESC LIMIT 1`, [], 'head');
+      const rows = await run(`SELECT last_position FROM ${q}.commits ORDER BY position DESC LIMIT 1`, [], 'head');
       return rows[0] ? BigInt(rows[0][0] as string) : -1n;
     },
 

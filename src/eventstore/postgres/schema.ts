@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 
-const SCHEMA_VERSION = 1;
+/**
+ * 1: a row per event (`events`). 2: a row per write (`commits`), its events
+ * one JSON array: a batch of 100 is one row and one index entry per index.
+ */
+const SCHEMA_VERSION = 2;
 
 /** The SQLSTATE the append function raises, and catches, when a unit's revision check fails. */
 export const CONFLICT_SQLSTATE = 'SW001';
@@ -30,6 +34,28 @@ export const logSchema = (schema: string): LogSchema => {
 };
 
 /*
+ * One row per write: the events one `appendToStreams` call adds to one
+ * stream, at consecutive positions from `position` and consecutive revisions
+ * from `revision`, as one JSON array of {eventId, type, data, metadata}
+ * (`data` and `metadata` the writer's own JSON text, byte for byte). A batch
+ * of a hundred events costs one row and one entry in each index, not a
+ * hundred. Positions are contiguous across the log and revisions within a
+ * stream, so a read from position (or revision) n of at most m events is
+ * the rows from the one holding n to the one holding n + m - 1.
+ */
+const commitsTable = (s: LogSchema): string => `
+CREATE TABLE IF NOT EXISTS ${s.quoted}.commits (
+  position      bigint      PRIMARY KEY,
+  last_position bigint      NOT NULL,
+  stream_id     text        NOT NULL,
+  revision      bigint      NOT NULL,
+  count         int         NOT NULL CHECK (count > 0),
+  events        text        NOT NULL,
+  recorded_at   timestamptz NOT NULL DEFAULT now(),
+  UNIQUE (stream_id, revision)
+)`;
+
+/*
  * The append function is the whole write path, so an append is one round
  * trip and one transaction, whatever it carries.
  *
@@ -43,10 +69,11 @@ export const logSchema = (schema: string): LogSchema => {
  *
  * One call carries several units (the `appendToStreams` calls the store
  * gathered while the previous call was in flight), each of one or more
- * writes. A unit is all or nothing: its writes run in a subtransaction, and a
- * failed revision check rolls back that unit alone, reported in `conflict`
- * (the stream's actual revision, or 'none') on the write that failed, while
- * the other units commit. Rows come back one per write, in order.
+ * writes, each write one row. A unit is all or nothing: its writes run in a
+ * subtransaction, and a failed revision check rolls back that unit alone,
+ * reported in `conflict` (the stream's actual revision, or 'none') on the
+ * write that failed, while the other units commit. Rows come back one per
+ * write, in order.
  *
  * It sends no NOTIFY: a notifying commit costs several times a plain one
  * here and would be paid under the append lock. The appending store
@@ -54,39 +81,35 @@ export const logSchema = (schema: string): LogSchema => {
  */
 const appendFunction = (s: LogSchema, key: bigint): string => `
 CREATE OR REPLACE FUNCTION ${s.quoted}.append_events(
-  p_units int[], p_streams text[], p_expected text[], p_counts int[],
-  p_ids uuid[], p_types text[], p_data text[], p_metadata text[]
+  p_units int[], p_streams text[], p_expected text[], p_counts int[], p_events text[]
 ) RETURNS TABLE (next_revision bigint, last_position bigint, conflict text)
 LANGUAGE plpgsql AS $fn$
 DECLARE
   v_head bigint;
   v_unit_head bigint;
-  v_unit_offset int;
   v_actual bigint;
   v_expected text;
   v_w int := 0;
   v_i int;
-  v_offset int := 0;
   v_revisions bigint[];
   v_positions bigint[];
   v_failed int;
   v_failed_actual text;
 BEGIN
   PERFORM pg_advisory_xact_lock(${key});
-  SELECT e.position INTO v_head FROM ${s.quoted}.events e ORDER BY e.position DESC LIMIT 1;
+  SELECT c.last_position INTO v_head FROM ${s.quoted}.commits c ORDER BY c.position DESC LIMIT 1;
   v_head := coalesce(v_head, -1);
   FOR u IN 1 .. cardinality(p_units) LOOP
     v_revisions := '{}';
     v_positions := '{}';
     v_failed := NULL;
     v_unit_head := v_head;
-    v_unit_offset := v_offset;
     BEGIN
       FOR k IN 1 .. p_units[u] LOOP
         v_i := v_w + k;
         v_actual := NULL;
-        SELECT e.revision INTO v_actual FROM ${s.quoted}.events e
-          WHERE e.stream_id = p_streams[v_i] ORDER BY e.revision DESC LIMIT 1;
+        SELECT c.revision + c.count - 1 INTO v_actual FROM ${s.quoted}.commits c
+          WHERE c.stream_id = p_streams[v_i] ORDER BY c.revision DESC LIMIT 1;
         v_expected := p_expected[v_i];
         IF NOT (v_expected = 'any'
             OR (v_expected = 'no_stream' AND v_actual IS NULL)
@@ -96,23 +119,14 @@ BEGIN
           v_failed_actual := coalesce(v_actual::text, 'none');
           RAISE EXCEPTION USING ERRCODE = '${CONFLICT_SQLSTATE}';
         END IF;
-        INSERT INTO ${s.quoted}.events (position, stream_id, revision, event_id, type, data, metadata)
-          SELECT v_head + t.n, p_streams[v_i], coalesce(v_actual, -1) + t.n, t.id, t.type, t.data, t.metadata
-          FROM unnest(
-            p_ids[v_offset + 1 : v_offset + p_counts[v_i]], p_types[v_offset + 1 : v_offset + p_counts[v_i]],
-            p_data[v_offset + 1 : v_offset + p_counts[v_i]], p_metadata[v_offset + 1 : v_offset + p_counts[v_i]]
-          ) WITH ORDINALITY AS t(id, type, data, metadata, n);
-        v_offset := v_offset + p_counts[v_i];
+        INSERT INTO ${s.quoted}.commits (position, last_position, stream_id, revision, count, events)
+          VALUES (v_head + 1, v_head + p_counts[v_i], p_streams[v_i], coalesce(v_actual, -1) + 1, p_counts[v_i], p_events[v_i]);
         v_head := v_head + p_counts[v_i];
         v_revisions := v_revisions || (coalesce(v_actual, -1) + p_counts[v_i]);
         v_positions := v_positions || v_head;
       END LOOP;
     EXCEPTION WHEN SQLSTATE '${CONFLICT_SQLSTATE}' THEN
       v_head := v_unit_head;
-      v_offset := v_unit_offset;
-      FOR k IN 1 .. p_units[u] LOOP
-        v_offset := v_offset + p_counts[v_w + k];
-      END LOOP;
     END;
     FOR k IN 1 .. p_units[u] LOOP
       next_revision := CASE WHEN v_failed IS NULL THEN v_revisions[k] END;
@@ -125,10 +139,23 @@ BEGIN
 END
 $fn$`;
 
+/** Version 1's per-event rows, each made a write of one event; its table and function dropped. */
+const fromVersion1 = (s: LogSchema): string[] => [
+  `INSERT INTO ${s.quoted}.commits (position, last_position, stream_id, revision, count, events, recorded_at)
+     SELECT position, position, stream_id, revision, 1,
+       '[{"eventId":' || to_json(event_id::text)::text || ',"type":' || to_json(type)::text ||
+       ',"data":' || data || ',"metadata":' || metadata || '}]',
+       recorded_at
+     FROM ${s.quoted}.events ORDER BY position`,
+  `DROP FUNCTION IF EXISTS ${s.quoted}.append_events(int[], text[], text[], int[], uuid[], text[], text[], text[])`,
+  `DROP TABLE ${s.quoted}.events`,
+];
+
 /**
  * Creates the log's schema, table and append function if they are missing,
- * under a lock so several nodes starting at once do not race; refuses a
- * schema written by a newer Spillway. Data and metadata are stored as the
+ * or upgrades a version 1 log in place (one transaction), under a lock so
+ * several nodes starting at once do not race; refuses a schema written by a
+ * newer Spillway. Data and metadata are stored as the
  * text the writer serialised: the store never looks inside them, so it keeps
  * them byte for byte (jsonb would reorder keys and refuse "\u0000") and
  * spends no server time parsing them.
@@ -148,18 +175,16 @@ export const migrate = async (pool: pg.Pool, s: LogSchema): Promise<void> => {
       );
     }
     if (version < SCHEMA_VERSION) {
-      await client.query(`
-        CREATE TABLE IF NOT EXISTS ${s.quoted}.events (
-          position    bigint      PRIMARY KEY,
-          stream_id   text        NOT NULL,
-          revision    bigint      NOT NULL,
-          event_id    uuid        NOT NULL,
-          type        text        NOT NULL,
-          data        text        NOT NULL,
-          metadata    text        NOT NULL,
-          recorded_at timestamptz NOT NULL DEFAULT now(),
-          UNIQUE (stream_id, revision)
-        )`);
+      await client.query(commitsTable(s));
+      // lz4 packs a batch's row in about half pglz's time; a server built without it (or older than 14) keeps pglz.
+      await client.query('SAVEPOINT compression');
+      try {
+        await client.query(`ALTER TABLE ${s.quoted}.commits ALTER COLUMN events SET COMPRESSION lz4`);
+        await client.query('RELEASE SAVEPOINT compression');
+      } catch {
+        await client.query('ROLLBACK TO SAVEPOINT compression');
+      }
+      if (version === 1) for (const step of fromVersion1(s)) await client.query(step);
       await client.query(appendFunction(s, lockKey(`spillway-append:${s.quoted}`)));
       await client.query(`DELETE FROM ${s.quoted}.schema_version`);
       await client.query(`INSERT INTO ${s.quoted}.schema_version (version) VALUES (${SCHEMA_VERSION})`);
