@@ -164,8 +164,10 @@ export const createPostgresEventStore = (
   const streamHolding = `coalesce((SELECT c.revision FROM ${q}.commits c WHERE c.stream_id = $1 AND c.revision <= $2 ORDER BY c.revision DESC LIMIT 1), 0)`;
   const readStreamForwards = `SELECT ${COLUMNS} FROM ${q}.commits WHERE stream_id = $1 AND revision >= ${streamHolding} AND revision < $2::int8 + $3::int8 ORDER BY revision ASC`;
   const readStreamToEnd = `SELECT ${COLUMNS} FROM ${q}.commits WHERE stream_id = $1 AND revision >= ${streamHolding} ORDER BY revision ASC`;
-  // Backwards, each row holds at least one event, so $3 rows hold $3 events.
-  const readStreamBackwards = `SELECT ${COLUMNS} FROM ${q}.commits WHERE stream_id = $1 AND revision <= $2 ORDER BY revision DESC LIMIT $3`;
+  // Backwards from revision $2, $3 events: from the row holding $2 - $3 + 1 up to the one holding $2.
+  const backHolding = `coalesce((SELECT c.revision FROM ${q}.commits c WHERE c.stream_id = $1 AND c.revision <= $2::int8 - $3::int8 + 1 ORDER BY c.revision DESC LIMIT 1), 0)`;
+  const readStreamBackwards = `SELECT ${COLUMNS} FROM ${q}.commits WHERE stream_id = $1 AND revision >= ${backHolding} AND revision <= $2 ORDER BY revision DESC`;
+  const readStreamBackwardsAll = `SELECT ${COLUMNS} FROM ${q}.commits WHERE stream_id = $1 AND revision <= $2 ORDER BY revision DESC`;
 
   const sendUnits = async (values: unknown[]): Promise<AppendRow[]> => {
     await whenReady();
@@ -223,7 +225,9 @@ export const createPostgresEventStore = (
       const from = readOptions.from ?? (backwards ? BigInt(Number.MAX_SAFE_INTEGER) : 0n);
       const rows = (
         backwards
-          ? await run(readStreamBackwards, [streamId, from.toString(), limit], 'read-back')
+          ? limit === null
+            ? await run(readStreamBackwardsAll, [streamId, from.toString()], 'read-back-all')
+            : await run(readStreamBackwards, [streamId, from.toString(), limit], 'read-back')
           : limit === null
             ? await run(readStreamToEnd, [streamId, from.toString()], 'read-fwd-all')
             : await run(readStreamForwards, [streamId, from.toString(), limit], 'read-fwd')
