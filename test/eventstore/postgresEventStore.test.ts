@@ -57,6 +57,16 @@ const schemaAtVersion = async (label: string, version: number) => {
   };
 };
 
+/** The log's append functions in a schema, by name, with their argument counts. */
+const appendFunctions = async (admin: pg.Client, schemaName: string) =>
+  (
+    await admin.query<{ proname: string; pronargs: number }>(
+      `SELECT p.proname, p.pronargs FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+       WHERE n.nspname = $1 AND p.proname LIKE 'append%' ORDER BY p.proname`,
+      [schemaName],
+    )
+  ).rows;
+
 describe('PostgreSQL event store: one log across connections and processes', () => {
   const stores: EventStore[] = [];
   const open = (options: Parameters<typeof createPostgresEventStore>[1] = {}): EventStore => {
@@ -304,14 +314,77 @@ describe('PostgreSQL event store: one log across connections and processes', () 
         [old.name],
       );
       expect(tables.rows.map((r: { table_name: string }) => r.table_name)).toEqual(['commits', 'schema_version']);
-      const functions = await admin.query(
-        `SELECT p.pronargs FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1 AND p.proname = 'append_events'`,
-        [old.name],
-      );
-      expect(functions.rows).toEqual([{ pronargs: 5 }]);
-      expect((await admin.query(`SELECT version FROM "${old.name}".schema_version`)).rows).toEqual([{ version: 2 }]);
+      expect(await appendFunctions(admin, old.name)).toEqual([
+        { proname: 'append_events', pronargs: 5 },
+        { proname: 'append_one', pronargs: 4 },
+      ]);
+      expect((await admin.query(`SELECT version FROM "${old.name}".schema_version`)).rows).toEqual([{ version: 3 }]);
     } finally {
       await old.drop();
+    }
+  });
+
+  it('upgrades a version 2 log by adding append_one: lone writes and gathered ones answer alike', async () => {
+    const made = freshSchema('v2');
+    const admin = new pg.Client({ connectionString: POSTGRES_URL });
+    await admin.connect();
+    try {
+      const first = createPostgresEventStore(POSTGRES_URL, { schema: made.name });
+      await first.appendToStream('room-a', [{ type: 'A', data: { n: 0 } }]);
+      await first.close();
+      // What version 2 left: the same table, append_events only.
+      await admin.query(`DROP FUNCTION "${made.name}".append_one(text, text, int, text)`);
+      await admin.query(`UPDATE "${made.name}".schema_version SET version = 2`);
+      const store = createPostgresEventStore(POSTGRES_URL, { schema: made.name });
+      try {
+        // A lone write (append_one), then a wrong one refused with the actual revision, writing nothing.
+        expect(await store.appendToStream('room-a', [{ type: 'B', data: {} }], { expectedRevision: 0n })).toEqual({
+          nextExpectedRevision: 1n,
+          position: 1n,
+        });
+        const refused = await store
+          .appendToStream('room-a', [{ type: 'C', data: {} }], { expectedRevision: 0n })
+          .catch((e: unknown) => e);
+        expect(refused).toBeInstanceOf(WrongExpectedRevisionError);
+        expect((refused as WrongExpectedRevisionError).actual).toBe(1n);
+        await expect(
+          store.appendToStream('room-b', [{ type: 'D', data: {} }], { expectedRevision: 'stream_exists' }),
+        ).rejects.toThrow(WrongExpectedRevisionError);
+        // Two writes in one call (append_events) go on from the same head.
+        expect(
+          await store.appendToStreams([
+            { streamId: 'room-a', events: [{ type: 'E', data: {} }], expectedRevision: 1n },
+            {
+              streamId: 'room-b',
+              events: [
+                { type: 'F', data: {} },
+                { type: 'G', data: {} },
+              ],
+              expectedRevision: 'no_stream',
+            },
+          ]),
+        ).toEqual([
+          { nextExpectedRevision: 2n, position: 2n },
+          { nextExpectedRevision: 1n, position: 4n },
+        ]);
+        expect((await store.readAll()).map((e) => [e.position, e.streamId, e.type])).toEqual([
+          [0n, 'room-a', 'A'],
+          [1n, 'room-a', 'B'],
+          [2n, 'room-a', 'E'],
+          [3n, 'room-b', 'F'],
+          [4n, 'room-b', 'G'],
+        ]);
+      } finally {
+        await store.close();
+      }
+      expect(await appendFunctions(admin, made.name)).toEqual([
+        { proname: 'append_events', pronargs: 5 },
+        { proname: 'append_one', pronargs: 4 },
+      ]);
+      expect((await admin.query(`SELECT version FROM "${made.name}".schema_version`)).rows).toEqual([{ version: 3 }]);
+    } finally {
+      await admin.end();
+      await made.drop();
     }
   });
 

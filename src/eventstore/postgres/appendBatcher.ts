@@ -5,8 +5,18 @@ import type { CheckedWrite } from '../validation.ts';
 /** One row per write from `append_events`: its results, or (on the write that failed) the stream's actual revision. */
 export type AppendRow = [next: string | null, position: string | null, conflict: string | null];
 
-/** Sends units (each one `appendToStreams` call's writes) in one `append_events` call. */
-export type SendUnits = (values: unknown[]) => Promise<AppendRow[]>;
+/**
+ * One call of the log's append functions: `append_one` when it carries a
+ * single write (its stream, expected revision, event count and events),
+ * `append_events` otherwise (the arrays of every unit's writes).
+ */
+export interface AppendCall {
+  readonly fn: 'append_one' | 'append_events';
+  readonly values: unknown[];
+}
+
+/** Sends units (each one `appendToStreams` call's writes) in one call, one row per write back. */
+export type SendUnits = (call: AppendCall) => Promise<AppendRow[]>;
 
 interface Unit {
   readonly writes: readonly CheckedWrite[];
@@ -39,16 +49,26 @@ const eventsJson = (write: CheckedWrite): string =>
  */
 const jsonTextArray = (texts: readonly string[]): string => `{${texts.map((t) => JSON.stringify(t)).join(',')}}`;
 
-/** The arrays `append_events` takes, for these units in this order. */
-const toValues = (units: readonly Unit[]): unknown[] => {
+/** The call for these units in this order: a lone write's own, or the arrays `append_events` takes. */
+const toCall = (units: readonly Unit[]): AppendCall => {
+  const lone = units.length === 1 && units[0]!.writes.length === 1 ? units[0]!.writes[0]! : undefined;
+  if (lone) {
+    return {
+      fn: 'append_one',
+      values: [lone.streamId, expectedText(lone.expected), lone.batch.length, eventsJson(lone)],
+    };
+  }
   const writes = units.flatMap((u) => u.writes);
-  return [
-    units.map((u) => u.writes.length),
-    writes.map((w) => w.streamId),
-    writes.map((w) => expectedText(w.expected)),
-    writes.map((w) => w.batch.length),
-    jsonTextArray(writes.map(eventsJson)),
-  ];
+  return {
+    fn: 'append_events',
+    values: [
+      units.map((u) => u.writes.length),
+      writes.map((w) => w.streamId),
+      writes.map((w) => expectedText(w.expected)),
+      writes.map((w) => w.batch.length),
+      jsonTextArray(writes.map(eventsJson)),
+    ],
+  };
 };
 
 export interface AppendBatcherOptions {
@@ -113,7 +133,7 @@ export const createAppendBatcher = (send: SendUnits, options: AppendBatcherOptio
     while (queue.length > 0) {
       const units = take();
       try {
-        settle(units, await send(toValues(units)));
+        settle(units, await send(toCall(units)));
       } catch (error) {
         for (const unit of units) unit.reject(error);
       }

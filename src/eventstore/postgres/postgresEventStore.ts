@@ -19,7 +19,7 @@ import {
   appendThroughStreams,
   checkWrites,
 } from '../validation.ts';
-import { createAppendBatcher, type AppendRow } from './appendBatcher.ts';
+import { createAppendBatcher, type AppendCall, type AppendRow } from './appendBatcher.ts';
 import { createHeadWatch } from './headWatch.ts';
 import { translateAway } from './pgErrors.ts';
 import { assertSchemaName, logSchema, migrate } from './schema.ts';
@@ -93,7 +93,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * `postgres` (porsager) is as quick but its pooled, tagged-template API hides
  * the one connection a LISTEN must keep.
  *
- * An append is one call of the schema's `append_events` function: one round
+ * An append is one call of the schema's `append_one` or `append_events` function: one round
  * trip, one transaction for every stream of the call, revisions checked under
  * the log's append lock (see schema.ts for why that lock makes the order one
  * no subscriber can skip). The factory returns at once; the schema is made on
@@ -155,7 +155,10 @@ export const createPostgresEventStore = (
   });
 
   const q = schema.quoted;
-  const appendSql = `SELECT next_revision, last_position, conflict FROM ${q}.append_events($1, $2, $3, $4, $5)`;
+  const appendSql = {
+    append_events: `SELECT next_revision, last_position, conflict FROM ${q}.append_events($1, $2, $3, $4, $5)`,
+    append_one: `SELECT next_revision, last_position, conflict FROM ${q}.append_one($1, $2, $3, $4)`,
+  } as const;
   // The row holding position $1 (a write's row starts at or before it), then the rows up to $1 + $2 - 1:
   // positions are contiguous, so that bound is exact and keeps the index scan short.
   const holding = `coalesce((SELECT c.position FROM ${q}.commits c WHERE c.position <= $1 ORDER BY c.position DESC LIMIT 1), 0)`;
@@ -169,7 +172,7 @@ export const createPostgresEventStore = (
   const readStreamBackwards = `SELECT ${COLUMNS} FROM ${q}.commits WHERE stream_id = $1 AND revision >= ${backHolding} AND revision <= $2 ORDER BY revision DESC`;
   const readStreamBackwardsAll = `SELECT ${COLUMNS} FROM ${q}.commits WHERE stream_id = $1 AND revision <= $2 ORDER BY revision DESC`;
 
-  const sendUnits = async (values: unknown[]): Promise<AppendRow[]> => {
+  const sendUnits = async ({ fn, values }: AppendCall): Promise<AppendRow[]> => {
     await whenReady();
     let client: pg.PoolClient;
     try {
@@ -179,7 +182,7 @@ export const createPostgresEventStore = (
     }
     let broken: Error | undefined;
     try {
-      return (await client.query<AppendRow>({ name: 'append', text: appendSql, values, rowMode: 'array' })).rows;
+      return (await client.query<AppendRow>({ name: fn, text: appendSql[fn], values, rowMode: 'array' })).rows;
     } catch (error) {
       const translated = translateAway(error, where, 'unknown');
       if (translated instanceof EventStoreUnavailableError) broken = translated;

@@ -4,8 +4,9 @@ import type pg from 'pg';
 /**
  * 1: a row per event (`events`). 2: a row per write (`commits`), its events
  * one JSON array: a batch of 100 is one row and one index entry per index.
+ * 3: `append_one` beside `append_events`, for a call that carries one write.
  */
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 /** The SQLSTATE the append function raises, and catches, when a unit's revision check fails. */
 export const CONFLICT_SQLSTATE = 'SW001';
@@ -139,6 +140,43 @@ BEGIN
 END
 $fn$`;
 
+/*
+ * The same append for a call that carries a single write (one unit of one
+ * write: a lone append, or a lone batch), which is most calls when appends
+ * come one at a time. Scalar arguments and one result row instead of arrays
+ * and a set, both lookups in one statement, and no subtransaction (a failed
+ * check has written nothing, so there is nothing to roll back): about a
+ * sixth less server time per append than `append_events` on this machine,
+ * with the same lock, order and answers.
+ */
+const appendOneFunction = (s: LogSchema, key: bigint): string => `
+CREATE OR REPLACE FUNCTION ${s.quoted}.append_one(
+  p_stream text, p_expected text, p_count int, p_events text,
+  OUT next_revision bigint, OUT last_position bigint, OUT conflict text
+) LANGUAGE plpgsql AS $fn$
+DECLARE
+  v_head bigint;
+  v_actual bigint;
+BEGIN
+  PERFORM pg_advisory_xact_lock(${key});
+  SELECT coalesce((SELECT c.last_position FROM ${s.quoted}.commits c ORDER BY c.position DESC LIMIT 1), -1),
+         (SELECT c.revision + c.count - 1 FROM ${s.quoted}.commits c
+            WHERE c.stream_id = p_stream ORDER BY c.revision DESC LIMIT 1)
+    INTO v_head, v_actual;
+  IF NOT (p_expected = 'any'
+      OR (p_expected = 'no_stream' AND v_actual IS NULL)
+      OR (p_expected = 'stream_exists' AND v_actual IS NOT NULL)
+      OR (p_expected ~ '^[0-9]+$' AND v_actual IS NOT NULL AND v_actual = p_expected::bigint)) THEN
+    conflict := coalesce(v_actual::text, 'none');
+    RETURN;
+  END IF;
+  INSERT INTO ${s.quoted}.commits (position, last_position, stream_id, revision, count, events)
+    VALUES (v_head + 1, v_head + p_count, p_stream, coalesce(v_actual, -1) + 1, p_count, p_events);
+  next_revision := coalesce(v_actual, -1) + p_count;
+  last_position := v_head + p_count;
+END
+$fn$`;
+
 /** Version 1's per-event rows, each made a write of one event; its table and function dropped. */
 const fromVersion1 = (s: LogSchema): string[] => [
   `INSERT INTO ${s.quoted}.commits (position, last_position, stream_id, revision, count, events, recorded_at)
@@ -152,8 +190,9 @@ const fromVersion1 = (s: LogSchema): string[] => [
 ];
 
 /**
- * Creates the log's schema, table and append function if they are missing,
- * or upgrades a version 1 log in place (one transaction), under a lock so
+ * Creates the log's schema, table and append functions if they are missing,
+ * or upgrades an older log in place (one transaction; version 1's rows are
+ * converted, version 2 gains `append_one`), under a lock so
  * several nodes starting at once do not race; refuses a schema written by a
  * newer Spillway. Data and metadata are stored as the
  * text the writer serialised: the store never looks inside them, so it keeps
@@ -174,7 +213,7 @@ export const migrate = async (pool: pg.Pool, s: LogSchema): Promise<void> => {
         `PostgreSQL schema ${s.quoted} has event-store schema version ${version}, newer than this Spillway understands (${SCHEMA_VERSION}); upgrade Spillway.`,
       );
     }
-    if (version < SCHEMA_VERSION) {
+    if (version < 2) {
       await client.query(commitsTable(s));
       // lz4 packs a batch's row in about half pglz's time; a server built without it (or older than 14) keeps pglz.
       await client.query('SAVEPOINT compression');
@@ -186,6 +225,9 @@ export const migrate = async (pool: pg.Pool, s: LogSchema): Promise<void> => {
       }
       if (version === 1) for (const step of fromVersion1(s)) await client.query(step);
       await client.query(appendFunction(s, lockKey(`spillway-append:${s.quoted}`)));
+    }
+    if (version < SCHEMA_VERSION) {
+      await client.query(appendOneFunction(s, lockKey(`spillway-append:${s.quoted}`)));
       await client.query(`DELETE FROM ${s.quoted}.schema_version`);
       await client.query(`INSERT INTO ${s.quoted}.schema_version (version) VALUES (${SCHEMA_VERSION})`);
     }
