@@ -57,10 +57,15 @@ describe('media-plane rights (real server, real mediasoup worker)', () => {
     expect(reply.errors, JSON.stringify(reply.errors)).toBeUndefined();
     return reply.data!;
   };
-  /** The routers of `roomId` appear once the reconciler has caught up with the room's plan. */
+  /**
+   * The routers of `roomId` appear once the media node has reconciled a share
+   * with the room's plan. Capabilities answer as soon as the placement names
+   * the node (they are the node's), which can be before that: wait for both.
+   */
   const capabilities = async (user: string, roomId: string): Promise<unknown> => {
     let reply: Reply | undefined;
     await eventually(async () => {
+      if (!api.media!.inventory().rooms.some((r) => r.roomId === roomId && r.routers.length > 0)) return false;
       reply = await as(user, CAPS, { roomId });
       return reply.errors === undefined;
     });
