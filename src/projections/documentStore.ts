@@ -69,20 +69,20 @@ export const openDocumentStore = (path: string) => {
   const dropGeneration = db.prepare('DELETE FROM projection_docs WHERE projection = ? AND generation = ?');
   const dropCheckpoint = db.prepare('DELETE FROM projection_checkpoints WHERE projection = ? AND generation = ?');
 
-  const commit = db.transaction(
-    (
-      projection: string,
-      generation: bigint,
-      writes: Map<string, { position: bigint; doc: unknown }>,
-      checkpoint: bigint,
-    ) => {
-      for (const [key, { position, doc }] of writes) {
-        if (doc === null) deleteDoc.run(projection, generation, key);
-        else upsertDoc.run(projection, generation, key, position, JSON.stringify(doc));
-      }
-      upsertCheckpoint.run(projection, generation, checkpoint);
-    },
-  );
+  const writeBatch = (
+    projection: string,
+    generation: bigint,
+    writes: Map<string, { position: bigint; doc: unknown }>,
+    checkpoint: bigint,
+  ): void => {
+    for (const [key, { position, doc }] of writes) {
+      if (doc === null) deleteDoc.run(projection, generation, key);
+      else upsertDoc.run(projection, generation, key, position, JSON.stringify(doc));
+    }
+    upsertCheckpoint.run(projection, generation, checkpoint);
+  };
+  const commit = db.transaction(writeBatch);
+  const together = db.transaction((body: () => void) => body());
 
   const swap = db.transaction((projection: string, from: bigint | undefined, to: bigint, version: number) => {
     upsertActive.run(projection, to, version);
@@ -116,14 +116,23 @@ export const openDocumentStore = (path: string) => {
     checkpoint(projection: string, generation: bigint): bigint {
       return selectCheckpoint.get(projection, generation)?.position ?? -1n;
     },
-    /** Writes a batch's documents and the checkpoint atomically. */
+    /** Writes a batch's documents and the checkpoint atomically (inside `together`'s transaction when in one). */
     commit(
       projection: string,
       generation: bigint,
       writes: Map<string, { position: bigint; doc: unknown }>,
       checkpoint: bigint,
     ): void {
-      commit.immediate(projection, generation, writes, checkpoint);
+      if (db.inTransaction) writeBatch(projection, generation, writes, checkpoint);
+      else commit.immediate(projection, generation, writes, checkpoint);
+    },
+    /**
+     * Runs `body` in one transaction: the commits it makes (several
+     * projections' batches) land together or not at all, for one commit's
+     * cost instead of one each.
+     */
+    together(body: () => void): void {
+      together.immediate(body);
     },
     active(projection: string): { generation: bigint; version: number } | undefined {
       const row = selectActive.get(projection);

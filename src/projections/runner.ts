@@ -146,7 +146,16 @@ export const createProjectionRunner = (options: ProjectionRunnerOptions) => {
   };
 
   const commit = (batch: RecordedEvent[]): void => {
-    for (const target of targets.values()) applyBatch(documents, target, batch);
+    // Every projection's documents and checkpoint in one transaction; if it fails, none moved.
+    const before = [...targets.values()].map((target) => [target, target.checkpoint] as const);
+    try {
+      documents.together(() => {
+        for (const target of targets.values()) applyBatch(documents, target, batch);
+      });
+    } catch (error) {
+      for (const [target, checkpoint] of before) target.checkpoint = checkpoint;
+      throw error;
+    }
     // Lag counts from the oldest append the command path reported that is not applied yet.
     const done = applied();
     while (appendedAt.length > 0 && appendedAt[0]!.position <= done) appendedAt.shift();
@@ -163,13 +172,19 @@ export const createProjectionRunner = (options: ProjectionRunnerOptions) => {
     const iterator = subscription[Symbol.asyncIterator]();
     let batch: RecordedEvent[] = [];
     const idle = Symbol('idle');
+    // One wake-up after this pass of the event loop, shared by every event the pass brings (a page's worth).
+    let idleSoon: Promise<typeof idle> | undefined;
+    const nothingMoreAtOnce = (): Promise<typeof idle> =>
+      (idleSoon ??= new Promise((resolve) =>
+        setImmediate(() => {
+          idleSoon = undefined;
+          resolve(idle);
+        }),
+      ));
     let next = iterator.next();
     while (!stopped) {
       // Take what is ready now; when the log has nothing more at once, commit.
-      const ready =
-        batch.length === 0
-          ? await next
-          : await Promise.race([next, new Promise<typeof idle>((r) => setImmediate(() => r(idle)))]);
+      const ready = batch.length === 0 ? await next : await Promise.race([next, nothingMoreAtOnce()]);
       if (ready === idle) {
         if (paused) await paused;
         commit(batch);

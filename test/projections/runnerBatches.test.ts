@@ -49,3 +49,29 @@ it('catches up in large batches, then follows the live log in small ones', async
   documents.close();
   await store.close();
 });
+
+it("commits a batch for every projection in one transaction: one projection's failure moves none of them", async () => {
+  const store = createSqliteEventStore(join(temp.path, 'events.db'));
+  await tick(store, 5);
+  const documents = openDocumentStore(join(temp.path, 'read.db'));
+  const poisoned: DocumentProjection<number> = {
+    name: 'poisoned',
+    version: 1,
+    handles: new Set(['Ticked']),
+    evolve: (event) => {
+      if ((event.data as { i: number }).i === 3) throw new Error('cannot fold event 3');
+      return [['all', 1]];
+    },
+  };
+  const runner = createProjectionRunner({ store, documents, projections: [counter, poisoned] });
+  const failed = new Promise<unknown>((resolve) => runner.start(resolve));
+  expect(String(await failed)).toMatch(/cannot fold event 3/);
+  // The counter folded the batch before the failure, and none of it was kept: documents, checkpoints, position.
+  expect(documents.checkpoint('counter', 1n)).toBe(-1n);
+  expect(documents.checkpoint('poisoned', 1n)).toBe(-1n);
+  expect(documents.read('counter', 1n, 's-0')).toBeUndefined();
+  expect(runner.position()).toBe(-1n);
+  await runner.stop();
+  documents.close();
+  await store.close();
+});
