@@ -10,6 +10,7 @@ import {
   type RecordedEvent,
 } from '../../src/eventstore/index.ts';
 import { eventStoreContract } from '../contracts/eventStore.contract.ts';
+import { logSchema, migrate } from '../../src/eventstore/postgres/schema.ts';
 import { freshSchema, POSTGRES_URL } from '../support/postgres.ts';
 import { raceProcesses } from './fixtures/race.ts';
 
@@ -321,6 +322,54 @@ describe('PostgreSQL event store: one log across connections and processes', () 
       expect((await admin.query(`SELECT version FROM "${old.name}".schema_version`)).rows).toEqual([{ version: 3 }]);
     } finally {
       await old.drop();
+    }
+  });
+
+  it('keeps the default compression (pglz) on a server that refuses lz4, and the log works the same', async () => {
+    const made = freshSchema('pglz');
+    const admin = new pg.Client({ connectionString: POSTGRES_URL });
+    await admin.connect();
+    // A server built without lz4 refuses the ALTER, which aborts the migration's transaction unless it is
+    // caught in a savepoint. This server has lz4, so the ALTER names a method no server has: a real refusal.
+    const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 1 });
+    const connect = pool.connect.bind(pool);
+    const refusing = async () => {
+      const client = await connect();
+      const query = client.query.bind(client) as (text: string) => Promise<unknown>;
+      (client as unknown as { query: (text: string) => Promise<unknown> }).query = (text) =>
+        query(text.replace('SET COMPRESSION lz4', 'SET COMPRESSION lz4_not_built'));
+      return client;
+    };
+    try {
+      await migrate(Object.assign(pool, { connect: refusing }), logSchema(made.name));
+      const compression = await admin.query(
+        `SELECT a.attcompression FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = $1 AND c.relname = 'commits' AND a.attname = 'events'`,
+        [made.name],
+      );
+      // '' is the column's default: the server's default_toast_compression (pglz here).
+      expect(compression.rows).toEqual([{ attcompression: '' }]);
+      expect((await admin.query(`SELECT version FROM "${made.name}".schema_version`)).rows).toEqual([{ version: 3 }]);
+      const store = createPostgresEventStore(POSTGRES_URL, { schema: made.name });
+      try {
+        const big = 'x'.repeat(10_000);
+        await store.appendToStream('room-a', [
+          { type: 'A', data: { big } },
+          { type: 'B', data: {} },
+        ]);
+        expect((await store.readStream('room-a')).map((e) => [e.type, e.data])).toEqual([
+          ['A', { big }],
+          ['B', {}],
+        ]);
+        const packed = await admin.query(`SELECT pg_column_compression(events) AS how FROM "${made.name}".commits`);
+        expect(packed.rows).toEqual([{ how: 'pglz' }]);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await pool.end();
+      await admin.end();
+      await made.drop();
     }
   });
 
