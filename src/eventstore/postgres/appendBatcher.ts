@@ -2,7 +2,7 @@ import { WrongExpectedRevisionError } from '../errors.ts';
 import type { AppendResult, ExpectedRevision } from '../types.ts';
 import type { CheckedWrite } from '../validation.ts';
 
-/** One row per write from `append_events`: its results, or (on the write that failed) the stream's actual revision. */
+/** One row per write from an append function: its results, or (on the write that failed) the stream's actual revision. */
 export type AppendRow = [next: string | null, position: string | null, conflict: string | null];
 
 /**

@@ -93,7 +93,8 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * `postgres` (porsager) is as quick but its pooled, tagged-template API hides
  * the one connection a LISTEN must keep.
  *
- * An append is one call of the schema's `append_one` or `append_events` function: one round
+ * An append is one call of one of the schema's append functions
+ * (`append_one` for a lone write, `append_events` for several): one round
  * trip, one transaction for every stream of the call, revisions checked under
  * the log's append lock (see schema.ts for why that lock makes the order one
  * no subscriber can skip). The factory returns at once; the schema is made on
