@@ -68,6 +68,25 @@ const appendFunctions = async (admin: pg.Client, schemaName: string) =>
     )
   ).rows;
 
+/** The `events` column's compression setting ('l' lz4, '' the server's default). */
+const eventsCompression = async (admin: pg.Client, schemaName: string) =>
+  (
+    await admin.query<{ attcompression: string }>(
+      `SELECT a.attcompression FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE n.nspname = $1 AND c.relname = 'commits' AND a.attname = 'events'`,
+      [schemaName],
+    )
+  ).rows;
+
+/** A log at this Spillway's schema version: both append functions, version 3. */
+const expectCurrentLog = async (admin: pg.Client, schemaName: string) => {
+  expect(await appendFunctions(admin, schemaName)).toEqual([
+    { proname: 'append_events', pronargs: 5 },
+    { proname: 'append_one', pronargs: 4 },
+  ]);
+  expect((await admin.query(`SELECT version FROM "${schemaName}".schema_version`)).rows).toEqual([{ version: 3 }]);
+};
+
 describe('PostgreSQL event store: one log across connections and processes', () => {
   const stores: EventStore[] = [];
   const open = (options: Parameters<typeof createPostgresEventStore>[1] = {}): EventStore => {
@@ -260,12 +279,7 @@ describe('PostgreSQL event store: one log across connections and processes', () 
         [stream],
       );
       expect(rows.rows.map((r: { count: number }) => r.count)).toEqual([1, 3, 5, 2]);
-      const compression = await admin.query(
-        `SELECT a.attcompression FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-         WHERE n.nspname = $1 AND c.relname = 'commits' AND a.attname = 'events'`,
-        [schema.name],
-      );
-      expect(compression.rows).toEqual([{ attcompression: 'l' }]);
+      expect(await eventsCompression(admin, schema.name)).toEqual([{ attcompression: 'l' }]);
     } finally {
       await admin.end();
     }
@@ -315,11 +329,7 @@ describe('PostgreSQL event store: one log across connections and processes', () 
         [old.name],
       );
       expect(tables.rows.map((r: { table_name: string }) => r.table_name)).toEqual(['commits', 'schema_version']);
-      expect(await appendFunctions(admin, old.name)).toEqual([
-        { proname: 'append_events', pronargs: 5 },
-        { proname: 'append_one', pronargs: 4 },
-      ]);
-      expect((await admin.query(`SELECT version FROM "${old.name}".schema_version`)).rows).toEqual([{ version: 3 }]);
+      await expectCurrentLog(admin, old.name);
     } finally {
       await old.drop();
     }
@@ -342,14 +352,9 @@ describe('PostgreSQL event store: one log across connections and processes', () 
     };
     try {
       await migrate(Object.assign(pool, { connect: refusing }), logSchema(made.name));
-      const compression = await admin.query(
-        `SELECT a.attcompression FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-         WHERE n.nspname = $1 AND c.relname = 'commits' AND a.attname = 'events'`,
-        [made.name],
-      );
       // '' is the column's default: the server's default_toast_compression (pglz here).
-      expect(compression.rows).toEqual([{ attcompression: '' }]);
-      expect((await admin.query(`SELECT version FROM "${made.name}".schema_version`)).rows).toEqual([{ version: 3 }]);
+      expect(await eventsCompression(admin, made.name)).toEqual([{ attcompression: '' }]);
+      await expectCurrentLog(admin, made.name);
       const store = createPostgresEventStore(POSTGRES_URL, { schema: made.name });
       try {
         const big = 'x'.repeat(10_000);
@@ -426,11 +431,7 @@ describe('PostgreSQL event store: one log across connections and processes', () 
       } finally {
         await store.close();
       }
-      expect(await appendFunctions(admin, made.name)).toEqual([
-        { proname: 'append_events', pronargs: 5 },
-        { proname: 'append_one', pronargs: 4 },
-      ]);
-      expect((await admin.query(`SELECT version FROM "${made.name}".schema_version`)).rows).toEqual([{ version: 3 }]);
+      await expectCurrentLog(admin, made.name);
     } finally {
       await admin.end();
       await made.drop();
