@@ -121,6 +121,10 @@ describe('BullMQ scheduler: jobs in Redis', () => {
     );
     expect(Date.parse(String(opened.metadata.occurredAt))).toBeGreaterThanOrEqual(Date.parse(input.data.startsAt));
     // Prewarm and open are both due at startsAt here: whichever runs first, the family ends shaped and open.
+    // The session records its prewarm once the family is shaped; open may have been recorded before it.
+    await eventually('the session to be prewarmed too', async () =>
+      (await bench.sessionEvents('early')).some((e) => e.type === 'SessionPrewarmed') ? true : undefined,
+    );
     const room = types(await bench.roomEvents('early-room'));
     expect(room[0]).toBe('RoomOpened');
     expect(room.filter((type) => type === 'OverflowRoomSpawned')).toHaveLength(2);
