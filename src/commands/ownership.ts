@@ -76,16 +76,14 @@ export const createFamilyOwnership = (options: FamilyOwnershipOptions) => {
   const epochs = new Map<string, bigint>();
   const takenAt = new Map<string, number>();
   const recordedBefore = new Map<string, Promise<Map<string, RecordedEvent[]>>>();
+  // One lease lookup per family at a time: a crowd whose cached owner just ran out shares it.
+  const asking = new Map<string, Promise<'me' | LeaseHolder>>();
   let closed = false;
 
   const now = (): number => performance.now();
 
-  /** The family's owner as this node knows it: 'me', another node, after taking the lease if it was free. */
-  const ownerOf = async (family: string): Promise<'me' | LeaseHolder> => {
-    const mine = held.get(family);
-    if (mine !== undefined && mine > now()) return 'me';
-    const known = others.get(family);
-    if (known && known.until > now()) return known.holder;
+  /** Asks the leases who owns the family (taking it if it is free), and caches the answer. */
+  const askLeases = async (family: string): Promise<'me' | LeaseHolder> => {
     const asked = now();
     const holder = await leases.acquire(family, node, leaseMs);
     if (holder.owner === node.id) {
@@ -100,6 +98,20 @@ export const createFamilyOwnership = (options: FamilyOwnershipOptions) => {
     held.delete(family);
     others.set(family, { holder, until: asked + holder.remainingMs });
     return holder;
+  };
+
+  /** The family's owner as this node knows it: 'me', another node, after taking the lease if it was free. */
+  const ownerOf = async (family: string): Promise<'me' | LeaseHolder> => {
+    const mine = held.get(family);
+    if (mine !== undefined && mine > now()) return 'me';
+    const known = others.get(family);
+    if (known && known.until > now()) return known.holder;
+    let answer = asking.get(family);
+    if (!answer) {
+      answer = askLeases(family).finally(() => asking.delete(family));
+      asking.set(family, answer);
+    }
+    return answer;
   };
 
   const remember = (commandId: string, answer: Promise<CommandResult>): void => {
