@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { createPostgresEventStore } from '../src/eventstore/index.ts';
 import { payload, type Appender } from './appendWorkload.ts';
@@ -125,11 +126,20 @@ const floorAppender = async (schema: string): Promise<{ append: Appender; close(
   };
 };
 
+/** Appends one side makes in a row before the next side's turn. */
+const BLOCK = { single: 50, batched: 5 } as const;
+/** Quiet between turns, so that what one side does after its last append (our NOTIFY) is over before the next is timed. */
+const SETTLE_MS = 20;
+
 /**
- * Single appends, then batches of 100, taken in turns: one of ours, one of
- * Emmett's, one floor INSERT, and again. This machine's load moves from
- * second to second (other work shares its two cores and its disk), so each
- * side is timed through the same moments rather than one after the other.
+ * Single appends, then batches of 100, taken in turns of a block each: a
+ * block of ours, one of Emmett's, one of floor INSERTs, and again, the order
+ * rotated from block to block. This machine's load moves from second to
+ * second (other work shares its two cores and its disk), so each side is
+ * timed through the same moments rather than one after the other. Turns are
+ * blocks with a pause between them, not single appends: taken append by
+ * append, the NOTIFY our store sends after an append ran during the next
+ * side's append, which billed our work to the peer and the floor.
  */
 const interleaved = async (sides: Record<'ours' | 'emmett' | 'floor', Appender>, load: Load) => {
   const spent = {
@@ -137,25 +147,35 @@ const interleaved = async (sides: Record<'ours' | 'emmett' | 'floor', Appender>,
     emmett: { single: 0, batched: 0 },
     floor: { single: 0, batched: 0 },
   };
-  const timed = async (
-    side: keyof typeof sides,
+  const names = ['ours', 'emmett', 'floor'] as const;
+  const turns = async (
     kind: 'single' | 'batched',
-    events: Parameters<Appender>[0],
-    stream: string,
+    count: number,
+    eventsOf: (i: number) => Parameters<Appender>[0],
+    streamOf: (i: number) => string,
   ) => {
-    const started = performance.now();
-    await sides[side](events, stream);
-    spent[side][kind] += performance.now() - started;
+    for (let from = 0, block = 0; from < count; from += BLOCK[kind], block += 1) {
+      for (let k = 0; k < names.length; k += 1) {
+        const side = names[(block + k) % names.length]!;
+        await sleep(SETTLE_MS);
+        const started = performance.now();
+        for (let i = from; i < Math.min(count, from + BLOCK[kind]); i += 1) await sides[side](eventsOf(i), streamOf(i));
+        spent[side][kind] += performance.now() - started;
+      }
+    }
   };
-  for (let i = 0; i < load.singleAppends; i += 1) {
-    for (const side of ['ours', 'emmett', 'floor'] as const)
-      await timed(side, 'single', [{ type: 'ListenerAdmitted', data: payload(i) }], `room-${i % 100}`);
-  }
-  for (let b = 0; b < load.batches; b += 1) {
-    const events = Array.from({ length: 100 }, (_, i) => ({ type: 'ListenerAdmitted', data: payload(b * 100 + i) }));
-    for (const side of ['ours', 'emmett', 'floor'] as const)
-      await timed(side, 'batched', events, `room-batch-${b % 100}`);
-  }
+  await turns(
+    'single',
+    load.singleAppends,
+    (i) => [{ type: 'ListenerAdmitted', data: payload(i) }],
+    (i) => `room-${i % 100}`,
+  );
+  await turns(
+    'batched',
+    load.batches,
+    (b) => Array.from({ length: 100 }, (_, i) => ({ type: 'ListenerAdmitted', data: payload(b * 100 + i) })),
+    (b) => `room-batch-${b % 100}`,
+  );
   const perSecond = (count: number, ms: number) => count / (ms / 1000);
   const figures = (side: keyof typeof spent) => ({
     single: perSecond(load.singleAppends, spent[side].single),
@@ -193,7 +213,7 @@ export const runPostgres = async (quick: boolean): Promise<void> => {
       async (c) => (await c.query<{ server_version: string }>('SHOW server_version')).rows[0]!.server_version,
     );
     report(
-      `PostgreSQL ${server} on 127.0.0.1 (fsync on, synchronous_commit on); ours, Emmett's and a plain INSERT taken in turns, append by append`,
+      `PostgreSQL ${server} on 127.0.0.1 (fsync on, synchronous_commit on); ours, Emmett's and a plain INSERT taken in turns of ${BLOCK.single} appends (${BLOCK.batched} batches), the order rotated, ${SETTLE_MS} ms quiet between turns`,
     );
     // Each side's schema and connections made before anything is timed.
     await appenderOf(oursStore)([{ type: 'Warm', data: payload(0) }], 'warm');
