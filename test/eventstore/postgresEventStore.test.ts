@@ -171,6 +171,34 @@ describe('PostgreSQL event store: one log across connections and processes', () 
     expect((events as RecordedEvent[]).map((e) => e.data)).toEqual([{ i: 0 }, { i: 1 }, { i: 2 }]);
   });
 
+  it('announces a run of appends in at most one NOTIFY per interval, the last carrying the final head', async () => {
+    const intervalMs = 40;
+    const writer = open({ announceIntervalMs: intervalMs });
+    const stream = `room-${randomUUID()}`;
+    const listener = new pg.Client({ connectionString: POSTGRES_URL });
+    await listener.connect();
+    const heads: bigint[] = [];
+    listener.on('notification', (message) => heads.push(BigInt(message.payload!)));
+    try {
+      await listener.query(`LISTEN "spillway_${schema.name}"`);
+      const started = performance.now();
+      let last = -1n;
+      for (let i = 0; i < 100; i += 1) {
+        last = (await writer.appendToStream(stream, [{ type: 'N', data: { i } }])).position;
+      }
+      const elapsed = performance.now() - started;
+      // The trailing NOTIFY goes once the interval after the one before it is over.
+      for (let i = 0; i < 100 && heads.at(-1) !== last; i += 1) await sleep(20);
+      expect(heads.at(-1)).toBe(last);
+      // One at once, then at most one an interval: the bound holds however fast the appends were.
+      expect(heads.length).toBeLessThanOrEqual(Math.ceil(elapsed / intervalMs) + 2);
+      expect(heads.length).toBeLessThan(100);
+      expect([...heads].sort((a, b) => (a < b ? -1 : 1))).toEqual(heads);
+    } finally {
+      await listener.end();
+    }
+  });
+
   it('concurrent appends share commits, and each keeps its own answer: conflicts refuse only their own append', async () => {
     const store = open();
     const streams = Array.from({ length: 200 }, () => `room-${randomUUID()}`);

@@ -41,6 +41,11 @@ export interface PostgresEventStoreOptions {
   readonly pollIntervalMs?: number;
   /** How often it polls while the LISTEN connection is down. Default 100 ms. */
   readonly fallbackPollIntervalMs?: number;
+  /**
+   * Least time between two NOTIFYs of this store while it keeps appending: the heads reached meanwhile go
+   * in the next one. Default 5 ms (the first append after a quiet spell is announced at once).
+   */
+  readonly announceIntervalMs?: number;
   /** Wake subscriptions on NOTIFY. Default true; false leaves only polling. */
   readonly listen?: boolean;
   /** Events a subscription reads per page while catching up. Default 512. */
@@ -150,6 +155,7 @@ export const createPostgresEventStore = (
     announce: (channel, position) => pool.query('SELECT pg_notify($1, $2)', [channel, position.toString()]),
     channel: schema.channel,
     connectionTimeoutMillis,
+    announceIntervalMs: options.announceIntervalMs ?? 5,
     listen: options.listen ?? true,
     pollIntervalMs: options.pollIntervalMs ?? 1000,
     fallbackPollIntervalMs,
