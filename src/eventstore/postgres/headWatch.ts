@@ -35,7 +35,7 @@ export interface HeadWatch {
  * `announceIntervalMs` after it was sent, and whatever head was reached
  * meanwhile goes in the next. A NOTIFY is a second transaction beside the
  * append's, and one after every append made appends that come one after
- * another about 1.3x slower (bench eventstore): the interval bounds that
+ * another about 1.3x slower (PERFORMANCE.md): the interval bounds that
  * cost while appends keep coming, and the first append after a quiet spell
  * is announced at once. NOTIFY only wakes readers, who then
  * read the table: a notification lost (its sender died right after its
