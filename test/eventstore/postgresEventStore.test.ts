@@ -180,7 +180,7 @@ describe('PostgreSQL event store: one log across connections and processes', () 
     const heads: bigint[] = [];
     listener.on('notification', (message) => heads.push(BigInt(message.payload!)));
     try {
-      await listener.query(`LISTEN "spillway_${schema.name}"`);
+      await listener.query(`LISTEN "${logSchema(schema.name).channel}"`);
       const started = performance.now();
       let last = -1n;
       for (let i = 0; i < 100; i += 1) {
