@@ -40,7 +40,7 @@ export {
   waitingRoomOf,
   type WaitingRoom,
 } from './waitingRoom.ts';
-export { roomIdRefusal } from './validation.ts';
+export { isRecord, roomIdRefusal } from './validation.ts';
 export { execute, TransitionRefusedError } from './execute.ts';
 export { mirrorToOverflowRooms, type MirroredEvent } from './overflowMirror.ts';
 export { evolve, initialState, replay, roomStatus, type RoomState } from './room.ts';

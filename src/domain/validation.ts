@@ -25,6 +25,10 @@ const shown = (value: unknown): string => {
   return text.length > 60 ? `${text.slice(0, 60)}…` : text;
 };
 
+/** A JSON object (not null, not an array): what a message from outside must be before its fields are read. */
+export const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
 /** An id made by a person (a room's, a session's): URL- and stream-safe. */
 export const requireId = (name: string, value: unknown): string => {
   if (typeof value !== 'string' || !ID.test(value)) throw invalidCommand(`${name} ${ID_RULE}, not ${shown(value)}.`);

@@ -1,3 +1,4 @@
+import { isRecord } from '../domain/index.ts';
 import type { FeedItem } from '../projections/index.ts';
 
 /** One feed item as it crosses Redis between API nodes: JSON, with the log position as a decimal string. */
@@ -48,9 +49,6 @@ const FIELDS: { readonly [K in FeedItem['kind']]: Record<OwnFields<K>, Check> } 
     startsAt: isNullableTime,
   },
 };
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * Reads a message from the bus without trusting it: anything another

@@ -1,11 +1,9 @@
+import { isRecord } from '../domain/index.ts';
 import type { CapacityPlan } from '../projections/index.ts';
 import type { DtlsParameters, HostPipeRequest, MediaCaller, RtpCapabilities, RtpParameters } from './types.ts';
 
 // Checks at the door: a malformed argument is the caller's bug, so it is a
 // TypeError naming the field, thrown before anything is touched.
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 export const requireId = (value: unknown, field: string): string => {
   if (typeof value !== 'string' || value.trim() === '')
