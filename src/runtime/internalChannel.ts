@@ -8,7 +8,7 @@ import {
   type CommandResult,
   type Forwarder,
 } from '../commands/index.ts';
-import { DomainError, type DomainErrorCode, type RoomCommand, type RoomEvent } from '../domain/index.ts';
+import { DomainError, isRecord, type DomainErrorCode, type RoomCommand, type RoomEvent } from '../domain/index.ts';
 
 /*
  * The channel between API nodes: node-to-node HTTP. The owner's address is in
@@ -66,6 +66,37 @@ const fromWire = (answer: WireAnswer, family: string): CommandResult => {
   throw new Error(message);
 };
 
+interface Forwarded {
+  readonly command: RoomCommand;
+  readonly retry: boolean;
+}
+
+/**
+ * A forward's commands, checked as a whole before any is decided: each an
+ * object with a command type and a room id (what routing needs; the command
+ * path refuses the rest of a bad command itself) and, if given, a boolean
+ * retry. Throws naming the first thing wrong.
+ */
+const parseForward = (body: string): Forwarded[] => {
+  const parsed: unknown = JSON.parse(body);
+  const commands = isRecord(parsed) ? parsed.commands : undefined;
+  if (!Array.isArray(commands)) throw new TypeError('commands must be an array');
+  return commands.map((entry: unknown, i): Forwarded => {
+    const at = `commands[${i}]`;
+    if (!isRecord(entry) || !isRecord(entry.command)) throw new TypeError(`${at}.command must be an object`);
+    const { command, retry } = entry;
+    if (typeof command.type !== 'string') throw new TypeError(`${at}.command.type must be a string`);
+    if (!isRecord(command.data) || typeof command.data.roomId !== 'string' || command.data.roomId.length === 0) {
+      throw new TypeError(`${at}.command.data.roomId must be a non-empty string`);
+    }
+    if (command.metadata !== undefined && !isRecord(command.metadata)) {
+      throw new TypeError(`${at}.command.metadata must be an object`);
+    }
+    if (retry !== undefined && typeof retry !== 'boolean') throw new TypeError(`${at}.retry must be a boolean`);
+    return { command: command as unknown as RoomCommand, retry: retry === true };
+  });
+};
+
 const readBody = (request: IncomingMessage): Promise<string | undefined> =>
   new Promise((resolve, reject) => {
     let size = 0;
@@ -112,17 +143,16 @@ export const startInternalChannel = async (
       if (!fresh || given.length !== expected.length || !timingSafeEqual(given, expected)) {
         return reply(401, { error: 'unsigned, wrongly signed or stale forward' });
       }
-      let commands: Array<{ command: RoomCommand; retry: boolean }>;
+      let commands: Forwarded[];
       try {
-        commands = (JSON.parse(body) as { commands: typeof commands }).commands;
-        if (!Array.isArray(commands)) throw new TypeError('commands must be an array');
+        commands = parseForward(body);
       } catch (error) {
         return reply(400, { error: `malformed forward: ${(error as Error).message}` });
       }
       const answers = await Promise.all(
         commands.map(async ({ command, retry }): Promise<WireAnswer> => {
           try {
-            return { result: toWire(await options.decide(command, retry === true)) };
+            return { result: toWire(await options.decide(command, retry)) };
           } catch (error) {
             const code = error instanceof Error && 'code' in error ? String(error.code) : 'INTERNAL';
             if (code === 'INTERNAL') options.onInternalError?.(error);
@@ -216,6 +246,11 @@ export const createHttpForwarder = (
       });
       if (response.status !== 200) throw new Error(`HTTP ${response.status}: ${response.body}`);
       answers = (JSON.parse(response.body) as { answers: WireAnswer[] }).answers;
+      if (!Array.isArray(answers) || answers.length !== batch.length) {
+        throw new Error(
+          `its answer carried ${Array.isArray(answers) ? answers.length : 'no'} answers for ${batch.length} commands`,
+        );
+      }
     } catch (error) {
       const unreachable = new OwnerUnreachableError(address, error instanceof Error ? error.message : String(error));
       for (const q of batch) q.reject(unreachable);

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConcurrencyConflictError, createRoomCommands, type RoomCommands } from '../../src/commands/index.ts';
@@ -172,6 +172,40 @@ describe('two nodes racing to take over a family', () => {
     await expect(wrongSecret.forward(a.cluster.node.address, join(roomId, 'intruder'), false)).rejects.toThrow(
       /did not answer: HTTP 401/,
     );
+    // Signed with the deployment's secret but malformed: refused whole, naming what is wrong, before any command of it is decided.
+    const secret = loadConfig({}, { SPILLWAY_EVENTS_URL: schema.url }).cluster.secret;
+    const signedPost = (payload: string) => {
+      const time = String(Date.now());
+      const signature = createHmac('sha256', secret).update(`${time}.${payload}`).digest('hex');
+      return post({ 'x-spillway-time': time, 'x-spillway-signature': signature }, payload);
+    };
+    const signed = async (payload: string) => {
+      const response = await signedPost(payload);
+      return { status: response.status, error: ((await response.json()) as { error?: string }).error };
+    };
+    const good = { command: join(roomId, 'intruder'), retry: false };
+    const malformed: Array<[unknown, RegExp]> = [
+      [{ commands: [good, null] }, /commands\[1\]\.command must be an object/],
+      [{ commands: [good, { command: {} }] }, /commands\[1\]\.command\.type must be a string/],
+      [{ commands: [{ command: { type: 'JoinRoom', data: { roomId: 5 } } }] }, /roomId must be a non-empty string/],
+      [{ commands: [{ command: { type: 'JoinRoom' } }] }, /commands\[0\]\.command\.data\.roomId/],
+      [{ commands: [{ ...good, command: { ...good.command, metadata: 'x' } }] }, /metadata must be an object/],
+      [{ commands: [{ ...good, retry: 'yes' }] }, /commands\[0\]\.retry must be a boolean/],
+      [null, /commands must be an array/],
+      [{ commands: {} }, /commands must be an array/],
+    ];
+    for (const [payload, message] of malformed) {
+      const answer = await signed(JSON.stringify(payload));
+      expect(answer.status, JSON.stringify(payload)).toBe(400);
+      expect(answer.error).toMatch(message);
+    }
+    expect((await signed('{"commands": [')).error).toMatch(/^malformed forward: /);
     expect(a.decided.map((d) => d.userId)).toEqual(['mod']);
+    // The channel still decides a well-formed forward afterwards.
+    const welcome = await signedPost(
+      JSON.stringify({ commands: [{ command: join(roomId, 'welcome'), retry: false }] }),
+    );
+    expect(welcome.status).toBe(200);
+    expect(a.decided.map((d) => d.userId)).toEqual(['mod', 'welcome']);
   });
 });
