@@ -63,7 +63,12 @@ export const startCluster = async (
     store: engine.store,
     leases,
     node,
-    forwarder: createHttpForwarder(config.cluster.secret),
+    // A forward unanswered for a little longer than a lease is given up and routed again: an owner cut
+    // off by the network has lost its lease by then, so the next attempt takes the family over; a slow
+    // one answers the retry from its memory of the command id. Within the API's 10 s request deadline.
+    forwarder: createHttpForwarder(config.cluster.secret, {
+      timeoutMs: Math.min(10_000, config.cluster.leaseMs + 1000),
+    }),
     leaseMs: config.cluster.leaseMs,
   });
   return {

@@ -203,7 +203,8 @@ export const createHttpForwarder = (
   secret: string,
   options: { timeoutMs?: number; maxInFlight?: number; maxBatch?: number } = {},
 ): Forwarder => {
-  // Long enough for a busy owner: a dead one shows up sooner, as a refused connection or its lease running out.
+  // Long enough for a busy owner; a dead one shows up sooner, as a refused connection. One cut off by the
+  // network shows up only as silence, so the cluster sets this a little past a lease (see cluster.ts).
   const timeoutMs = options.timeoutMs ?? 10_000;
   const maxInFlight = options.maxInFlight ?? 1;
   const maxBatch = options.maxBatch ?? 500;
@@ -253,7 +254,9 @@ export const createHttpForwarder = (
       }
     } catch (error) {
       const unreachable = new OwnerUnreachableError(address, error instanceof Error ? error.message : String(error));
-      for (const q of batch) q.reject(unreachable);
+      // What queued behind this request would only wait for the same silence: it goes back to be routed again.
+      const waiting = owners.get(address)?.queue.splice(0) ?? [];
+      for (const q of [...batch, ...waiting]) q.reject(unreachable);
       return;
     }
     batch.forEach((q, i) => {

@@ -48,3 +48,32 @@ describe('the forwarder and a peer whose answer does not fit the forward', () =>
     }
   });
 });
+
+describe('the forwarder and a peer that goes silent', () => {
+  it('fails the request in flight after its timeout, and what queued behind it with it, without sending that to the silent peer', async () => {
+    let requests = 0;
+    const server = createServer((request) => {
+      requests += 1;
+      request.resume(); // and never answers
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const forwarder = createHttpForwarder('a-secret-of-the-deployment', { timeoutMs: 300 });
+      const inFlight = forwarder.forward(url, join('first'), false);
+      inFlight.catch(() => undefined);
+      while (requests === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      // Queued while the first request is in flight (one per owner at a time).
+      const queued = forwarder.forward(url, join('second'), false);
+      for (const outcome of await Promise.allSettled([inFlight, queued])) {
+        expect(outcome.status).toBe('rejected');
+        expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(OwnerUnreachableError);
+        expect(((outcome as PromiseRejectedResult).reason as Error).message).toMatch(/no answer within 300 ms/);
+      }
+      expect(requests).toBe(1);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+});
