@@ -1,4 +1,4 @@
-import { describeEventStore, serve, StartupError, type SpillwayConfig } from '../runtime/index.ts';
+import { describeEventStore, isWildcardHost, serve, StartupError, type SpillwayConfig } from '../runtime/index.ts';
 
 /**
  * `spillway serve`: the engine and its API until SIGTERM or SIGINT, then a
@@ -22,6 +22,11 @@ export const runServe = async (config: SpillwayConfig): Promise<void> => {
     log(`spillway: ${error instanceof StartupError ? '' : 'could not start: '}${line}`);
     process.exit(1);
   });
+  if (running.cluster && config.cluster.internalUrl === undefined && isWildcardHost(config.api.host)) {
+    log(
+      `WARNING: HOST ${config.api.host} is no address another host can dial: this node takes forwarded commands at ${running.cluster.node.address}, which only nodes on this host reach. Set SPILLWAY_INTERNAL_URL=http://ADDRESS:PORT (with SPILLWAY_INTERNAL_PORT) when nodes run on several hosts.`,
+    );
+  }
   process.stdout.write(
     [
       `spillway serving`,

@@ -36,6 +36,17 @@ const openLeases = (config: SpillwayConfig): LeaseStore | undefined => {
   return config.redisUrl ? createRedisLeaseStore(config.redisUrl, `spillway:${config.namespace}:leases:`) : undefined;
 };
 
+/** True for a host that means "every address of this machine" (0.0.0.0, ::): listened on, never dialled. */
+export const isWildcardHost = (host: string): boolean => host === '0.0.0.0' || host === '::' || host === '[::]';
+
+/**
+ * The channel's own URL as a node may dial it: a wildcard listen address is
+ * turned into loopback, which reaches it from this host (another host needs
+ * SPILLWAY_INTERNAL_URL; serve warns when it is missing).
+ */
+const reachableUrl = (url: string): string =>
+  url.replace(/^http:\/\/0\.0\.0\.0:/, 'http://127.0.0.1:').replace(/^http:\/\/\[::\]:/, 'http://[::1]:');
+
 /**
  * Family ownership for this node: its internal channel, its leases, and the
  * room command path routed through them. Undefined for an EventStoreDB log
@@ -57,7 +68,7 @@ export const startCluster = async (
     decide: (command, retry) => ownership.decideForwarded(command, retry),
     ...(onInternalError ? { onInternalError } : {}),
   });
-  const node = { id: randomUUID(), address: config.cluster.internalUrl ?? channel.url };
+  const node = { id: randomUUID(), address: config.cluster.internalUrl ?? reachableUrl(channel.url) };
   const ownership = createFamilyOwnership({
     local: engine.commands,
     store: engine.store,

@@ -7,6 +7,7 @@ export { openEngine, type Engine } from './engine.ts';
 export type { ApiConfig } from './config.ts';
 export { serve, type RunningServer, type ServeOptions } from './serve.ts';
 export { StartupError } from './startup.ts';
+export { isWildcardHost } from './cluster.ts';
 export { dataFolderHolder, type DataFolderHolder } from './dataLock.ts';
 export { signToken, ROLES, TRUSTED_DOCUMENTS, type Role, type TrustedDocumentId } from '../graphql/index.ts';
 export type { MediaPlane } from '../media/index.ts';

@@ -1,7 +1,7 @@
 // A PostgreSQL cluster of the test's own (initdb + pg_ctl, its own folder and
 // port), so a test can stop and start a server without touching the shared one.
 import { execFile } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,7 +43,15 @@ export const privatePostgresUnavailable = (): string | undefined => {
   return undefined;
 };
 
-export const createPrivatePostgres = async (): Promise<PrivatePostgres> => {
+export interface PrivatePostgresOptions {
+  /** The address it listens on and its URL names. Default 127.0.0.1. */
+  readonly listen?: string;
+  /** A network (CIDR) whose clients it trusts besides loopback, e.g. a test's own hosts. */
+  readonly trust?: string;
+}
+
+export const createPrivatePostgres = async (options: PrivatePostgresOptions = {}): Promise<PrivatePostgres> => {
+  const listen = options.listen ?? '127.0.0.1';
   const dir = mkdtempSync(join(tmpdir(), 'spillway-pg-'));
   const uid = Number((await run('id', ['-u', 'postgres'])).stdout.trim());
   const gid = Number((await run('id', ['-g', 'postgres'])).stdout.trim());
@@ -52,14 +60,15 @@ export const createPrivatePostgres = async (): Promise<PrivatePostgres> => {
   const asPostgres = (tool: string, args: string[]) =>
     run('runuser', ['-u', 'postgres', '--', join(bin(), tool), ...args]);
   await asPostgres('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync']);
+  if (options.trust) appendFileSync(join(data, 'pg_hba.conf'), `host all all ${options.trust} trust\n`);
   const port = await freePort();
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=40`;
+  const serverOptions = `-p ${port} -k ${dir} -c listen_addresses=${listen} -c fsync=off -c max_connections=100`;
   let running = false;
   const cluster: PrivatePostgres = {
-    url: `postgresql://postgres@127.0.0.1:${port}/postgres`,
+    url: `postgresql://postgres@${listen}:${port}/postgres`,
     port,
     async start() {
-      await asPostgres('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', 'start']);
+      await asPostgres('pg_ctl', ['-D', data, '-o', serverOptions, '-l', join(dir, 'log'), '-w', 'start']);
       running = true;
     },
     async stop() {

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { watchLines } from './childProcess.ts';
@@ -17,18 +17,25 @@ export interface ServeProcess {
   stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
 }
 
+/** Starts `node argv…` from the repository's root with this environment (by default on this host). */
+export type NodeLauncher = (argv: readonly string[], env: NodeJS.ProcessEnv) => ChildProcess;
+
+const onThisHost: NodeLauncher = (argv, env) =>
+  spawn(process.execPath, [...argv], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+
 /**
- * `node bin/spillway.js serve …` as its own process, as an operator runs it;
- * resolves once it prints its "API:" line (rejects if it exits first).
+ * `node bin/spillway.js serve …` as its own process, as an operator runs it
+ * (`launch` puts it elsewhere, e.g. on a test host); resolves once it prints
+ * its "API:" line (rejects if it exits first).
  */
-export const startServeProcess = (args: string[], env: NodeJS.ProcessEnv): Promise<ServeProcess> => {
-  const child = spawn(process.execPath, ['bin/spillway.js', 'serve', ...args], {
-    cwd: root,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export const startServeProcess = (
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  launch: NodeLauncher = onThisHost,
+): Promise<ServeProcess> => {
+  const child = launch(['bin/spillway.js', 'serve', ...args], env);
   let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const lines: string[] = [];
   return new Promise((resolve, reject) => {
     const exited = watchLines(child, (line) => {

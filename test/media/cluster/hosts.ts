@@ -12,6 +12,8 @@ const root = fileURLToPath(new URL('../../../', import.meta.url));
 export interface Host {
   readonly name: string;
   readonly ip: string;
+  /** The host's network namespace (`ip netns exec` it), or undefined on loopback. */
+  readonly netns: string | undefined;
   /** Starts `node args…` on this host (inside its namespace). */
   spawnNode(args: readonly string[], env?: NodeJS.ProcessEnv): ChildProcess;
   /** Cuts the host's link (its veth goes down); on loopback, stops its processes instead. */
@@ -66,6 +68,7 @@ export const createHosts = (names: readonly string[]): Hosts => {
       hosts: names.map((name, i) => ({
         name,
         ip: `127.0.0.${i + 2}`,
+        netns: undefined,
         spawnNode: (args, env) => nodeProcess(process.execPath, args, env),
         cut: (processes) => signalAll(processes, 'SIGSTOP'),
         restore: (processes) => signalAll(processes, 'SIGCONT'),
@@ -109,6 +112,7 @@ export const createHosts = (names: readonly string[]): Hosts => {
       return {
         name,
         ip: address,
+        netns: ns,
         spawnNode: (args, env) => nodeProcess('ip', ['netns', 'exec', ns, process.execPath, ...args], env),
         cut: () => ip('link', 'set', outside, 'down'),
         restore: () => ip('link', 'set', outside, 'up'),
