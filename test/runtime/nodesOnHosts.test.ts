@@ -100,7 +100,7 @@ describe.skipIf(unavailable !== undefined)('API nodes on separate hosts, one Pos
     hosts = createHosts(['a', 'b', 'c']);
     // Clients from the test's hosts only, on the control host's address on their bridge.
     postgres = await createPrivatePostgres({
-      listen: hosts.controlIp,
+      listen: hosts.serviceIp,
       trust: hosts.controlIp.replace(/\.1$/, '.0/24'),
     });
     url = `${postgres.url}?schema=spillway`;
@@ -210,6 +210,55 @@ describe.skipIf(unavailable !== undefined)('API nodes on separate hosts, one Pos
     }
     // Clients of b never saw an error (the clients of a may have: their requests crossed the cut link).
     expect(surgeReplies.filter((r) => r.error && r.node === 1)).toEqual([]);
+  }, 180_000);
+
+  it('the owner cut off from the log only, its clients still reaching it: they get clear errors, the other node takes over, no one is told a wrong answer', async () => {
+    const a = hosts.hosts[0]!;
+    const [nodeA, nodeB] = [nodes[0]!, nodes[1]!];
+    const roomId = await openRoom(nodeA, 'log cut');
+    const before = await joinSurge({
+      urls: () => [api(nodeA)],
+      roomId,
+      users: await listenerTokens('logcut-before', 10),
+      concurrency: 2,
+    });
+    expect(before.filter((r) => r.error)).toEqual([]);
+    a.isolateFrom(hosts.serviceIp);
+    const cutAt = performance.now();
+    const throughA = await joinSurge({
+      urls: () => [api(nodeA)],
+      roomId,
+      users: await listenerTokens('logcut-a', 6),
+      concurrency: 2,
+    });
+    const throughB = await joinSurge({
+      urls: () => [api(nodeB)],
+      roomId,
+      users: await listenerTokens('logcut-b', 10),
+      concurrency: 1,
+    });
+    a.rejoin(hosts.serviceIp);
+    const after = await joinSurge({
+      urls: () => [api(nodeA)],
+      roomId,
+      users: await listenerTokens('logcut-after', 10),
+      concurrency: 2,
+    });
+    process.stdout.write(
+      `owner cut off from the log: through a ${throughA.map((r) => `${r.error ?? 'ok'} ${Math.round(r.endedAt - r.startedAt)} ms`).join(', ')}; ` +
+        `through b ${throughB.map((r) => `${r.error ?? 'ok'} ${Math.round(r.endedAt - cutAt)} ms`).join(', ')}\n`,
+    );
+    // a cannot write: its clients are told so (the store is away, or the request ran out of time and may
+    // have taken effect), never left waiting and never told they joined.
+    for (const reply of throughA) expect(['STORE_UNAVAILABLE', 'TIMEOUT']).toContain(reply.error);
+    expect(throughB.filter((r) => r.error)).toEqual([]);
+    expect(after.filter((r) => r.error)).toEqual([]);
+    expect(await leaseOf(roomId)).toMatchObject({ owner: nodeIdOf(nodeB), epoch: '2' });
+    const family = await familyInLog(store, roomId);
+    expect(family.placedTwice).toEqual([]);
+    for (const reply of [...before, ...throughA, ...throughB, ...after].filter((r) => !r.error)) {
+      expect(reply.roomId).toBe(family.placement.get(reply.user));
+    }
   }, 180_000);
 
   it('a node listening on every address without SPILLWAY_INTERNAL_URL says so, and gives its loopback address', async () => {

@@ -19,6 +19,10 @@ export interface Host {
   /** Cuts the host's link (its veth goes down); on loopback, stops its processes instead. */
   cut(processes: readonly ChildProcess[]): void;
   restore(processes: readonly ChildProcess[]): void;
+  /** Cuts this host off from one address only (an unreachable route in its namespace); netns only. */
+  isolateFrom(address: string): void;
+  /** Undoes `isolateFrom`. */
+  rejoin(address: string): void;
 }
 
 export interface Hosts {
@@ -27,6 +31,11 @@ export interface Hosts {
   readonly reason: string | undefined;
   /** The control host's address, reachable from every media host. */
   readonly controlIp: string;
+  /**
+   * A second address of the control host, for a service some hosts may be cut
+   * off from while the control host still reaches them (`isolateFrom`).
+   */
+  readonly serviceIp: string;
   readonly hosts: readonly Host[];
   destroy(): void;
 }
@@ -72,7 +81,12 @@ export const createHosts = (names: readonly string[]): Hosts => {
         spawnNode: (args, env) => nodeProcess(process.execPath, args, env),
         cut: (processes) => signalAll(processes, 'SIGSTOP'),
         restore: (processes) => signalAll(processes, 'SIGCONT'),
+        isolateFrom: () => {
+          throw new Error(`hosts on loopback cannot be cut off from one address (${reason})`);
+        },
+        rejoin: () => undefined,
       })),
+      serviceIp: '127.0.0.1',
       destroy: () => undefined,
     };
   }
@@ -93,6 +107,7 @@ export const createHosts = (names: readonly string[]): Hosts => {
     ip('link', 'add', bridge, 'type', 'bridge');
     made.push(() => ip('link', 'del', bridge));
     ip('addr', 'add', `${subnet}.1/24`, 'dev', bridge);
+    ip('addr', 'add', `${subnet}.254/24`, 'dev', bridge);
     ip('link', 'set', bridge, 'up');
     const hosts = names.map((name, i): Host => {
       const ns = `spillway-${tag}-${name}`;
@@ -116,9 +131,11 @@ export const createHosts = (names: readonly string[]): Hosts => {
         spawnNode: (args, env) => nodeProcess('ip', ['netns', 'exec', ns, process.execPath, ...args], env),
         cut: () => ip('link', 'set', outside, 'down'),
         restore: () => ip('link', 'set', outside, 'up'),
+        isolateFrom: (address) => ip('netns', 'exec', ns, 'ip', 'route', 'add', 'unreachable', `${address}/32`),
+        rejoin: (address) => ip('netns', 'exec', ns, 'ip', 'route', 'del', 'unreachable', `${address}/32`),
       };
     });
-    return { kind: 'netns', reason: undefined, controlIp: `${subnet}.1`, hosts, destroy };
+    return { kind: 'netns', reason: undefined, controlIp: `${subnet}.1`, serviceIp: `${subnet}.254`, hosts, destroy };
   } catch (error) {
     destroy();
     throw error;
