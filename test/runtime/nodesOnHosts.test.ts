@@ -7,7 +7,7 @@ import { openPostgresEventStore, type EventStore } from '../../src/eventstore/in
 import { signToken } from '../../src/runtime/index.ts';
 import { createHosts, type Host, type Hosts } from '../media/cluster/hosts.ts';
 import { postGraphQL, TEST_SECRET } from '../support/apiServer.ts';
-import { familyInLog, joinSurge, listenerTokens } from '../support/joinSurge.ts';
+import { familyInLog, joinSurge, listenerTokens, type JoinReply } from '../support/joinSurge.ts';
 import { createPrivatePostgres, privatePostgresUnavailable, type PrivatePostgres } from '../support/privatePostgres.ts';
 import { startServeProcess, type NodeLauncher, type ServeProcess } from '../support/serveProcess.ts';
 import { makeTempDir } from '../support/tempDir.ts';
@@ -87,13 +87,38 @@ describe.skipIf(unavailable !== undefined)('API nodes on separate hosts, one Pos
     if (reply.errors) throw new Error(JSON.stringify(reply.errors));
     return reply.data!.openRoom.id;
   };
-  const expectWholeFamily = async (roomId: string, replies: Awaited<ReturnType<typeof joinSurge>>) => {
-    expect(replies.filter((r) => r.error).slice(0, 5)).toEqual([]);
+  /** The family in the log: no one placed twice or over a cap, and every join a client was told succeeded is there, where it was told. */
+  const expectAgreesWithLog = async (roomId: string, replies: readonly JoinReply[]) => {
     const family = await familyInLog(store, roomId);
     expect(family.placedTwice).toEqual([]);
     for (const [room, count] of family.listeners) expect(count).toBeLessThanOrEqual(family.capacity.get(room)!);
-    for (const reply of replies) expect(reply.roomId).toBe(family.placement.get(reply.user));
+    for (const reply of replies.filter((r) => !r.error)) expect(reply.roomId).toBe(family.placement.get(reply.user));
     return family;
+  };
+  const expectWholeFamily = async (roomId: string, replies: readonly JoinReply[]) => {
+    expect(replies.filter((r) => r.error).slice(0, 5)).toEqual([]);
+    return expectAgreesWithLog(roomId, replies);
+  };
+
+  /**
+   * Joins through `node`, one probe listener at a time, until one is placed: a node back on the network
+   * says STORE_UNAVAILABLE (and nothing else) until its connections to the log come back.
+   */
+  const untilJoinsAgain = async (node: ServeProcess, roomId: string, label: string): Promise<JoinReply[]> => {
+    const probes: JoinReply[] = [];
+    for (let attempt = 0; attempt < 60; attempt += 1) {
+      const [probe] = await joinSurge({
+        urls: () => [api(node)],
+        roomId,
+        users: await listenerTokens(`${label}-${attempt}`, 1),
+        concurrency: 1,
+      });
+      probes.push(probe!);
+      if (!probe!.error) return probes;
+      expect(probe!.error).toBe('STORE_UNAVAILABLE');
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    throw new Error(`no join through ${api(node)} was placed in 60 attempts: ${JSON.stringify(probes.at(-1))}`);
   };
 
   beforeAll(async () => {
@@ -181,6 +206,7 @@ describe.skipIf(unavailable !== undefined)('API nodes on separate hosts, one Pos
     a.restore([]);
     const surgeReplies = await surge;
     // Back on the network, a takes joins again: it forwards them to the family's new owner.
+    const recovering = await untilJoinsAgain(nodeA, roomId, 'cut-probe');
     const after = await joinSurge({
       urls: () => [api(nodeA)],
       roomId,
@@ -202,12 +228,7 @@ describe.skipIf(unavailable !== undefined)('API nodes on separate hosts, one Pos
     expect(firstTakenAfterMs).toBeLessThan(8000);
     expect(await leaseOf(roomId)).toMatchObject({ owner: nodeIdOf(nodeB), epoch: '2' });
     // Every answer a client got agrees with the log: each success is there, in the room it was told.
-    const family = await familyInLog(store, roomId);
-    expect(family.placedTwice).toEqual([]);
-    for (const [room, count] of family.listeners) expect(count).toBeLessThanOrEqual(family.capacity.get(room)!);
-    for (const reply of [...surgeReplies, ...during, ...after].filter((r) => !r.error)) {
-      expect(reply.roomId).toBe(family.placement.get(reply.user));
-    }
+    await expectAgreesWithLog(roomId, [...surgeReplies, ...during, ...recovering, ...after]);
     // Clients of b never saw an error (the clients of a may have: their requests crossed the cut link).
     expect(surgeReplies.filter((r) => r.error && r.node === 1)).toEqual([]);
   }, 180_000);
@@ -238,6 +259,10 @@ describe.skipIf(unavailable !== undefined)('API nodes on separate hosts, one Pos
       concurrency: 1,
     });
     a.rejoin(hosts.serviceIp);
+    // Its connections to the log come back as TCP retransmits again: until then it still says the store is away.
+    const rejoinedAt = performance.now();
+    const recovering = await untilJoinsAgain(nodeA, roomId, 'logcut-probe');
+    const recoveredAfterMs = recovering.at(-1)!.endedAt - rejoinedAt;
     const after = await joinSurge({
       urls: () => [api(nodeA)],
       roomId,
@@ -246,7 +271,8 @@ describe.skipIf(unavailable !== undefined)('API nodes on separate hosts, one Pos
     });
     process.stdout.write(
       `owner cut off from the log: through a ${throughA.map((r) => `${r.error ?? 'ok'} ${Math.round(r.endedAt - r.startedAt)} ms`).join(', ')}; ` +
-        `through b ${throughB.map((r) => `${r.error ?? 'ok'} ${Math.round(r.endedAt - cutAt)} ms`).join(', ')}\n`,
+        `through b ${throughB.map((r) => `${r.error ?? 'ok'} ${Math.round(r.endedAt - cutAt)} ms`).join(', ')}; ` +
+        `a took joins again ${Math.round(recoveredAfterMs)} ms after it rejoined\n`,
     );
     // a cannot write: its clients are told so (the store is away, or the request ran out of time and may
     // have taken effect), never left waiting and never told they joined.
@@ -254,11 +280,7 @@ describe.skipIf(unavailable !== undefined)('API nodes on separate hosts, one Pos
     expect(throughB.filter((r) => r.error)).toEqual([]);
     expect(after.filter((r) => r.error)).toEqual([]);
     expect(await leaseOf(roomId)).toMatchObject({ owner: nodeIdOf(nodeB), epoch: '2' });
-    const family = await familyInLog(store, roomId);
-    expect(family.placedTwice).toEqual([]);
-    for (const reply of [...before, ...throughA, ...throughB, ...after].filter((r) => !r.error)) {
-      expect(reply.roomId).toBe(family.placement.get(reply.user));
-    }
+    await expectAgreesWithLog(roomId, [...before, ...throughA, ...throughB, ...recovering, ...after]);
   }, 180_000);
 
   it('a node listening on every address without SPILLWAY_INTERNAL_URL says so, and gives its loopback address', async () => {
